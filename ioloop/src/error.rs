@@ -1,0 +1,31 @@
+//! Errors the event loop itself reports.
+
+use thiserror::Error;
+
+/// Misuse of an [`IOLoop`](crate::IOLoop): the loop is in the wrong state for
+/// what was asked of it.
+///
+/// Tornado raises `RuntimeError` in the same situations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum IOLoopError {
+    /// `start`, `run_once` or `run_sync` was called while the loop is already
+    /// running (for example from inside one of its own callbacks).
+    #[error("IOLoop is already running")]
+    AlreadyRunning,
+    /// The loop has been closed; it cannot run again.
+    #[error("IOLoop is closed")]
+    Closed,
+    /// `close` was called while the loop is running; stop it first.
+    #[error("cannot close a running IOLoop; stop it first")]
+    CloseWhileRunning,
+}
+
+/// The loop that should receive a callback has been closed (or dropped), so
+/// the callback was dropped without running.
+///
+/// Returned by [`LoopHandle::add_callback`](crate::LoopHandle::add_callback),
+/// where silently losing work from another thread would hide bugs. (Tornado
+/// drops such callbacks silently.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("the IOLoop is closed; the callback was dropped")]
+pub struct LoopClosedError;

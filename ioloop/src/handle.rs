@@ -1,0 +1,144 @@
+//! The one way into a loop from other threads: [`LoopHandle`].
+//!
+//! Callbacks from other threads go into a mutex-protected queue and one
+//! `mio::Waker` interrupts the loop's poll. Wakes are coalesced: a flag
+//! records that a wake is already on its way, so a burst of callbacks costs
+//! one system call, not one each.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::callback::{CallbackFn, Cb};
+use crate::error::LoopClosedError;
+
+/// A callback sent from another thread.
+pub(crate) type RemoteCallback = Box<dyn CallbackFn + Send>;
+
+/// State shared between a loop and its handles.
+pub(crate) struct Remote {
+    queue: Mutex<Vec<RemoteCallback>>,
+    /// A wake is pending (set by senders, cleared by the loop before it
+    /// drains the queue).
+    notified: AtomicBool,
+    closed: AtomicBool,
+    waker: mio::Waker,
+}
+
+impl Remote {
+    pub(crate) fn new(waker: mio::Waker) -> Remote {
+        Remote {
+            queue: Mutex::new(Vec::new()),
+            notified: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            waker,
+        }
+    }
+
+    fn push(&self, callback: RemoteCallback) -> Result<(), LoopClosedError> {
+        {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            // Checked under the lock: close() sets the flag and then drains
+            // under the same lock, so nothing is left behind in the queue.
+            if self.closed.load(Ordering::Acquire) {
+                drop(queue);
+                drop(callback);
+                return Err(LoopClosedError);
+            }
+            queue.push(callback);
+        }
+        self.wake();
+        Ok(())
+    }
+
+    /// Interrupts the loop's poll unless a wake is already pending.
+    pub(crate) fn wake(&self) {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            // A failed wake (eventfd full) still leaves the loop readable.
+            let _ = self.waker.wake();
+        }
+    }
+
+    /// Whether a wake (and possibly callbacks) are pending. A relaxed hint.
+    #[inline]
+    pub(crate) fn is_notified(&self) -> bool {
+        self.notified.load(Ordering::Acquire)
+    }
+
+    /// Clears the wake flag and takes every queued callback.
+    pub(crate) fn take(&self) -> Vec<RemoteCallback> {
+        self.notified.store(false, Ordering::Release);
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *queue)
+    }
+
+    /// Marks the loop closed and returns what was still queued.
+    pub(crate) fn close(&self) -> Vec<RemoteCallback> {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        self.closed.store(true, Ordering::Release);
+        std::mem::take(&mut *queue)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
+
+/// A `Send + Sync` handle to an [`IOLoop`](crate::IOLoop), for other
+/// threads.
+///
+/// [`add_callback`](LoopHandle::add_callback) is the only thread-safe way
+/// to reach a loop, as `IOLoop.add_callback` is the only thread-safe method
+/// in Tornado: everything else is done by a callback that runs on the loop's
+/// own thread.
+///
+/// ```
+/// use std::time::Duration;
+/// use gust_ioloop::IOLoop;
+///
+/// let io_loop = IOLoop::new();
+/// let handle = io_loop.handle();
+/// let worker = std::thread::spawn(move || {
+///     handle
+///         .add_callback(|| IOLoop::current().stop())
+///         .expect("loop still open");
+/// });
+/// io_loop.start().unwrap(); // returns once the other thread's callback ran
+/// worker.join().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct LoopHandle {
+    pub(crate) remote: Arc<Remote>,
+}
+
+impl LoopHandle {
+    /// Runs `callback` on the loop's thread, in the loop's next iteration,
+    /// waking the loop if it is waiting.
+    ///
+    /// Returns [`LoopClosedError`] (and drops the callback here) if the loop
+    /// has been closed.
+    pub fn add_callback<F>(&self, callback: F) -> Result<(), LoopClosedError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.remote.push(Box::new(Cb(callback)))
+    }
+
+    /// Wakes the loop without giving it work (it runs one iteration).
+    pub fn wake(&self) {
+        self.remote.wake();
+    }
+
+    /// Whether the loop behind this handle has been closed.
+    pub fn is_closed(&self) -> bool {
+        self.remote.is_closed()
+    }
+}
+
+impl fmt::Debug for LoopHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoopHandle")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

@@ -1,0 +1,249 @@
+//! Pending timeouts: a binary heap ordered by (deadline, sequence number).
+//!
+//! The sequence number makes timers with equal deadlines fire in the order
+//! they were added. Removal is lazy, as in Tornado's `PollIOLoop`: the
+//! callback is dropped at once, its heap entry stays until it reaches the top
+//! or until cancelled entries are both more than 512 and more than half the
+//! heap, when the heap is rebuilt without them.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+use std::time::Instant;
+
+use slab::Slab;
+
+use crate::callback::Callback;
+
+/// Identifies a timeout added with
+/// [`IOLoop::add_timeout`](crate::IOLoop::add_timeout),
+/// [`call_later`](crate::IOLoop::call_later) or
+/// [`call_at`](crate::IOLoop::call_at), for
+/// [`remove_timeout`](crate::IOLoop::remove_timeout).
+///
+/// A handle stays valid after its timeout fired or was removed: removing it
+/// again does nothing, and it never matches a later timeout that happens to
+/// reuse the same slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimeoutHandle {
+    slot: usize,
+    seq: u64,
+}
+
+impl TimeoutHandle {
+    /// A handle that names no timer (returned by a closed loop).
+    pub(crate) fn dead() -> TimeoutHandle {
+        TimeoutHandle {
+            slot: usize::MAX,
+            seq: u64::MAX,
+        }
+    }
+}
+
+/// Cancelled entries tolerated before compaction is considered (Tornado's
+/// constant).
+const COMPACT_MIN: usize = 512;
+
+struct Entry {
+    seq: u64,
+    callback: Callback,
+}
+
+#[derive(Clone, Copy)]
+struct HeapItem {
+    deadline: Instant,
+    seq: u64,
+    slot: usize,
+}
+
+impl PartialEq for HeapItem {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for HeapItem {}
+impl PartialOrd for HeapItem {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for HeapItem {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest
+    /// (deadline, seq) first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+    }
+}
+
+/// The loop's timers.
+#[derive(Default)]
+pub(crate) struct TimerHeap {
+    heap: BinaryHeap<HeapItem>,
+    entries: Slab<Entry>,
+    next_seq: u64,
+    cancelled: usize,
+}
+
+impl TimerHeap {
+    /// Adds a timer firing at `deadline`.
+    pub(crate) fn insert(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let slot = self.entries.insert(Entry { seq, callback });
+        self.heap.push(HeapItem {
+            deadline,
+            seq,
+            slot,
+        });
+        TimeoutHandle { slot, seq }
+    }
+
+    /// Removes a pending timer; returns its callback so the caller can drop
+    /// it outside any borrow. `None` if it already fired or was removed.
+    pub(crate) fn remove(&mut self, handle: TimeoutHandle) -> Option<Callback> {
+        match self.entries.get(handle.slot) {
+            Some(entry) if entry.seq == handle.seq => {}
+            _ => return None,
+        }
+        let entry = self.entries.remove(handle.slot);
+        self.cancelled += 1;
+        if self.cancelled > COMPACT_MIN && self.cancelled > self.heap.len() / 2 {
+            self.compact();
+        }
+        Some(entry.callback)
+    }
+
+    fn is_live(&self, item: &HeapItem) -> bool {
+        self.entries
+            .get(item.slot)
+            .is_some_and(|entry| entry.seq == item.seq)
+    }
+
+    /// Drops every cancelled entry from the heap.
+    fn compact(&mut self) {
+        let entries = &self.entries;
+        self.heap.retain(|item| {
+            entries
+                .get(item.slot)
+                .is_some_and(|entry| entry.seq == item.seq)
+        });
+        self.cancelled = 0;
+    }
+
+    /// Pops cancelled entries off the top.
+    fn skip_cancelled(&mut self) {
+        while let Some(top) = self.heap.peek() {
+            if self.is_live(top) {
+                break;
+            }
+            self.heap.pop();
+            self.cancelled = self.cancelled.saturating_sub(1);
+        }
+    }
+
+    /// The earliest pending deadline.
+    pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
+        self.skip_cancelled();
+        self.heap.peek().map(|item| item.deadline)
+    }
+
+    /// Moves the callbacks of every timer due at `now` to the back of
+    /// `ready`, in (deadline, seq) order.
+    pub(crate) fn pop_due(&mut self, now: Instant, ready: &mut VecDeque<Callback>) {
+        loop {
+            self.skip_cancelled();
+            match self.heap.peek() {
+                Some(top) if top.deadline <= now => {
+                    let slot = top.slot;
+                    self.heap.pop();
+                    ready.push_back(self.entries.remove(slot).callback);
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Number of pending (not cancelled) timers.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Number of entries in the heap, cancelled ones included.
+    #[cfg(test)]
+    pub(crate) fn heap_len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Takes every pending callback out (for closing the loop).
+    pub(crate) fn drain(&mut self) -> Vec<Callback> {
+        self.heap.clear();
+        self.cancelled = 0;
+        self.entries.drain().map(|entry| entry.callback).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::callback::RawCallback;
+    use std::time::Duration;
+
+    fn raw(data: u64) -> Callback {
+        Callback::Raw(RawCallback {
+            func: |_, _| {},
+            data,
+        })
+    }
+
+    fn data_of(cb: &Callback) -> u64 {
+        match cb {
+            Callback::Raw(r) => r.data,
+            Callback::Boxed(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn equal_deadlines_fire_in_insertion_order() {
+        let mut heap = TimerHeap::default();
+        let t = Instant::now();
+        for i in 0..10 {
+            heap.insert(t, raw(i));
+        }
+        heap.insert(t - Duration::from_secs(1), raw(100));
+        let mut ready = VecDeque::new();
+        heap.pop_due(t, &mut ready);
+        let order: Vec<u64> = ready.iter().map(data_of).collect();
+        assert_eq!(order, vec![100, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn remove_is_idempotent_and_never_hits_a_reused_slot() {
+        let mut heap = TimerHeap::default();
+        let t = Instant::now();
+        let a = heap.insert(t, raw(1));
+        assert!(heap.remove(a).is_some());
+        assert!(heap.remove(a).is_none());
+        let b = heap.insert(t, raw(2));
+        assert_eq!(a.slot, b.slot, "slab reuses the slot");
+        assert!(heap.remove(a).is_none(), "stale handle must not remove b");
+        let mut ready = VecDeque::new();
+        heap.pop_due(t, &mut ready);
+        assert_eq!(ready.iter().map(data_of).collect::<Vec<_>>(), vec![2]);
+        assert!(heap.remove(b).is_none(), "removing after firing is a no-op");
+    }
+
+    #[test]
+    fn compaction_when_cancelled_are_many_and_over_half() {
+        let mut heap = TimerHeap::default();
+        let t = Instant::now();
+        let handles: Vec<_> = (0..2000).map(|i| heap.insert(t, raw(i))).collect();
+        for h in &handles[..1000] {
+            heap.remove(*h);
+        }
+        // 1000 cancelled out of 2000: not more than half yet.
+        assert_eq!(heap.heap_len(), 2000);
+        heap.remove(handles[1000]);
+        // 1001 > 512 and 1001 > 1000: compacted.
+        assert_eq!(heap.heap_len(), 999);
+        assert_eq!(heap.len(), 999);
+    }
+}

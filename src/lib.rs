@@ -1,0 +1,3 @@
+//! gust
+#![deny(missing_docs)]
+pub use gust_ioloop as ioloop;
