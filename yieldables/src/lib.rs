@@ -1,2 +1,29 @@
-//! placeholder
+//! What a gust coroutine may yield: [`Future`], [`Error`], the
+//! [`Yieldable`] trait (Tornado's `convert_yielded`), [`moment`],
+//! [`multi`], [`sleep`], and the future-aware IOLoop methods
+//! ([`IOLoopExt`]).
+//!
+//! This crate has no coroutines in it: everything here works with plain
+//! callbacks and the loop, and the coroutine engine (`gust-engine`) builds
+//! on it. Most users reach these items through the `gust` facade:
+//! `gust::concurrent::Future`, `gust::gen::multi`, `gust::Error`.
 #![deny(missing_docs)]
+
+mod error;
+mod future;
+mod io_loop_ext;
+mod moment;
+mod multi;
+mod sleep;
+mod yieldable;
+
+pub use error::{
+    AbandonedError, BadYieldError, CancelledError, Error, ErrorKind, InvalidStateError, LoopClosedError,
+    MessageError, PanicError, StackExhaustedError, StdErrorAdapter, StoppedBeforeCompletionError, TimeoutError,
+};
+pub use future::{chain_future, chain_future_cloned, maybe_future, AnyFuture, Future, FutureId, WeakFuture, Waiter};
+pub use io_loop_ext::IOLoopExt;
+pub use moment::{moment, Moment};
+pub use multi::{multi, multi_future, multi_with, MultiChildren, QuietExceptions};
+pub use sleep::sleep;
+pub use yieldable::{convert_yielded, Extract, Yieldable, Yielded};

@@ -1,0 +1,701 @@
+//! [`Future<T>`]: a result that will be set later (Tornado's `Future`).
+
+use std::any::{type_name, Any};
+use std::cell::RefCell;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
+
+use gust_ioloop::{panic_message, APP_LOG};
+
+use crate::error::{CancelledError, Error, InvalidStateError};
+
+const NOT_READY: InvalidStateError = InvalidStateError::new("Result is not ready.");
+const ALREADY_DONE: InvalidStateError = InvalidStateError::new("the future is already done");
+const TAKEN: InvalidStateError =
+    InvalidStateError::new("the future's result was already taken by another consumer");
+
+/// A placeholder for a result that is not available yet (Tornado's
+/// `tornado.concurrent.Future`, which is asyncio's `Future`).
+///
+/// A `Future` is a cheap, cloneable handle: clones share one result. It is
+/// single-threaded (`!Send`); results from other threads arrive through the
+/// loop (see executors). The producer calls [`set_result`](Future::set_result)
+/// or [`set_exception`](Future::set_exception) once; consumers yield it from
+/// a coroutine, `.await` it, or register a
+/// [`done callback`](Future::add_done_callback).
+///
+/// # One result, several consumers
+///
+/// A Python result can be shared by reference; a Rust value has one owner.
+/// gust hands a result out the Rust way:
+///
+/// * **moved** to whoever consumes the future by value: yielding it
+///   (`co.yield_(fut)`), awaiting it, or [`take_result`](Future::take_result).
+///   A second consumer by value gets an [`InvalidStateError`] saying the
+///   result was taken;
+/// * **copied** for whoever borrows it, when `T: Clone`:
+///   [`result`](Future::result), yielding `&fut`, or `multi` over
+///   `&Future`s. Any number of borrowers can read the same result.
+///
+/// Errors are always shared: every consumer of a failed future gets the same
+/// [`Error`]. So a result meant for several waiters is either `Clone` (and
+/// waited for by reference), or an `Rc<T>`.
+///
+/// # Callbacks run at once
+///
+/// Done callbacks run synchronously inside `set_result`, and
+/// `add_done_callback` on a done future runs the callback at once (Tornado
+/// 4's Future, and Tornado's `future_add_done_callback`). A coroutine waiting
+/// on a future is nevertheless resumed from the loop, one iteration later:
+/// the runner's callback only schedules it.
+///
+/// # Unobserved errors
+///
+/// A future whose error nobody retrieved logs
+/// `Future exception was never retrieved: ERROR` (error level, target
+/// `gust::application`) when its last handle is dropped, as Tornado 4.1+
+/// does. Cancellations and closed-loop errors are not logged.
+///
+/// ```
+/// use gust_yieldables::Future;
+///
+/// let f = Future::new();
+/// let g = f.clone();
+/// f.add_done_callback(|done: &Future<i32>| println!("done: {:?}", done.result()));
+/// assert!(!g.done());
+/// f.set_result(42).unwrap(); // prints "done: Ok(42)"
+/// assert_eq!(g.result().unwrap(), 42);
+/// assert!(f.set_result(43).is_err()); // a future is set once
+/// ```
+pub struct Future<T> {
+    inner: Rc<Inner<T>>,
+}
+
+/// A non-owning reference to a [`Future`].
+pub struct WeakFuture<T> {
+    inner: Weak<Inner<T>>,
+}
+
+/// Identifies a future while it is alive (its address): what a test compares
+/// to see what a coroutine is waiting on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FutureId(usize);
+
+/// Something that waits on futures by token, allocation-free: the coroutine
+/// runner. See [`Future::add_waiter`].
+pub trait Waiter {
+    /// The future registered with `token` finished; `fired` is a handle to
+    /// it (so its result outlives every other handle).
+    fn wake(&self, token: u64, fired: AnyFuture);
+    /// The future registered with `token` was dropped without a result: it
+    /// never will have one.
+    fn abandon(&self, token: u64);
+}
+
+/// A handle to a [`Future`] of some type, as a [`Waiter`] receives it.
+pub struct AnyFuture(Rc<dyn Any>);
+
+impl AnyFuture {
+    /// The future, if it is a `Future<T>`.
+    pub fn downcast<T: 'static>(self) -> Option<Future<T>> {
+        self.0.downcast::<Inner<T>>().ok().map(|inner| Future { inner })
+    }
+}
+
+impl fmt::Debug for AnyFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AnyFuture({:p})", Rc::as_ptr(&self.0))
+    }
+}
+
+struct Inner<T> {
+    core: RefCell<Core<T>>,
+}
+
+struct Core<T> {
+    slot: Slot<T>,
+    callbacks: Callbacks<T>,
+    /// The error has been looked at (so dropping it logs nothing).
+    retrieved: bool,
+    cancelled: bool,
+}
+
+enum Slot<T> {
+    Pending,
+    Value(T),
+    Failed(Error),
+    Taken,
+}
+
+/// A done callback of a `Future<T>`.
+enum Callback<T> {
+    Fn(Box<dyn DoneFn<T>>),
+    Wake(Weak<dyn Waiter>, u64),
+    Std(Waker),
+}
+
+trait DoneFn<T> {
+    fn call(self: Box<Self>, future: &Future<T>);
+    fn name(&self) -> &'static str;
+}
+
+struct DoneClosure<F>(F);
+
+impl<T, F: FnOnce(&Future<T>)> DoneFn<T> for DoneClosure<F> {
+    fn call(self: Box<Self>, future: &Future<T>) {
+        (self.0)(future)
+    }
+    fn name(&self) -> &'static str {
+        type_name::<F>()
+    }
+}
+
+/// Zero, one or many callbacks, without a `Vec` for the common single one.
+enum Callbacks<T> {
+    Empty,
+    One(Callback<T>),
+    Many(Vec<Callback<T>>),
+}
+
+impl<T> Callbacks<T> {
+    fn push(&mut self, callback: Callback<T>) {
+        *self = match std::mem::replace(self, Callbacks::Empty) {
+            Callbacks::Empty => Callbacks::One(callback),
+            Callbacks::One(first) => Callbacks::Many(vec![first, callback]),
+            Callbacks::Many(mut all) => {
+                all.push(callback);
+                Callbacks::Many(all)
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Callbacks::Empty => 0,
+            Callbacks::One(_) => 1,
+            Callbacks::Many(all) => all.len(),
+        }
+    }
+
+    fn for_each(self, mut f: impl FnMut(Callback<T>)) {
+        match self {
+            Callbacks::Empty => {}
+            Callbacks::One(cb) => f(cb),
+            Callbacks::Many(all) => all.into_iter().for_each(f),
+        }
+    }
+}
+
+impl<T> Drop for Inner<T> {
+    fn drop(&mut self) {
+        let core = self.core.get_mut();
+        if let Slot::Failed(error) = &core.slot {
+            if !core.retrieved && !error.is_cancellation() {
+                log::error!(target: APP_LOG, "Future exception was never retrieved: {error}");
+            }
+        }
+        // A pending future dropped with waiters: they will never be woken.
+        std::mem::replace(&mut core.callbacks, Callbacks::Empty).for_each(|callback| {
+            if let Callback::Wake(waiter, token) = callback {
+                if let Some(waiter) = waiter.upgrade() {
+                    waiter.abandon(token);
+                }
+            }
+        });
+    }
+}
+
+impl<T> Clone for Future<T> {
+    fn clone(&self) -> Self {
+        Future {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> Clone for WeakFuture<T> {
+    fn clone(&self) -> Self {
+        WeakFuture {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> WeakFuture<T> {
+    /// The future, if a handle to it still exists.
+    pub fn upgrade(&self) -> Option<Future<T>> {
+        self.inner.upgrade().map(|inner| Future { inner })
+    }
+}
+
+impl<T: 'static> Default for Future<T> {
+    fn default() -> Self {
+        Future::new()
+    }
+}
+
+impl<T: 'static> Future<T> {
+    /// A pending future.
+    #[inline]
+    pub fn new() -> Future<T> {
+        Future::with_slot(Slot::Pending)
+    }
+
+    /// A future already resolved with `value`.
+    #[inline]
+    pub fn ready(value: T) -> Future<T> {
+        Future::with_slot(Slot::Value(value))
+    }
+
+    /// A future already failed with `error`.
+    pub fn failed(error: impl Into<Error>) -> Future<T> {
+        Future::with_slot(Slot::Failed(error.into()))
+    }
+
+    /// A future already resolved with `result`.
+    pub fn from_result(result: Result<T, Error>) -> Future<T> {
+        match result {
+            Ok(value) => Future::ready(value),
+            Err(error) => Future::failed(error),
+        }
+    }
+
+    #[inline]
+    fn with_slot(slot: Slot<T>) -> Future<T> {
+        Future {
+            inner: Rc::new(Inner {
+                core: RefCell::new(Core {
+                    slot,
+                    callbacks: Callbacks::Empty,
+                    retrieved: false,
+                    cancelled: false,
+                }),
+            }),
+        }
+    }
+
+    /// Whether the future has a result or an error (or was cancelled).
+    #[inline]
+    pub fn done(&self) -> bool {
+        !matches!(self.inner.core.borrow().slot, Slot::Pending)
+    }
+
+    /// Whether the future was cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.inner.core.borrow().cancelled
+    }
+
+    /// Whether the future failed (a cancelled future failed with
+    /// [`CancelledError`]). Does not count as retrieving the error.
+    pub fn is_failed(&self) -> bool {
+        matches!(self.inner.core.borrow().slot, Slot::Failed(_))
+    }
+
+    /// Sets the result and runs the done callbacks.
+    ///
+    /// A future is set once: on a done future this returns an
+    /// [`InvalidStateError`] (and drops `value`).
+    pub fn set_result(&self, value: T) -> Result<(), InvalidStateError> {
+        {
+            let mut core = self.inner.core.borrow_mut();
+            if !matches!(core.slot, Slot::Pending) {
+                return Err(ALREADY_DONE);
+            }
+            core.slot = Slot::Value(value);
+        }
+        self.fire();
+        Ok(())
+    }
+
+    /// Sets an error and runs the done callbacks. As `set_result`, an error
+    /// on a done future.
+    pub fn set_exception(&self, error: impl Into<Error>) -> Result<(), InvalidStateError> {
+        let error = error.into();
+        {
+            let mut core = self.inner.core.borrow_mut();
+            if !matches!(core.slot, Slot::Pending) {
+                return Err(ALREADY_DONE);
+            }
+            core.slot = Slot::Failed(error);
+        }
+        self.fire();
+        Ok(())
+    }
+
+    /// Sets the result or the error.
+    pub fn set(&self, result: Result<T, Error>) -> Result<(), InvalidStateError> {
+        match result {
+            Ok(value) => self.set_result(value),
+            Err(error) => self.set_exception(error),
+        }
+    }
+
+    /// Sets the result unless the future was cancelled, in which case the
+    /// value is dropped silently (Tornado's
+    /// `future_set_result_unless_cancelled`).
+    pub fn set_result_unless_cancelled(&self, value: T) -> Result<(), InvalidStateError> {
+        if self.cancelled() {
+            return Ok(());
+        }
+        self.set_result(value)
+    }
+
+    /// Sets the error unless the future was cancelled, in which case the
+    /// error is logged as `Exception after Future was cancelled: ERROR`
+    /// (Tornado's `future_set_exception_unless_cancelled`).
+    pub fn set_exception_unless_cancelled(&self, error: impl Into<Error>) -> Result<(), InvalidStateError> {
+        let error = error.into();
+        if self.cancelled() {
+            if !error.is_cancellation() {
+                log::error!(target: APP_LOG, "Exception after Future was cancelled: {error}");
+            }
+            return Ok(());
+        }
+        self.set_exception(error)
+    }
+
+    /// Sets the result or error unless the future was cancelled (see the
+    /// two methods above).
+    pub fn set_unless_cancelled(&self, result: Result<T, Error>) -> Result<(), InvalidStateError> {
+        match result {
+            Ok(value) => self.set_result_unless_cancelled(value),
+            Err(error) => self.set_exception_unless_cancelled(error),
+        }
+    }
+
+    /// Cancels a pending future: it fails with [`CancelledError`] and its
+    /// callbacks run. Returns `false` (and does nothing) if it was already
+    /// done. Cancelling a coroutine's future does not stop the coroutine
+    /// (as in Tornado); its eventual result is dropped.
+    pub fn cancel(&self) -> bool {
+        {
+            let mut core = self.inner.core.borrow_mut();
+            if !matches!(core.slot, Slot::Pending) {
+                return false;
+            }
+            core.slot = Slot::Failed(Error::new(CancelledError));
+            core.cancelled = true;
+        }
+        self.fire();
+        true
+    }
+
+    /// Runs and clears the done callbacks. A panicking callback is logged
+    /// (`Exception in callback NAME for FUTURE: ...`) and the others still
+    /// run.
+    fn fire(&self) {
+        let callbacks = std::mem::replace(&mut self.inner.core.borrow_mut().callbacks, Callbacks::Empty);
+        callbacks.for_each(|callback| self.run_callback(callback));
+    }
+
+    #[inline]
+    fn run_callback(&self, callback: Callback<T>) {
+        match callback {
+            Callback::Wake(waiter, token) => {
+                if let Some(waiter) = waiter.upgrade() {
+                    waiter.wake(token, self.to_any());
+                }
+            }
+            Callback::Std(waker) => waker.wake(),
+            Callback::Fn(f) => {
+                let name = f.name();
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f.call(self))) {
+                    log::error!(
+                        target: APP_LOG,
+                        "Exception in callback {name} for {self:?}: {}",
+                        panic_message(&*payload)
+                    );
+                }
+            }
+        }
+    }
+
+    /// Calls `callback(&future)` when the future is done; at once if it
+    /// already is (Tornado's `future_add_done_callback`).
+    pub fn add_done_callback<F>(&self, callback: F)
+    where
+        F: FnOnce(&Future<T>) + 'static,
+    {
+        self.add_callback(Callback::Fn(Box::new(DoneClosure(callback))));
+    }
+
+    /// Registers a [`Waiter`]: `waiter.wake(token, ..)` when the future is
+    /// done (at once if it already is), `waiter.abandon(token)` if it is
+    /// dropped without a result. Allocates nothing.
+    #[inline]
+    pub fn add_waiter(&self, waiter: Weak<dyn Waiter>, token: u64) {
+        self.add_callback(Callback::Wake(waiter, token));
+    }
+
+    #[inline]
+    fn add_callback(&self, callback: Callback<T>) {
+        {
+            let mut core = self.inner.core.borrow_mut();
+            if matches!(core.slot, Slot::Pending) {
+                core.callbacks.push(callback);
+                return;
+            }
+        }
+        self.run_callback(callback);
+    }
+
+    /// Number of callbacks waiting for this future.
+    pub fn callback_count(&self) -> usize {
+        self.inner.core.borrow().callbacks.len()
+    }
+
+    /// Takes the result out (moving it), or returns the error (shared; the
+    /// error stays for other consumers). See the type's documentation.
+    ///
+    /// Errors: [`InvalidStateError`] if the future is pending or its result
+    /// was already taken.
+    #[inline]
+    pub fn take_result(&self) -> Result<T, Error> {
+        let mut core = self.inner.core.borrow_mut();
+        match std::mem::replace(&mut core.slot, Slot::Taken) {
+            Slot::Value(value) => Ok(value),
+            Slot::Failed(error) => {
+                core.slot = Slot::Failed(error.clone());
+                core.retrieved = true;
+                Err(error)
+            }
+            Slot::Pending => {
+                core.slot = Slot::Pending;
+                Err(Error::new(NOT_READY))
+            }
+            Slot::Taken => Err(Error::new(TAKEN)),
+        }
+    }
+
+    /// The error, if the future failed (marks it retrieved). `None` if it
+    /// succeeded or is still pending.
+    pub fn exception(&self) -> Option<Error> {
+        let mut core = self.inner.core.borrow_mut();
+        match &core.slot {
+            Slot::Failed(error) => {
+                let error = error.clone();
+                core.retrieved = true;
+                Some(error)
+            }
+            _ => None,
+        }
+    }
+
+    /// A weak reference to this future.
+    pub fn downgrade(&self) -> WeakFuture<T> {
+        WeakFuture {
+            inner: Rc::downgrade(&self.inner),
+        }
+    }
+
+    /// This future as an [`AnyFuture`].
+    pub fn to_any(&self) -> AnyFuture {
+        AnyFuture(self.inner.clone() as Rc<dyn Any>)
+    }
+}
+
+impl<T: Clone + 'static> Future<T> {
+    /// A copy of the result, or the error (Tornado's `result()`).
+    ///
+    /// Errors: [`InvalidStateError`] if the future is pending or its result
+    /// was taken by a consumer by value.
+    pub fn result(&self) -> Result<T, Error> {
+        let mut core = self.inner.core.borrow_mut();
+        match &core.slot {
+            Slot::Value(value) => Ok(value.clone()),
+            Slot::Failed(error) => {
+                let error = error.clone();
+                core.retrieved = true;
+                Err(error)
+            }
+            Slot::Pending => Err(Error::new(NOT_READY)),
+            Slot::Taken => Err(Error::new(TAKEN)),
+        }
+    }
+}
+
+impl<T> Future<T> {
+    /// The future's identity while it is alive.
+    #[inline]
+    pub fn id(&self) -> FutureId {
+        FutureId(Rc::as_ptr(&self.inner) as *const () as usize)
+    }
+
+    /// Whether two handles are the same future.
+    pub fn ptr_eq(&self, other: &Future<T>) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn state_name(&self) -> &'static str {
+        match self.inner.core.try_borrow() {
+            Ok(core) => match core.slot {
+                Slot::Pending => "pending",
+                Slot::Value(_) => "finished",
+                Slot::Failed(_) if core.cancelled => "cancelled",
+                Slot::Failed(_) => "failed",
+                Slot::Taken => "finished (result taken)",
+            },
+            Err(_) => "busy",
+        }
+    }
+}
+
+impl<T> fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "<Future<{}> {:#x} {}>",
+            type_name::<T>(),
+            self.id().0,
+            self.state_name()
+        )
+    }
+}
+
+impl<T> fmt::Debug for WeakFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WeakFuture<{}>", type_name::<T>())
+    }
+}
+
+/// Rust `async` code can `.await` a gust future: the output is the result,
+/// moved out (see "One result, several consumers"), or the error.
+impl<T: 'static> std::future::Future for Future<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut core = self.inner.core.borrow_mut();
+        if matches!(core.slot, Slot::Pending) {
+            // Register the waker once per task: replace our previous one if
+            // it is still here.
+            let waker = cx.waker();
+            let already = match &core.callbacks {
+                Callbacks::One(Callback::Std(w)) => w.will_wake(waker),
+                Callbacks::Many(all) => all
+                    .iter()
+                    .any(|cb| matches!(cb, Callback::Std(w) if w.will_wake(waker))),
+                _ => false,
+            };
+            if !already {
+                core.callbacks.push(Callback::Std(waker.clone()));
+            }
+            return Poll::Pending;
+        }
+        drop(core);
+        Poll::Ready(self.take_result())
+    }
+}
+
+/// Copies the outcome of `a` into `b` when `a` completes, unless `b` is
+/// already done (Tornado's `chain_future`). If `a` is already done, `b` is
+/// set at once. The result is taken from `a`: chain from a future nobody
+/// else consumes, or use [`chain_future_cloned`].
+pub fn chain_future<T: 'static>(a: &Future<T>, b: &Future<T>) {
+    let b = b.clone();
+    a.add_done_callback(move |a| {
+        if !b.done() {
+            let _ = b.set(a.take_result());
+        }
+    });
+}
+
+/// Like [`chain_future`], copying the result so `a` keeps it.
+pub fn chain_future_cloned<T: Clone + 'static>(a: &Future<T>, b: &Future<T>) {
+    let b = b.clone();
+    a.add_done_callback(move |a| {
+        if !b.done() {
+            let _ = b.set(a.result());
+        }
+    });
+}
+
+/// A future resolved with `value` (Tornado's `gen.maybe_future`, for
+/// values that are not futures already).
+pub fn maybe_future<T: 'static>(value: T) -> Future<T> {
+    Future::ready(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn take_moves_and_second_take_is_invalid_state() {
+        let f = Future::ready(String::from("x"));
+        assert_eq!(f.take_result().unwrap(), "x");
+        let err = f.take_result().unwrap_err();
+        assert!(err.is::<InvalidStateError>());
+        assert!(f.done());
+    }
+
+    #[test]
+    fn errors_are_shared_between_consumers() {
+        let f: Future<i32> = Future::failed(Error::msg("boom"));
+        let a = f.take_result().unwrap_err();
+        let b = f.take_result().unwrap_err();
+        assert!(a.ptr_eq(&b));
+    }
+
+    #[test]
+    fn callbacks_run_inline_and_after() {
+        let f = Future::new();
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let o = order.clone();
+        f.add_done_callback(move |_: &Future<u8>| o.borrow_mut().push(1));
+        assert!(order.borrow().is_empty());
+        f.set_result(1).unwrap();
+        assert_eq!(*order.borrow(), vec![1]);
+        let o = order.clone();
+        f.add_done_callback(move |_| o.borrow_mut().push(2));
+        assert_eq!(*order.borrow(), vec![1, 2]);
+    }
+
+    #[test]
+    fn panicking_callback_does_not_stop_the_others() {
+        let f = Future::new();
+        let ran = Rc::new(Cell::new(false));
+        let r = ran.clone();
+        f.add_done_callback(|_: &Future<()>| panic!("callback bug"));
+        f.add_done_callback(move |_| r.set(true));
+        f.set_result(()).unwrap();
+        assert!(ran.get());
+    }
+
+    struct Recorder(RefCell<Vec<(u64, bool)>>);
+    impl Waiter for Recorder {
+        fn wake(&self, token: u64, fired: AnyFuture) {
+            assert!(fired.downcast::<i32>().is_some());
+            self.0.borrow_mut().push((token, true));
+        }
+        fn abandon(&self, token: u64) {
+            self.0.borrow_mut().push((token, false));
+        }
+    }
+
+    #[test]
+    fn waiters_are_woken_or_told_of_abandonment() {
+        let rec = Rc::new(Recorder(RefCell::new(Vec::new())));
+        let weak: Weak<dyn Waiter> = Rc::downgrade(&(rec.clone() as Rc<dyn Waiter>));
+        let a = Future::<i32>::new();
+        a.add_waiter(weak.clone(), 1);
+        a.set_result(5).unwrap();
+        let b = Future::<i32>::new();
+        b.add_waiter(weak, 2);
+        drop(b);
+        assert_eq!(*rec.0.borrow(), vec![(1, true), (2, false)]);
+    }
+
+    #[test]
+    fn cancel_only_pending() {
+        let f = Future::<i32>::new();
+        assert!(f.cancel());
+        assert!(f.cancelled());
+        assert!(!f.cancel());
+        assert!(f.take_result().unwrap_err().is::<CancelledError>());
+        assert!(f.set_result_unless_cancelled(3).is_ok());
+    }
+}

@@ -1,0 +1,137 @@
+//! The IOLoop methods that need futures: [`IOLoopExt`].
+
+use std::cell::{Cell, RefCell};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::time::Duration;
+
+use gust_ioloop::{panic_message, CallbackResult, IOLoop, IOLoopError, APP_LOG};
+
+use crate::error::{Error, PanicError, StoppedBeforeCompletionError, TimeoutError};
+use crate::future::Future;
+use crate::yieldable::Yieldable;
+
+/// IOLoop methods that involve futures (Tornado's `IOLoop.add_future` and
+/// `IOLoop.run_sync`). The loop crate knows nothing of futures; this trait
+/// adds them to [`IOLoop`]. It is in `gust::prelude`.
+pub trait IOLoopExt {
+    /// Calls `callback(&future)` on a later loop iteration once `future` is
+    /// done; always later, even if it is done already (Tornado's
+    /// `add_future`). A panic in the callback is logged.
+    fn add_future<T, F>(&self, future: &Future<T>, callback: F)
+    where
+        T: 'static,
+        F: FnOnce(&Future<T>) + 'static;
+
+    /// Starts the loop, runs `func`, and stops the loop when the yieldable
+    /// it returns is done; returns its result (Tornado's `run_sync`).
+    ///
+    /// `func` typically starts a coroutine: `io_loop.run_sync(|| main(),
+    /// None)`. It runs inside the loop, in its first iteration.
+    ///
+    /// With a `timeout`, a [`TimeoutError`] (`Operation timed out after N
+    /// seconds`) is returned if the work is not done in time; its future is
+    /// cancelled (a coroutine behind it keeps its stack until the loop is
+    /// closed, as in Tornado). If the loop is stopped by someone else first,
+    /// the error is [`StoppedBeforeCompletionError`]. On a running loop the
+    /// error is [`IOLoopError::AlreadyRunning`].
+    fn run_sync<Y, F>(&self, func: F, timeout: Option<Duration>) -> Result<Y::Output, Error>
+    where
+        Y: Yieldable,
+        F: FnOnce() -> Y + 'static;
+}
+
+impl IOLoopExt for IOLoop {
+    fn add_future<T, F>(&self, future: &Future<T>, callback: F)
+    where
+        T: 'static,
+        F: FnOnce(&Future<T>) + 'static,
+    {
+        let io_loop = self.downgrade();
+        future.add_done_callback(move |done| {
+            let done = done.clone();
+            if let Some(io_loop) = io_loop.upgrade() {
+                io_loop.add_callback(move || callback(&done));
+            }
+        });
+    }
+
+    fn run_sync<Y, F>(&self, func: F, timeout: Option<Duration>) -> Result<Y::Output, Error>
+    where
+        Y: Yieldable,
+        F: FnOnce() -> Y + 'static,
+    {
+        if self.is_closed() {
+            return Err(IOLoopError::Closed.into());
+        }
+        if self.is_running() {
+            return Err(IOLoopError::AlreadyRunning.into());
+        }
+        let slot: Rc<RefCell<Option<Future<Y::Output>>>> = Rc::new(RefCell::new(None));
+        let filled = slot.clone();
+        let weak = self.downgrade();
+        self.add_callback(move || {
+            let future = match catch_unwind(AssertUnwindSafe(func)) {
+                Ok(yielded) => yielded.convert_yielded(),
+                Err(payload) => Future::failed(PanicError {
+                    message: panic_message(&*payload),
+                    coroutine: None,
+                }),
+            };
+            future.add_done_callback(move |_| {
+                if let Some(io_loop) = weak.upgrade() {
+                    let stopper = io_loop.clone();
+                    io_loop.add_callback(move || stopper.stop());
+                }
+            });
+            *filled.borrow_mut() = Some(future);
+        });
+        let timed_out = Rc::new(Cell::new(false));
+        let timer = timeout.map(|delay| {
+            let timed_out = timed_out.clone();
+            let slot = slot.clone();
+            let io_loop = self.downgrade();
+            self.call_later(delay, move || {
+                timed_out.set(true);
+                let cancelled = slot.borrow().as_ref().is_some_and(Future::cancel);
+                if !cancelled {
+                    if let Some(io_loop) = io_loop.upgrade() {
+                        io_loop.stop();
+                    }
+                }
+            })
+        });
+        self.start()?;
+        if let Some(timer) = timer {
+            self.remove_timeout(timer);
+        }
+        let future = slot.borrow_mut().take();
+        match future {
+            Some(future) if future.done() && !future.cancelled() => future.take_result(),
+            _ if timed_out.get() => Err(Error::new(TimeoutError::new(format!(
+                "Operation timed out after {} seconds",
+                timeout.unwrap_or_default().as_secs_f64()
+            )))),
+            _ => Err(Error::new(StoppedBeforeCompletionError)),
+        }
+    }
+}
+
+/// A callback that returns a future (for example one that starts a
+/// coroutine, `io_loop.spawn_callback(|| my_coroutine())`) has the future's
+/// failure logged as `Exception in callback NAME: ERROR`, as Tornado's
+/// `_run_callback` does. Cancellations are not logged.
+impl<T: 'static> CallbackResult for Future<T> {
+    fn finish(self, _io_loop: &IOLoop, name: &'static str, then: Option<Box<dyn FnOnce()>>) {
+        self.add_done_callback(move |done| {
+            if let Some(error) = done.exception() {
+                if !error.is_cancellation() {
+                    log::error!(target: APP_LOG, "Exception in callback {name}: {error}");
+                }
+            }
+            if let Some(then) = then {
+                then();
+            }
+        });
+    }
+}

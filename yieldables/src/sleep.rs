@@ -1,0 +1,28 @@
+//! [`sleep`]: a future resolved by a loop timer.
+
+use std::time::Duration;
+
+use gust_ioloop::IOLoop;
+
+use crate::future::Future;
+
+/// A future that resolves after `duration` (Tornado's `gen.sleep`): the
+/// non-blocking analogue of `std::thread::sleep`, which must not be used in
+/// coroutines because it blocks the loop.
+///
+/// The timer is started on the current loop when `sleep` is called (so
+/// `let next = sleep(60s); work(); co.yield_(next)` runs every 60 seconds
+/// regardless of how long the work took); calling it without yielding the
+/// future does nothing useful.
+///
+/// `sleep(Duration::ZERO)` costs two loop iterations (the timer fires in the
+/// next one, and the waiting coroutine resumes in the one after), as in
+/// Tornado; `moment` costs one.
+pub fn sleep(duration: Duration) -> Future<()> {
+    let future = Future::new();
+    let setter = future.clone();
+    IOLoop::current().call_later(duration, move || {
+        let _ = setter.set_result_unless_cancelled(());
+    });
+    future
+}
