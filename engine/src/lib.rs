@@ -1,2 +1,48 @@
-//! placeholder
+//! gust's coroutine engine: stacks, [`Generator`], the Runner and
+//! [`coroutine`] (Tornado's `@gen.coroutine`).
+//!
+//! A coroutine is a closure running on its own stack. It receives a
+//! [`Co`]; `co.yield_(future)` suspends it until the future is done and
+//! evaluates to the result, as `result = yield future` does in Tornado.
+//!
+//! ```
+//! use std::time::Duration;
+//! use gust_engine::coroutine;
+//! use gust_ioloop::IOLoop;
+//! use gust_yieldables::{sleep, IOLoopExt};
+//!
+//! let io_loop = IOLoop::new();
+//! let answer = io_loop
+//!     .run_sync(
+//!         || {
+//!             coroutine(|co| {
+//!                 co.yield_(sleep(Duration::from_millis(1)))?;
+//!                 Ok(42)
+//!             })
+//!         },
+//!         None,
+//!     )
+//!     .unwrap();
+//! assert_eq!(answer, 42);
+//! ```
+//!
+//! The pieces, bottom up: `stack_pool` (pooled stacks with guard pages,
+//! typed errors when exhausted), `overflow` (a clear message when a
+//! coroutine overflows its stack), [`Generator`] (Python's send, throw and
+//! close over corosensei), `runner` (the slab of suspended coroutines a
+//! loop owns, and what wakes them), and [`coroutine`] / [`Co`].
 #![deny(missing_docs)]
+
+mod coroutine;
+mod generator;
+mod overflow;
+mod runner;
+mod stack_pool;
+
+pub use coroutine::{coroutine, Builder, Co};
+pub use generator::{Generator, GeneratorExit, GeneratorFinishedError, GeneratorState, Yielder};
+pub use runner::{runner_of, runners, RunnerId, RunnerInfo, RunnerState, WaitingOn, GEN_LOG};
+pub use stack_pool::{
+    default_stack_size, guard_mode, set_default_stack_size, set_max_live_stacks, stack_stats, GuardMode,
+    PooledStack, StackStats, DEFAULT_STACK_SIZE, MIN_STACK_SIZE,
+};

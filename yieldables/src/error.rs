@@ -278,7 +278,8 @@ pub struct InvalidStateError {
 }
 
 impl InvalidStateError {
-    pub(crate) const fn new(message: &'static str) -> InvalidStateError {
+    /// An invalid-state error with this message.
+    pub const fn new(message: &'static str) -> InvalidStateError {
         InvalidStateError {
             message: Cow::Borrowed(message),
         }

@@ -56,7 +56,6 @@ pub trait Yieldable: Sized {
 
 /// How the coroutine runner should wait for a yielded value: the result of
 /// [`Yieldable::into_yielded`].
-#[non_exhaustive]
 pub enum Yielded<T> {
     /// Already resolved: continue at once, with no switch and no loop hop.
     Ready(Result<T, Error>),

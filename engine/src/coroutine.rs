@@ -1,0 +1,292 @@
+//! [`coroutine`]: run a closure as a coroutine on its own stack
+//! (Tornado's `@gen.coroutine`).
+
+use std::any::type_name;
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::{Rc, Weak};
+
+use gust_ioloop::{panic_message, IOLoop};
+use gust_yieldables::{
+    Error, Extract, Future, FutureId, InvalidStateError, LoopClosedError, PanicError, Waiter, Yieldable, Yielded,
+};
+
+use crate::generator::{close_unwind, is_close_unwind, GeneratorExit, Yielder};
+use crate::runner::{CloseReason, CoName, Park, Registry, Resume, RunnerGen, RunnerId, WaitingOn, GEN_LOG};
+use crate::stack_pool::{default_stack_size, PooledStack};
+
+/// The handle a coroutine's body receives: what it yields with.
+///
+/// `co.yield_(x)` is Tornado's `yield x`. Because the coroutine has a real
+/// stack, any plain function handed `&Co` can yield too:
+///
+/// ```
+/// use gust_engine::{coroutine, Co};
+/// use gust_yieldables::{Error, Future};
+///
+/// fn helper(co: &Co, f: Future<i32>) -> Result<i32, Error> {
+///     Ok(co.yield_(f)? * 2) // no async colouring needed
+/// }
+///
+/// let f = Future::new();
+/// let g = f.clone();
+/// let result = coroutine(move |co| helper(co, g));
+/// f.set_result(21).unwrap();
+/// # let io_loop = gust_ioloop::IOLoop::current();
+/// io_loop.run_once(Some(std::time::Duration::ZERO)).unwrap();
+/// assert_eq!(result.take_result().unwrap(), 42);
+/// ```
+pub struct Co<'a> {
+    yielder: &'a Yielder<Park, Resume>,
+    registry: Rc<Registry>,
+    waiter: Weak<dyn Waiter>,
+    index: Cell<Option<usize>>,
+    id: RunnerId,
+    name: CoName,
+    result: FutureId,
+    stack_size: usize,
+    /// Set once the coroutine is being closed: yielding is then refused.
+    closing: Cell<Option<CloseReason>>,
+}
+
+impl Co<'_> {
+    /// Waits for `yielded` without blocking the loop, and evaluates to its
+    /// result (Tornado's `result = yield yielded`).
+    ///
+    /// * A done future (or a `Result`, or a collection of done futures)
+    ///   continues at once: no switch, no loop iteration.
+    /// * A pending future suspends the coroutine; it resumes from a loop
+    ///   callback one iteration after the future is done.
+    /// * `gen::moment` (or `()`) resumes after exactly one loop iteration.
+    /// * A collection (`Vec`, map, tuple) waits for all its members in
+    ///   parallel ([`multi`](gust_yieldables::multi)).
+    ///
+    /// A failure arrives here as `Err`: handle it, replace it, or pass it
+    /// on with `?`.
+    #[inline]
+    pub fn yield_<Y: Yieldable>(&self, yielded: Y) -> Result<Y::Output, Error> {
+        match yielded.into_yielded() {
+            Yielded::Ready(result) => result,
+            Yielded::Future(future, extract) => {
+                if future.done() {
+                    return extract.read(&future);
+                }
+                self.wait(future, extract)
+            }
+            Yielded::Moment(value) => {
+                self.suspend(WaitingOn::Moment, None::<&Future<()>>)?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// Parks on a pending future until it is done.
+    fn wait<T: 'static>(&self, future: Future<T>, extract: Extract<T>) -> Result<T, Error> {
+        let on = WaitingOn::Future {
+            id: future.id(),
+            type_name: type_name::<T>(),
+        };
+        match self.suspend(on, Some(&future)) {
+            Ok(Some(fired)) => match fired.downcast::<T>() {
+                Some(done) => extract.read(&done),
+                None => Err(Error::new(InvalidStateError::new("runner woken by the wrong future"))),
+            },
+            Ok(None) => Err(Error::new(InvalidStateError::new("runner resumed without its future"))),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Suspends until woken. With a future, registers as its waiter first
+    /// and holds no strong handle to it while parked (so a future dropped
+    /// unresolved is noticed).
+    fn suspend<T: 'static>(
+        &self,
+        on: WaitingOn,
+        future: Option<&Future<T>>,
+    ) -> Result<Option<gust_yieldables::AnyFuture>, Error> {
+        if self.closing.get().is_some() {
+            // Yielding while being closed (from a destructor, say): Python's
+            // "generator ignored GeneratorExit". Refuse rather than suspend.
+            return Err(Error::new(GeneratorExit));
+        }
+        if self.registry.is_closing() {
+            self.closing.set(Some(CloseReason::LoopClosed));
+            close_unwind();
+        }
+        let (index, seq) =
+            self.registry
+                .begin_wait(self.index.get(), self.id, &self.name, self.result, self.stack_size);
+        self.index.set(Some(index));
+        if let Some(future) = future {
+            future.add_waiter(self.waiter.clone(), ((seq as u64) << 32) | index as u64);
+        }
+        log::debug!(target: GEN_LOG, "runner {} ({}): yielded {:?}", self.id, self.name.as_str(), on);
+        match self.yielder.yield_(Park { index, seq, on }) {
+            Ok(Resume::Woken(fired)) => Ok(Some(fired)),
+            Ok(Resume::Moment) => Ok(None),
+            Ok(Resume::Close(reason)) => {
+                self.closing.set(Some(reason));
+                close_unwind()
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// This coroutine's id.
+    pub fn id(&self) -> RunnerId {
+        self.id
+    }
+
+    /// This coroutine's name.
+    pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    /// The usable size of this coroutine's stack, in bytes.
+    pub fn stack_size(&self) -> usize {
+        self.stack_size
+    }
+}
+
+/// Options for a coroutine: a name (for logs, errors and the overflow
+/// message) and a stack size.
+///
+/// ```
+/// use gust_engine::Builder;
+/// let f = Builder::new().name("small").stack_size(32 * 1024).spawn(|co| Ok(co.stack_size()));
+/// assert!(f.take_result().unwrap() >= 32 * 1024);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    name: Option<Cow<'static, str>>,
+    stack_size: Option<usize>,
+}
+
+impl Builder {
+    /// Default options: the body's type as the name, the default stack size.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Names the coroutine.
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the usable stack size in bytes (rounded up to whole pages, at
+    /// least [`MIN_STACK_SIZE`](crate::MIN_STACK_SIZE)).
+    pub fn stack_size(mut self, bytes: usize) -> Builder {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs `body` as a coroutine now; see [`coroutine`].
+    pub fn spawn<T, F>(self, body: F) -> Future<T>
+    where
+        T: 'static,
+        F: FnOnce(&Co) -> Result<T, Error> + 'static,
+    {
+        let io_loop = IOLoop::current();
+        let result = Future::new();
+        if io_loop.is_closed() {
+            let _ = result.set_exception(LoopClosedError);
+            return result;
+        }
+        let name = match self.name {
+            Some(Cow::Borrowed(name)) => CoName::Static(name),
+            Some(Cow::Owned(name)) => CoName::Shared(Rc::from(name)),
+            None => CoName::Static(type_name::<F>()),
+        };
+        let stack = match PooledStack::new(self.stack_size.unwrap_or_else(default_stack_size)) {
+            Ok(stack) => stack,
+            Err(error) => {
+                log::debug!(target: GEN_LOG, "coroutine {}: {error}", name.as_str());
+                let _ = result.set_exception(error);
+                return result;
+            }
+        };
+        // The name lives on the coroutine's stack (in `Co`) for as long as
+        // the stack is in use; its bytes do not move.
+        stack.set_header(name.as_str());
+        let stack_size = stack.usable_size();
+        let registry = Registry::of(&io_loop);
+        let waiter: Weak<dyn Waiter> = Rc::downgrade(&registry) as Weak<dyn Waiter>;
+        let id = registry.next_id();
+        let setter = result.clone();
+        let result_id = result.id();
+        let owner = registry.clone();
+        let gen = RunnerGen::on_stack(stack, move |yielder| {
+            let co = Co {
+                yielder,
+                registry: owner,
+                waiter,
+                index: Cell::new(None),
+                id,
+                name,
+                result: result_id,
+                stack_size,
+                closing: Cell::new(None),
+            };
+            log::debug!(target: GEN_LOG, "runner {} ({}): started", co.id, co.name.as_str());
+            let outcome = match catch_unwind(AssertUnwindSafe(|| body(&co))) {
+                Ok(outcome) => outcome,
+                Err(payload) if is_close_unwind(&*payload) => {
+                    let reason = co.closing.get().unwrap_or(CloseReason::LoopClosed);
+                    Err(reason.error(co.name.as_str()))
+                }
+                Err(payload) => Err(Error::new(PanicError {
+                    message: panic_message(&*payload),
+                    coroutine: Some(co.name.as_str().to_owned()),
+                })),
+            };
+            log::debug!(
+                target: GEN_LOG,
+                "runner {} ({}): finished{}",
+                co.id,
+                co.name.as_str(),
+                if outcome.is_ok() { "" } else { " with an error" }
+            );
+            let _ = setter.set_unless_cancelled(outcome);
+            Ok(())
+        });
+        registry.start(gen);
+        result
+    }
+}
+
+/// Runs `body` as a coroutine, on its own stack, starting now (Tornado's
+/// `@gen.coroutine`, called).
+///
+/// The body runs at once, until it yields something not yet done; then
+/// `coroutine` returns the coroutine's [`Future`], and the loop resumes the
+/// body when what it waits for is done. If it never waits, the returned
+/// future is already done.
+///
+/// Whatever the body returns or fails with goes into that future: errors,
+/// even before the first yield, and panics (as a
+/// [`PanicError`](gust_yieldables::PanicError)) are never raised to the
+/// caller. So look at the future: yield it from another coroutine, give it
+/// to `run_sync`, or start the coroutine with `spawn_callback`, which logs
+/// its failure. A failed future nobody looked at logs `Future exception was
+/// never retrieved` when dropped.
+///
+/// ```
+/// use gust_engine::coroutine;
+/// use gust_yieldables::{Error, Future};
+///
+/// let f = coroutine(|_co| Ok(1 + 1));
+/// assert!(f.done()); // it never waited
+/// assert_eq!(f.take_result().unwrap(), 2);
+///
+/// let g: Future<()> = coroutine(|_co| Err(Error::msg("boom")));
+/// assert_eq!(g.take_result().unwrap_err().to_string(), "boom");
+/// ```
+pub fn coroutine<T, F>(body: F) -> Future<T>
+where
+    T: 'static,
+    F: FnOnce(&Co) -> Result<T, Error> + 'static,
+{
+    Builder::new().spawn(body)
+}

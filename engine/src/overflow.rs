@@ -1,0 +1,289 @@
+//! A clear message instead of a silent crash when a coroutine overflows its
+//! stack.
+//!
+//! Running off the end of a coroutine stack touches its guard page and the
+//! kernel sends SIGSEGV. Without help the process dies with exit status 139
+//! and no word of why. This module installs a SIGSEGV/SIGBUS handler that
+//! runs on the thread's alternate signal stack (the coroutine's own stack is
+//! exhausted), recognises a fault inside one of our guard pages, prints
+//!
+//! ```text
+//! gust: stack overflow in coroutine 'NAME' (stack size N bytes); give it a larger stack ...
+//! ```
+//!
+//! and aborts. A fault anywhere else is handed to the handler that was
+//! installed before (the Rust runtime's own, which reports overflows of
+//! thread stacks), or to the default action.
+//!
+//! The handler only reads a static table of regions and the slot header
+//! written by `stack_pool`, and writes to stderr with `write(2)`: it is
+//! async-signal-safe.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+
+use crate::stack_pool::{page_size, HEADER_BYTES};
+
+/// Marks a slot header as holding a live coroutine's name.
+pub(crate) const HEADER_MAGIC: usize = 0x6775_7374_5f73_7461; // "gust_sta"
+
+/// How many regions the handler can know about at once (each is 32 MiB of
+/// stacks, so this covers 2 TiB of address space).
+const MAX_REGIONS: usize = 65536;
+
+struct RegionEntry {
+    base: AtomicUsize,
+    len: AtomicUsize,
+    slot_size: AtomicUsize,
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY: RegionEntry = RegionEntry {
+    base: AtomicUsize::new(0),
+    len: AtomicUsize::new(0),
+    slot_size: AtomicUsize::new(0),
+};
+
+static REGIONS: [RegionEntry; MAX_REGIONS] = [EMPTY; MAX_REGIONS];
+/// One past the highest entry ever used.
+static HIGH_WATER: AtomicUsize = AtomicUsize::new(0);
+
+/// Records a region of stack slots; returns its table index.
+pub(crate) fn register_region(base: usize, len: usize, slot_size: usize) -> Option<usize> {
+    for (index, entry) in REGIONS.iter().enumerate() {
+        if entry
+            .base
+            .compare_exchange(0, usize::MAX, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            entry.len.store(len, Ordering::Relaxed);
+            entry.slot_size.store(slot_size, Ordering::Relaxed);
+            entry.base.store(base, Ordering::Release);
+            HIGH_WATER.fetch_max(index + 1, Ordering::AcqRel);
+            return Some(index);
+        }
+    }
+    log::warn!(target: "gust::gen", "more than {MAX_REGIONS} stack regions: overflows in new ones will not be named");
+    None
+}
+
+/// Forgets a region (it is being unmapped).
+pub(crate) fn unregister_region(index: usize) {
+    if let Some(entry) = REGIONS.get(index) {
+        entry.base.store(0, Ordering::Release);
+    }
+}
+
+/// The slot whose guard page contains `addr`: (slot base, slot size).
+fn find_guard(addr: usize) -> Option<(usize, usize)> {
+    let page = page_size();
+    let high = HIGH_WATER.load(Ordering::Acquire).min(MAX_REGIONS);
+    for entry in &REGIONS[..high] {
+        let base = entry.base.load(Ordering::Acquire);
+        if base == 0 || base == usize::MAX {
+            continue;
+        }
+        let len = entry.len.load(Ordering::Relaxed);
+        let slot_size = entry.slot_size.load(Ordering::Relaxed);
+        if addr >= base && addr < base + len && slot_size != 0 {
+            let slot = base + (addr - base) / slot_size * slot_size;
+            if addr < slot + page {
+                return Some((slot, slot_size));
+            }
+            return None;
+        }
+    }
+    None
+}
+
+/// The handlers that were installed before ours.
+struct Previous {
+    segv: std::cell::UnsafeCell<libc::sigaction>,
+    bus: std::cell::UnsafeCell<libc::sigaction>,
+}
+
+// SAFETY: written once inside `INSTALL.call_once` before our handler is
+// installed, and only read afterwards (by the handler).
+unsafe impl Sync for Previous {}
+
+static PREVIOUS: Previous = Previous {
+    // SAFETY: an all-zero sigaction is a valid value (SIG_DFL, no flags).
+    segv: std::cell::UnsafeCell::new(unsafe { std::mem::zeroed() }),
+    // SAFETY: as above.
+    bus: std::cell::UnsafeCell::new(unsafe { std::mem::zeroed() }),
+};
+
+static INSTALL: Once = Once::new();
+
+/// Installs the SIGSEGV/SIGBUS handler, once per process.
+pub(crate) fn ensure_installed() {
+    INSTALL.call_once(|| {
+        // SAFETY: we build a valid sigaction for our extern "C" handler with
+        // SA_SIGINFO | SA_ONSTACK and save the previous ones in PREVIOUS
+        // before any fault can reach our handler.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = handler as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGSEGV, &action, PREVIOUS.segv.get());
+            libc::sigaction(libc::SIGBUS, &action, PREVIOUS.bus.get());
+        }
+    });
+}
+
+/// Writes `bytes` to stderr, ignoring errors (signal-safe).
+fn write_stderr(bytes: &[u8]) {
+    // SAFETY: write(2) on fd 2 with a valid buffer; async-signal-safe.
+    unsafe {
+        libc::write(2, bytes.as_ptr() as *const libc::c_void, bytes.len());
+    }
+}
+
+/// Formats `n` in decimal into `buf`, returning the digits (signal-safe).
+fn format_decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    if let Some((slot, slot_size)) = find_guard(addr) {
+        let header = (slot + slot_size - HEADER_BYTES) as *const usize;
+        // SAFETY: the header lies in the slot's top bytes, inside a mapped
+        // region we registered; it is ordinary readable memory.
+        let (name_ptr, name_len, stack_size, magic) = unsafe {
+            (
+                header.read_volatile(),
+                header.add(1).read_volatile(),
+                header.add(2).read_volatile(),
+                header.add(3).read_volatile(),
+            )
+        };
+        write_stderr(b"\ngust: stack overflow in coroutine '");
+        if magic == HEADER_MAGIC && name_ptr != 0 {
+            // SAFETY: a live coroutine's header points at its name, which
+            // the coroutine keeps alive while it runs (and it is running:
+            // it just overflowed).
+            let name = unsafe { std::slice::from_raw_parts(name_ptr as *const u8, name_len) };
+            write_stderr(name);
+        } else {
+            write_stderr(b"<unknown>");
+        }
+        let mut buf = [0u8; 20];
+        write_stderr(b"' (stack size ");
+        write_stderr(format_decimal(stack_size, &mut buf));
+        write_stderr(
+            b" bytes); give it a larger stack with gen::Builder::stack_size or engine::set_default_stack_size\n",
+        );
+        // SAFETY: abort is async-signal-safe and does not return.
+        unsafe { libc::abort() };
+    }
+    // Not ours: hand the fault to whoever handled it before.
+    let previous = if signal == libc::SIGBUS {
+        PREVIOUS.bus.get()
+    } else {
+        PREVIOUS.segv.get()
+    };
+    // SAFETY: PREVIOUS was filled before our handler was installed and is
+    // never written again; the previous handler is called with the same
+    // arguments the kernel gave us, per its own flags.
+    unsafe {
+        let previous = &*previous;
+        let action = previous.sa_sigaction;
+        if action == libc::SIG_DFL || action == libc::SIG_IGN {
+            // Restore it and return: the faulting instruction runs again and
+            // takes the default action (a core dump).
+            libc::sigaction(signal, previous, std::ptr::null_mut());
+        } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = std::mem::transmute(action);
+            f(signal, info, context);
+        } else {
+            let f: extern "C" fn(libc::c_int) = std::mem::transmute(action);
+            f(signal);
+        }
+    }
+}
+
+/// The alternate signal stack this module installed on a thread (if the
+/// thread had none), freed when the thread exits.
+struct AltStack {
+    base: usize,
+    len: usize,
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        // SAFETY: we disable the alternate stack we installed on this
+        // thread, then unmap the memory we mapped for it.
+        unsafe {
+            let mut disable: libc::stack_t = std::mem::zeroed();
+            disable.ss_flags = libc::SS_DISABLE;
+            libc::sigaltstack(&disable, std::ptr::null_mut());
+            libc::munmap(self.base as *mut libc::c_void, self.len);
+        }
+    }
+}
+
+thread_local! {
+    static ALT_STACK: std::cell::RefCell<Option<AltStack>> = const { std::cell::RefCell::new(None) };
+    static ALT_CHECKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Makes sure the calling thread has an alternate signal stack, so the
+/// handler can run when a coroutine stack is exhausted. Threads started by
+/// the Rust runtime usually have one already.
+pub(crate) fn ensure_altstack() {
+    if ALT_CHECKED.try_with(|c| c.replace(true)).unwrap_or(true) {
+        return;
+    }
+    // SAFETY: querying the current alternate stack has no preconditions.
+    let has_one = unsafe {
+        let mut current: libc::stack_t = std::mem::zeroed();
+        libc::sigaltstack(std::ptr::null(), &mut current) == 0 && current.ss_flags & libc::SS_DISABLE == 0
+    };
+    if has_one {
+        return;
+    }
+    let page = page_size();
+    let len = 64 * 1024 + page;
+    // SAFETY: a fresh anonymous mapping; its lowest page becomes a guard;
+    // the rest is handed to sigaltstack and kept until the thread exits.
+    unsafe {
+        let base = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if base == libc::MAP_FAILED {
+            return;
+        }
+        libc::mprotect(base, page, libc::PROT_NONE);
+        let mut stack: libc::stack_t = std::mem::zeroed();
+        stack.ss_sp = (base as usize + page) as *mut libc::c_void;
+        stack.ss_size = len - page;
+        stack.ss_flags = 0;
+        if libc::sigaltstack(&stack, std::ptr::null_mut()) != 0 {
+            libc::munmap(base, len);
+            return;
+        }
+        let _ = ALT_STACK.try_with(|slot| {
+            *slot.borrow_mut() = Some(AltStack {
+                base: base as usize,
+                len,
+            })
+        });
+    }
+}

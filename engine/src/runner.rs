@@ -1,0 +1,472 @@
+//! The Runner: what drives suspended coroutines (Tornado's `gen.Runner`).
+//!
+//! Tornado's Runner holds a generator and the future it last yielded; when
+//! that future is done it sends the result back in (`gen.send(value)`) and
+//! looks at what the generator yields next. gust's Runner does the same for
+//! coroutines on their own stacks, with the roles split so that nothing is
+//! type-erased on the hot path:
+//!
+//! * inside the coroutine, [`Co::yield_`](crate::Co::yield_) looks at what
+//!   was yielded. A done future's result is read at once, with no switch
+//!   and no loop hop (Tornado's `handle_yield` returning True). Otherwise it
+//!   registers this runner as a waiter on the future and suspends;
+//! * outside, the runner keeps every suspended coroutine in a slab owned by
+//!   the loop (an [`Extension`]). When a waited-for future finishes, the
+//!   runner is woken with a handle to it and schedules a resume for the
+//!   next loop iteration; the resumed coroutine reads the result itself.
+//!
+//! So a coroutine is always resumed from a fresh loop callback, never
+//! re-entrantly and never by recursion, however deep its callers nest.
+//!
+//! A coroutine's state is visible: [`runners`] lists the suspended
+//! coroutines of a loop and what each waits on; a test can resolve that
+//! future by hand, run one loop iteration, and look again.
+//!
+//! When the loop closes, every suspended coroutine is closed: its stack
+//! unwinds from its `yield_`, running destructors, and its future fails
+//! with [`LoopClosedError`]. A coroutine waiting on a future that is dropped
+//! without a result (so nothing can ever resume it) is closed the same way,
+//! and its future fails with [`AbandonedError`].
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+
+use gust_ioloop::{Extension, IOLoop, WeakIOLoop};
+use gust_yieldables::{AbandonedError, AnyFuture, Error, FutureId, LoopClosedError, Waiter};
+use slab::Slab;
+
+use crate::generator::{Generator, GeneratorState};
+
+/// The `log` target of the runner's debug trace.
+pub const GEN_LOG: &str = "gust::gen";
+
+/// What a coroutine hands out when it suspends.
+pub(crate) struct Park {
+    pub(crate) index: usize,
+    pub(crate) seq: u32,
+    pub(crate) on: WaitingOn,
+}
+
+/// What a suspended coroutine is resumed with.
+pub(crate) enum Resume {
+    /// The future it waited for is done; here is a handle to it.
+    Woken(AnyFuture),
+    /// A loop iteration has passed (`moment`).
+    Moment,
+    /// Unwind now.
+    Close(CloseReason),
+}
+
+/// Why a coroutine is being closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CloseReason {
+    LoopClosed,
+    Abandoned,
+}
+
+impl CloseReason {
+    pub(crate) fn error(self, name: &str) -> Error {
+        match self {
+            CloseReason::LoopClosed => Error::new(LoopClosedError),
+            CloseReason::Abandoned => Error::new(AbandonedError {
+                coroutine: Some(name.to_owned()),
+            }),
+        }
+    }
+}
+
+pub(crate) type RunnerGen = Generator<Park, Resume, ()>;
+
+/// What a suspended coroutine is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitingOn {
+    /// A future (identified while alive by its address), and the type of
+    /// its result.
+    Future {
+        /// The future's id; compare with [`Future::id`](gust_yieldables::Future::id).
+        id: FutureId,
+        /// The type of the future's result.
+        type_name: &'static str,
+    },
+    /// One loop iteration (`moment`).
+    Moment,
+}
+
+/// Where a coroutine is in its life, as the runner sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunnerState {
+    /// Executing now (on the stack of whoever resumed it).
+    Running,
+    /// Suspended, waiting.
+    Parked(WaitingOn),
+    /// What it waited for has happened; it resumes in the next loop
+    /// iteration.
+    Scheduled(WaitingOn),
+}
+
+/// Identifies a coroutine for its whole life (a per-loop serial number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunnerId(pub u64);
+
+impl fmt::Display for RunnerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// A snapshot of a suspended coroutine; see [`runners`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunnerInfo {
+    /// The coroutine's id.
+    pub id: RunnerId,
+    /// Its name (given to the builder, or the type of its body).
+    pub name: String,
+    /// Where it is.
+    pub state: RunnerState,
+    /// The id of the future it will resolve.
+    pub result: FutureId,
+    /// Its usable stack size in bytes.
+    pub stack_size: usize,
+}
+
+/// A coroutine's name: a static string (the body's type name) or one given
+/// to the builder.
+#[derive(Clone)]
+pub(crate) enum CoName {
+    Static(&'static str),
+    Shared(Rc<str>),
+}
+
+impl CoName {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            CoName::Static(s) => s,
+            CoName::Shared(s) => s,
+        }
+    }
+}
+
+struct Slot {
+    id: RunnerId,
+    /// The sequence number of the current wait; wakes with another one are
+    /// stale.
+    seq: u32,
+    /// `None` while the coroutine runs.
+    gen: Option<RunnerGen>,
+    state: RunnerState,
+    fired: Option<AnyFuture>,
+    close: Option<CloseReason>,
+    name: CoName,
+    result: FutureId,
+    stack_size: usize,
+}
+
+/// The runners of one loop.
+pub(crate) struct Registry {
+    slots: RefCell<Slab<Slot>>,
+    next_seq: Cell<u32>,
+    next_id: Cell<u64>,
+    closing: Cell<bool>,
+    io_loop: WeakIOLoop,
+}
+
+fn token(index: usize, seq: u32) -> u64 {
+    ((seq as u64) << 32) | index as u64
+}
+
+fn split(token: u64) -> (usize, u32) {
+    ((token & 0xffff_ffff) as usize, (token >> 32) as u32)
+}
+
+impl Registry {
+    /// The registry of `io_loop`, created on first use.
+    pub(crate) fn of(io_loop: &IOLoop) -> Rc<Registry> {
+        io_loop.extension_or_insert_with(|| Registry {
+            slots: RefCell::new(Slab::new()),
+            next_seq: Cell::new(1),
+            next_id: Cell::new(1),
+            closing: Cell::new(false),
+            io_loop: io_loop.downgrade(),
+        })
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.get()
+    }
+
+    pub(crate) fn next_id(&self) -> RunnerId {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        RunnerId(id)
+    }
+
+    /// Starts a wait for the coroutine `index` (reserving its slot on its
+    /// first wait); returns the slot index and the wait's sequence number.
+    pub(crate) fn begin_wait(
+        &self,
+        index: Option<usize>,
+        id: RunnerId,
+        name: &CoName,
+        result: FutureId,
+        stack_size: usize,
+    ) -> (usize, u32) {
+        let seq = self.next_seq.get();
+        self.next_seq.set(seq.wrapping_add(1).max(1));
+        let mut slots = self.slots.borrow_mut();
+        match index.and_then(|i| slots.get_mut(i).map(|slot| (i, slot))) {
+            Some((index, slot)) => {
+                slot.seq = seq;
+                (index, seq)
+            }
+            None => {
+                let index = slots.insert(Slot {
+                    id,
+                    seq,
+                    gen: None,
+                    state: RunnerState::Running,
+                    fired: None,
+                    close: None,
+                    name: name.clone(),
+                    result,
+                    stack_size,
+                });
+                (index, seq)
+            }
+        }
+    }
+
+    fn schedule(&self, token: u64) {
+        if let Some(io_loop) = self.io_loop.upgrade() {
+            io_loop.add_callback_raw(resume_runner, token);
+        }
+    }
+
+    /// Runs a coroutine's first step (its synchronous start) and files it
+    /// if it suspended.
+    pub(crate) fn start(self: &Rc<Self>, mut gen: RunnerGen) {
+        let outcome = gen.start();
+        self.settle(gen, outcome, None);
+    }
+
+    /// Resumes the coroutine behind `token` if it is scheduled.
+    fn resume(self: &Rc<Self>, token: u64) {
+        let (index, seq) = split(token);
+        let taken = {
+            let mut slots = self.slots.borrow_mut();
+            let Some(slot) = slots.get_mut(index) else {
+                return;
+            };
+            if slot.seq != seq || !matches!(slot.state, RunnerState::Scheduled(_)) {
+                return;
+            }
+            let Some(gen) = slot.gen.take() else {
+                return;
+            };
+            let input = match (slot.close.take(), slot.fired.take()) {
+                (Some(reason), _) => Resume::Close(reason),
+                (None, Some(fired)) => Resume::Woken(fired),
+                (None, None) => Resume::Moment,
+            };
+            log::debug!(target: GEN_LOG, "runner {} ({}): resumed", slot.id, slot.name.as_str());
+            slot.state = RunnerState::Running;
+            (gen, input)
+        };
+        let (mut gen, input) = taken;
+        let outcome = gen.send(input);
+        self.settle(gen, outcome, Some(index));
+    }
+
+    /// Files a coroutine after a step: parked, scheduled, or finished.
+    ///
+    /// `index` is the coroutine's slot, if it has one yet.
+    fn settle(
+        self: &Rc<Self>,
+        mut gen: RunnerGen,
+        mut outcome: Result<GeneratorState<Park, ()>, Error>,
+        mut index: Option<usize>,
+    ) {
+        loop {
+            let park = match outcome {
+                Ok(GeneratorState::Yielded(park)) => park,
+                Ok(GeneratorState::Returned(())) | Err(_) => {
+                    // Finished: the generator (and its stack) is dropped
+                    // outside any borrow, then its slot goes.
+                    drop(gen);
+                    if let Some(index) = index {
+                        self.release(index);
+                    }
+                    return;
+                }
+            };
+            index = Some(park.index);
+            let mut slots = self.slots.borrow_mut();
+            let Some(slot) = slots.get_mut(park.index) else {
+                drop(slots);
+                // A slot we never made: cannot happen; close to be safe.
+                outcome = gen.send(Resume::Close(CloseReason::LoopClosed));
+                continue;
+            };
+            let close = slot.close.take().or(if self.closing.get() {
+                Some(CloseReason::LoopClosed)
+            } else {
+                None
+            });
+            if let Some(reason) = close {
+                drop(slots);
+                outcome = gen.send(Resume::Close(reason));
+                continue;
+            }
+            slot.seq = park.seq;
+            let early = slot.fired.is_some();
+            slot.state = match (park.on, early) {
+                (WaitingOn::Moment, _) | (_, true) => RunnerState::Scheduled(park.on),
+                (on, false) => RunnerState::Parked(on),
+            };
+            log::debug!(
+                target: GEN_LOG,
+                "runner {} ({}): parked on {:?}",
+                slot.id,
+                slot.name.as_str(),
+                park.on
+            );
+            slot.gen = Some(gen);
+            let scheduled = matches!(slot.state, RunnerState::Scheduled(_));
+            drop(slots);
+            if scheduled {
+                self.schedule(token(park.index, park.seq));
+            }
+            return;
+        }
+    }
+
+    /// Removes a finished coroutine's slot.
+    pub(crate) fn release(&self, index: usize) {
+        let removed = self.slots.borrow_mut().try_remove(index);
+        drop(removed);
+    }
+
+    /// Snapshots of every parked or scheduled coroutine.
+    pub(crate) fn infos(&self) -> Vec<RunnerInfo> {
+        self.slots
+            .borrow()
+            .iter()
+            .map(|(_, slot)| RunnerInfo {
+                id: slot.id,
+                name: slot.name.as_str().to_owned(),
+                state: slot.state,
+                result: slot.result,
+                stack_size: slot.stack_size,
+            })
+            .collect()
+    }
+}
+
+impl Waiter for Registry {
+    fn wake(&self, token: u64, fired: AnyFuture) {
+        let (index, seq) = split(token);
+        let Ok(mut slots) = self.slots.try_borrow_mut() else {
+            log::error!(target: GEN_LOG, "runner woken re-entrantly; wake dropped");
+            return;
+        };
+        let Some(slot) = slots.get_mut(index) else {
+            return;
+        };
+        if slot.seq != seq {
+            return;
+        }
+        match slot.state {
+            RunnerState::Parked(on) => {
+                slot.state = RunnerState::Scheduled(on);
+                slot.fired = Some(fired);
+                drop(slots);
+                self.schedule(token);
+            }
+            // Woken before it finished suspending: settle() schedules it.
+            RunnerState::Running => slot.fired = Some(fired),
+            RunnerState::Scheduled(_) => {}
+        }
+    }
+
+    fn abandon(&self, token: u64) {
+        let (index, seq) = split(token);
+        let Ok(mut slots) = self.slots.try_borrow_mut() else {
+            return;
+        };
+        let Some(slot) = slots.get_mut(index) else {
+            return;
+        };
+        if slot.seq != seq {
+            return;
+        }
+        log::debug!(
+            target: GEN_LOG,
+            "runner {} ({}): the future it waits for was dropped unresolved",
+            slot.id,
+            slot.name.as_str()
+        );
+        slot.close = Some(CloseReason::Abandoned);
+        if let RunnerState::Parked(on) = slot.state {
+            slot.state = RunnerState::Scheduled(on);
+            drop(slots);
+            self.schedule(token);
+        }
+    }
+}
+
+impl Extension for Registry {
+    /// Closes every suspended coroutine: each unwinds from its `yield_` and
+    /// its future fails with `LoopClosedError`.
+    fn close(&self, _io_loop: &IOLoop) {
+        self.closing.set(true);
+        loop {
+            let batch: Vec<(usize, RunnerGen)> = {
+                let mut slots = self.slots.borrow_mut();
+                slots
+                    .iter_mut()
+                    .filter_map(|(index, slot)| {
+                        slot.state = RunnerState::Running;
+                        slot.gen.take().map(|gen| (index, gen))
+                    })
+                    .collect()
+            };
+            if batch.is_empty() {
+                break;
+            }
+            for (index, mut gen) in batch {
+                // Unwind it; the coroutine sets its own future's error. A
+                // body that swallows the unwinding is asked again.
+                let mut outcome = gen.send(Resume::Close(CloseReason::LoopClosed));
+                while let Ok(GeneratorState::Yielded(_)) = outcome {
+                    outcome = gen.send(Resume::Close(CloseReason::LoopClosed));
+                }
+                drop(gen);
+                self.release(index);
+            }
+        }
+    }
+}
+
+/// The loop callback that resumes a runner.
+fn resume_runner(io_loop: &IOLoop, token: u64) {
+    if let Some(registry) = io_loop.find_extension::<Registry>() {
+        registry.resume(token);
+    }
+}
+
+/// The suspended coroutines of `io_loop` and what each is waiting for.
+///
+/// A coroutine that finished without ever suspending never appears.
+pub fn runners(io_loop: &IOLoop) -> Vec<RunnerInfo> {
+    match io_loop.find_extension::<Registry>() {
+        Some(registry) => registry.infos(),
+        None => Vec::new(),
+    }
+}
+
+/// The suspended coroutine that will resolve `future`, if any, on the
+/// current loop.
+pub fn runner_of<T>(future: &gust_yieldables::Future<T>) -> Option<RunnerInfo> {
+    let id = future.id();
+    runners(&IOLoop::current()).into_iter().find(|info| info.result == id)
+}

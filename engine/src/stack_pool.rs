@@ -1,0 +1,447 @@
+//! Coroutine stacks: fixed-size slots carved from large reserved regions,
+//! reused LIFO from a per-thread pool, each with a guard page.
+//!
+//! Why not corosensei's `DefaultStack`: it maps each stack separately and
+//! protects its guard page with `mprotect`, which costs two kernel VMAs per
+//! live coroutine. A process may have `vm.max_map_count` VMAs (65530 by
+//! default), so it tops out near 32,750 suspended coroutines, and near the
+//! limit unrelated things (thread spawn, large reallocations) fail too. A
+//! fresh stack also costs 8–12 µs (mmap, mprotect, first page fault).
+//!
+//! Here, one `MAP_NORESERVE` mapping holds many slots (32 MiB of them), so
+//! it costs one VMA, and no memory until touched. Each slot's lowest page
+//! becomes a guard with `madvise(MADV_GUARD_INSTALL)` (Linux 6.13+), which
+//! does not split the VMA. On older kernels the guard is made with
+//! `mprotect`, which does; those stacks are then counted against a budget
+//! computed from `/proc/sys/vm/max_map_count` and the mappings already in
+//! use, so that exhausting it is a typed error
+//! ([`StackExhaustedError`]) and not a failure somewhere else.
+//!
+//! A slot looks like this (addresses grow upwards):
+//!
+//! ```text
+//! slot base                                                   slot top
+//! | guard page | usable stack ...                   | header (32 bytes) |
+//! ```
+//!
+//! The header holds the coroutine's name and stack size, for the overflow
+//! message printed by the signal handler in `overflow.rs`.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use corosensei::stack::{Stack, StackPointer};
+use gust_yieldables::StackExhaustedError;
+
+use crate::overflow;
+
+/// `madvise` advice that installs guard regions (Linux 6.13+); not yet in
+/// the libc crate.
+const MADV_GUARD_INSTALL: libc::c_int = 102;
+
+/// Bytes of address space reserved per region of slots.
+const REGION_BYTES: usize = 32 << 20;
+
+/// The header at the top of each slot.
+pub(crate) const HEADER_BYTES: usize = 32;
+
+/// Smallest usable stack size accepted.
+pub const MIN_STACK_SIZE: usize = 16 << 10;
+
+/// The usable stack size of a coroutine unless its builder says otherwise:
+/// 128 KiB of address space, of which only the pages a coroutine touches
+/// use memory.
+pub const DEFAULT_STACK_SIZE: usize = 128 << 10;
+
+static DEFAULT_SIZE: AtomicUsize = AtomicUsize::new(DEFAULT_STACK_SIZE);
+
+/// Sets the default usable stack size for coroutines created after this
+/// call, process-wide. Rounded up to whole pages; at least
+/// [`MIN_STACK_SIZE`].
+pub fn set_default_stack_size(bytes: usize) {
+    DEFAULT_SIZE.store(bytes.max(MIN_STACK_SIZE), Ordering::Relaxed);
+}
+
+/// The current default usable stack size.
+pub fn default_stack_size() -> usize {
+    DEFAULT_SIZE.load(Ordering::Relaxed)
+}
+
+pub(crate) fn page_size() -> usize {
+    static PAGE: OnceLock<usize> = OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if page > 0 {
+            page as usize
+        } else {
+            4096
+        }
+    })
+}
+
+/// How guard pages are made on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardMode {
+    /// `madvise(MADV_GUARD_INSTALL)`: no VMA per stack.
+    GuardInstall,
+    /// `mprotect(PROT_NONE)`: two VMAs per stack, within a budget.
+    Mprotect,
+}
+
+/// Probes once whether the kernel supports `MADV_GUARD_INSTALL`.
+pub fn guard_mode() -> GuardMode {
+    static MODE: OnceLock<GuardMode> = OnceLock::new();
+    *MODE.get_or_init(|| {
+        let page = page_size();
+        // SAFETY: a fresh private anonymous mapping of two pages; we only
+        // madvise and unmap memory we mapped here.
+        unsafe {
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                2 * page,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            );
+            if p == libc::MAP_FAILED {
+                return GuardMode::Mprotect;
+            }
+            let ok = libc::madvise(p, page, MADV_GUARD_INSTALL) == 0;
+            libc::munmap(p, 2 * page);
+            if ok {
+                GuardMode::GuardInstall
+            } else {
+                GuardMode::Mprotect
+            }
+        }
+    })
+}
+
+/// VMAs the mprotect fallback may still use, process-wide (computed on
+/// first use).
+static MPROTECT_BUDGET: AtomicIsize = AtomicIsize::new(isize::MIN);
+
+fn take_mprotect_budget() -> Result<(), String> {
+    if MPROTECT_BUDGET.load(Ordering::Acquire) == isize::MIN {
+        let max = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+            .ok()
+            .and_then(|s| s.trim().parse::<isize>().ok())
+            .unwrap_or(65530);
+        let used = std::fs::read_to_string("/proc/self/maps")
+            .map(|s| s.lines().count() as isize)
+            .unwrap_or(1000);
+        // Leave an eighth of the limit (at least 1000 maps) for the rest of
+        // the process: threads, allocator arenas, files.
+        let headroom = (max / 8).max(1000);
+        let budget = (max - used - headroom).max(0);
+        let _ = MPROTECT_BUDGET.compare_exchange(isize::MIN, budget, Ordering::AcqRel, Ordering::Acquire);
+    }
+    // Each mprotect guard splits a VMA into three: two more maps.
+    let before = MPROTECT_BUDGET.fetch_sub(2, Ordering::AcqRel);
+    if before >= 2 {
+        Ok(())
+    } else {
+        MPROTECT_BUDGET.fetch_add(2, Ordering::AcqRel);
+        Err(format!(
+            "the kernel lacks MADV_GUARD_INSTALL (Linux < 6.13), and the guard pages made with mprotect \
+             have used up the memory-map budget left by vm.max_map_count ({}); raise vm.max_map_count \
+             or use a newer kernel",
+            std::fs::read_to_string("/proc/sys/vm/max_map_count")
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_else(|_| "unknown".to_owned())
+        ))
+    }
+}
+
+/// One reserved mapping cut into slots.
+struct Region {
+    base: usize,
+    len: usize,
+    /// Slots handed out at least once (the next fresh slot is at this
+    /// index).
+    used: usize,
+    /// Index in the overflow handler's region table, if registered.
+    registered: Option<usize>,
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        if let Some(index) = self.registered {
+            overflow::unregister_region(index);
+        }
+        // SAFETY: `base..base+len` is a mapping this region created and
+        // owns; every stack carved from it has been returned (the pool that
+        // owns the region is only dropped once no `PooledStack` holds it).
+        unsafe {
+            libc::munmap(self.base as *mut libc::c_void, self.len);
+        }
+    }
+}
+
+/// The stacks of one size, on one thread.
+pub(crate) struct SizeClass {
+    /// Bytes per slot, guard page and header included.
+    slot_size: usize,
+    free: RefCell<Vec<usize>>,
+    regions: RefCell<Vec<Region>>,
+    live: Cell<usize>,
+}
+
+impl SizeClass {
+    fn new(slot_size: usize) -> SizeClass {
+        SizeClass {
+            slot_size,
+            free: RefCell::new(Vec::new()),
+            regions: RefCell::new(Vec::new()),
+            live: Cell::new(0),
+        }
+    }
+
+    /// A fresh slot from the last region, or from a new region.
+    fn fresh_slot(&self) -> Result<usize, String> {
+        let slots_per_region = (REGION_BYTES / self.slot_size).max(1);
+        {
+            let mut regions = self.regions.borrow_mut();
+            if let Some(region) = regions.last_mut() {
+                if region.used < slots_per_region {
+                    let slot = region.base + region.used * self.slot_size;
+                    install_guard(slot)?;
+                    region.used += 1;
+                    return Ok(slot);
+                }
+            }
+        }
+        let len = slots_per_region * self.slot_size;
+        // SAFETY: an anonymous private mapping; no existing memory is
+        // touched. MAP_NORESERVE: address space only, memory on first touch.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(format!(
+                "mmap of a {} MiB stack region failed: {}",
+                len >> 20,
+                io::Error::last_os_error()
+            ));
+        }
+        let base = base as usize;
+        let registered = overflow::register_region(base, len, self.slot_size);
+        let mut region = Region {
+            base,
+            len,
+            used: 0,
+            registered,
+        };
+        install_guard(base)?;
+        region.used = 1;
+        self.regions.borrow_mut().push(region);
+        Ok(base)
+    }
+}
+
+/// Makes the lowest page of the slot at `slot` a guard page.
+fn install_guard(slot: usize) -> Result<(), String> {
+    let page = page_size();
+    match guard_mode() {
+        GuardMode::GuardInstall => {
+            // SAFETY: `slot..slot+page` lies inside a region this pool
+            // mapped and no stack uses it yet.
+            let rc = unsafe { libc::madvise(slot as *mut libc::c_void, page, MADV_GUARD_INSTALL) };
+            if rc != 0 {
+                return Err(format!("madvise(MADV_GUARD_INSTALL) failed: {}", io::Error::last_os_error()));
+            }
+        }
+        GuardMode::Mprotect => {
+            take_mprotect_budget()?;
+            // SAFETY: as above; the page becomes inaccessible.
+            let rc = unsafe { libc::mprotect(slot as *mut libc::c_void, page, libc::PROT_NONE) };
+            if rc != 0 {
+                MPROTECT_BUDGET.fetch_add(2, Ordering::AcqRel);
+                return Err(format!("mprotect of a guard page failed: {}", io::Error::last_os_error()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The calling thread's pool: one size class per slot size in use.
+#[derive(Default)]
+struct Pool {
+    classes: Vec<Rc<SizeClass>>,
+    live: usize,
+    limit: Option<usize>,
+}
+
+thread_local! {
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
+}
+
+/// Limits how many coroutine stacks may be live at once on the calling
+/// thread (`None`: no limit beyond the machine's). Creating a coroutine
+/// beyond the limit fails its future with [`StackExhaustedError`].
+pub fn set_max_live_stacks(limit: Option<usize>) {
+    let _ = POOL.try_with(|pool| pool.borrow_mut().limit = limit);
+}
+
+/// Counts of the calling thread's stack pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StackStats {
+    /// Stacks in use by coroutines.
+    pub live: usize,
+    /// Stacks returned and kept for reuse.
+    pub pooled: usize,
+    /// Reserved regions.
+    pub regions: usize,
+    /// Address space reserved by those regions, in bytes.
+    pub reserved_bytes: usize,
+}
+
+/// The calling thread's stack pool counts.
+pub fn stack_stats() -> StackStats {
+    POOL.try_with(|pool| {
+        let pool = pool.borrow();
+        let mut stats = StackStats {
+            live: pool.live,
+            ..StackStats::default()
+        };
+        for class in &pool.classes {
+            stats.pooled += class.free.borrow().len();
+            let regions = class.regions.borrow();
+            stats.regions += regions.len();
+            stats.reserved_bytes += regions.iter().map(|r| r.len).sum::<usize>();
+        }
+        stats
+    })
+    .unwrap_or_default()
+}
+
+/// A stack slot from the pool. Returns itself to the pool when dropped.
+pub struct PooledStack {
+    class: Rc<SizeClass>,
+    slot: usize,
+}
+
+impl PooledStack {
+    /// A stack with at least `usable` bytes below its header.
+    pub(crate) fn new(usable: usize) -> Result<PooledStack, StackExhaustedError> {
+        let page = page_size();
+        let usable = usable.max(MIN_STACK_SIZE);
+        let exhausted = |reason: String| StackExhaustedError {
+            stack_size: usable,
+            reason,
+        };
+        let slot_size = usable
+            .checked_add(page + HEADER_BYTES + page - 1)
+            .map(|n| n & !(page - 1))
+            .ok_or_else(|| exhausted("stack size overflows".to_owned()))?;
+        overflow::ensure_installed();
+        let class = POOL
+            .try_with(|pool| {
+                let mut pool = pool.borrow_mut();
+                if let Some(limit) = pool.limit {
+                    if pool.live >= limit {
+                        return Err(exhausted(format!(
+                            "the limit of {limit} live coroutine stacks set with set_max_live_stacks is reached"
+                        )));
+                    }
+                }
+                pool.live += 1;
+                let class = match pool.classes.iter().find(|c| c.slot_size == slot_size) {
+                    Some(class) => class.clone(),
+                    None => {
+                        let class = Rc::new(SizeClass::new(slot_size));
+                        pool.classes.push(class.clone());
+                        class
+                    }
+                };
+                Ok(class)
+            })
+            .map_err(|_| exhausted("the thread is exiting".to_owned()))??;
+        let reused = class.free.borrow_mut().pop();
+        let slot = match reused {
+            Some(slot) => slot,
+            None => match class.fresh_slot() {
+                Ok(slot) => slot,
+                Err(reason) => {
+                    let _ = POOL.try_with(|pool| pool.borrow_mut().live -= 1);
+                    return Err(exhausted(reason));
+                }
+            },
+        };
+        class.live.set(class.live.get() + 1);
+        overflow::ensure_altstack();
+        Ok(PooledStack { class, slot })
+    }
+
+    /// Writes the coroutine's name and stack size into the slot header,
+    /// for the overflow message. `name` must stay alive (and unmoved) until
+    /// the stack is dropped or the header rewritten.
+    pub(crate) fn set_header(&self, name: &str) {
+        let header = self.header_addr() as *mut usize;
+        // SAFETY: the header is the top HEADER_BYTES of our slot, inside a
+        // mapping we own, readable and writable, 16-byte aligned, and not
+        // part of the usable stack (base() is below it).
+        unsafe {
+            header.write_volatile(name.as_ptr() as usize);
+            header.add(1).write_volatile(name.len());
+            header.add(2).write_volatile(self.usable_size());
+            header.add(3).write_volatile(overflow::HEADER_MAGIC);
+        }
+    }
+
+    fn header_addr(&self) -> usize {
+        self.slot + self.class.slot_size - HEADER_BYTES
+    }
+
+    /// Usable bytes: between the guard page and the header.
+    pub fn usable_size(&self) -> usize {
+        self.class.slot_size - page_size() - HEADER_BYTES
+    }
+}
+
+impl Drop for PooledStack {
+    fn drop(&mut self) {
+        let header = self.header_addr() as *mut usize;
+        // SAFETY: as in set_header; clearing the magic means a stale name
+        // pointer is never read.
+        unsafe {
+            header.add(3).write_volatile(0);
+        }
+        self.class.live.set(self.class.live.get() - 1);
+        self.class.free.borrow_mut().push(self.slot);
+        let _ = POOL.try_with(|pool| {
+            if let Ok(mut pool) = pool.try_borrow_mut() {
+                pool.live = pool.live.saturating_sub(1);
+            }
+        });
+    }
+}
+
+// SAFETY: base() is the 16-byte-aligned address just below the header at
+// the top of the slot; limit() is the slot's lowest address, which includes
+// the guard page as the trait requires. The memory between them is a
+// private read-write mapping owned by this pool and used by no one else
+// while this `PooledStack` exists.
+unsafe impl Stack for PooledStack {
+    #[inline]
+    fn base(&self) -> StackPointer {
+        StackPointer::new(self.header_addr()).unwrap_or(StackPointer::MIN)
+    }
+
+    #[inline]
+    fn limit(&self) -> StackPointer {
+        StackPointer::new(self.slot).unwrap_or(StackPointer::MIN)
+    }
+}
