@@ -1,3 +1,72 @@
-//! gust
+//! gust: Tornado's coroutine machinery (`tornado.gen`, `tornado.concurrent`,
+//! `tornado.ioloop`) in Rust, on stackful coroutines.
+//!
+//! A coroutine body is an ordinary closure running on its own stack. Where
+//! Tornado writes `result = yield future`, gust writes
+//! `let result = co.yield_(future)?;`. A Runner, like Tornado's
+//! `gen.Runner`, takes each yielded thing, waits for it without blocking,
+//! and sends the result (or the error) back into the suspended coroutine.
+//!
+//! ```
+//! use std::time::Duration;
+//! use gust::prelude::*;
+//! use gust::gen;
+//!
+//! fn fetch(n: u32) -> Future<u32> {
+//!     gen::coroutine(move |co| {
+//!         co.yield_(gen::sleep(Duration::from_millis(1)))?;
+//!         Ok(n * 10)
+//!     })
+//! }
+//!
+//! let io_loop = IOLoop::new();
+//! let total = io_loop
+//!     .run_sync(
+//!         || {
+//!             gen::coroutine(|co| {
+//!                 // Wait for several coroutines in parallel, as `yield [a, b]`.
+//!                 let results = co.yield_(vec![fetch(1), fetch(2)])?;
+//!                 Ok(results.iter().sum::<u32>())
+//!             })
+//!         },
+//!         None,
+//!     )
+//!     .unwrap();
+//! assert_eq!(total, 30);
+//! ```
+//!
+//! Modules follow Tornado's: [`gen`], [`concurrent`], [`ioloop`].
 #![deny(missing_docs)]
+
+pub use gust_engine as engine;
 pub use gust_ioloop as ioloop;
+pub use gust_yieldables as yieldables;
+
+pub use gust_yieldables::{Error, ErrorKind};
+
+/// Tornado's `tornado.gen`: coroutines and what they may yield.
+pub mod gen {
+    pub use gust_engine::{
+        coroutine, runner_of, runners, Builder, Co, Generator, GeneratorExit, GeneratorFinishedError,
+        GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitingOn, Yielder,
+    };
+    pub use gust_yieldables::{
+        convert_yielded, maybe_future, moment, multi, multi_future, multi_with, sleep, BadYieldError, Moment,
+        MultiChildren, QuietExceptions, TimeoutError, Yieldable, Yielded,
+    };
+}
+
+/// Tornado's `tornado.concurrent`: futures.
+pub mod concurrent {
+    pub use gust_yieldables::{
+        chain_future, chain_future_cloned, AnyFuture, CancelledError, Future, FutureId, InvalidStateError,
+        WeakFuture,
+    };
+}
+
+/// The names most programs want: `use gust::prelude::*;`.
+pub mod prelude {
+    pub use gust_engine::Co;
+    pub use gust_ioloop::IOLoop;
+    pub use gust_yieldables::{Error, Future, IOLoopExt};
+}

@@ -9,7 +9,8 @@ use std::rc::{Rc, Weak};
 
 use gust_ioloop::{panic_message, IOLoop};
 use gust_yieldables::{
-    Error, Extract, Future, FutureId, InvalidStateError, LoopClosedError, PanicError, Waiter, Yieldable, Yielded,
+    Error, Extract, Future, FutureId, InvalidStateError, LoopClosedError, PanicError, Waiter, Yieldable,
+    Yielded,
 };
 
 use crate::generator::{close_unwind, is_close_unwind, GeneratorExit, Yielder};
@@ -75,7 +76,7 @@ impl Co<'_> {
                 self.wait(future, extract)
             }
             Yielded::Moment(value) => {
-                self.suspend(WaitingOn::Moment, None::<&Future<()>>)?;
+                self.suspend(WaitingOn::Moment, None::<Future<()>>)?;
                 Ok(value)
             }
         }
@@ -87,23 +88,28 @@ impl Co<'_> {
             id: future.id(),
             type_name: type_name::<T>(),
         };
-        match self.suspend(on, Some(&future)) {
+        match self.suspend(on, Some(future)) {
             Ok(Some(fired)) => match fired.downcast::<T>() {
                 Some(done) => extract.read(&done),
-                None => Err(Error::new(InvalidStateError::new("runner woken by the wrong future"))),
+                None => Err(Error::new(InvalidStateError::new(
+                    "runner woken by the wrong future",
+                ))),
             },
-            Ok(None) => Err(Error::new(InvalidStateError::new("runner resumed without its future"))),
+            Ok(None) => Err(Error::new(InvalidStateError::new(
+                "runner resumed without its future",
+            ))),
             Err(error) => Err(error),
         }
     }
 
     /// Suspends until woken. With a future, registers as its waiter first
-    /// and holds no strong handle to it while parked (so a future dropped
-    /// unresolved is noticed).
+    /// and drops the handle: a parked coroutine holds no strong reference to
+    /// what it waits for, so a future dropped unresolved is noticed
+    /// (`Waiter::abandon`) instead of keeping the coroutine forever.
     fn suspend<T: 'static>(
         &self,
         on: WaitingOn,
-        future: Option<&Future<T>>,
+        future: Option<Future<T>>,
     ) -> Result<Option<gust_yieldables::AnyFuture>, Error> {
         if self.closing.get().is_some() {
             // Yielding while being closed (from a destructor, say): Python's
@@ -114,12 +120,17 @@ impl Co<'_> {
             self.closing.set(Some(CloseReason::LoopClosed));
             close_unwind();
         }
-        let (index, seq) =
-            self.registry
-                .begin_wait(self.index.get(), self.id, &self.name, self.result, self.stack_size);
+        let (index, seq) = self.registry.begin_wait(
+            self.index.get(),
+            self.id,
+            &self.name,
+            self.result,
+            self.stack_size,
+        );
         self.index.set(Some(index));
         if let Some(future) = future {
             future.add_waiter(self.waiter.clone(), ((seq as u64) << 32) | index as u64);
+            drop(future);
         }
         log::debug!(target: GEN_LOG, "runner {} ({}): yielded {:?}", self.id, self.name.as_str(), on);
         match self.yielder.yield_(Park { index, seq, on }) {

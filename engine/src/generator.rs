@@ -173,24 +173,25 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
         F: FnOnce(&Yielder<Y, S>) -> Result<R, Error> + 'static,
     {
         let stack_size = stack.usable_size();
-        let coroutine = Coroutine::with_stack(stack, move |yielder: &corosensei::Yielder<Input<S>, Y>, input| {
-            let yielder = Yielder {
-                inner: yielder as *const _,
-            };
-            match input {
-                Input::Start | Input::Send(_) => {}
-                Input::Throw(error) => return Outcome::Returned(Err(error)),
-                Input::Close => return Outcome::Closed,
-            }
-            match catch_unwind(AssertUnwindSafe(|| body(&yielder))) {
-                Ok(result) => Outcome::Returned(result),
-                Err(payload) if payload.is::<CloseUnwind>() => Outcome::Closed,
-                Err(payload) => Outcome::Returned(Err(Error::new(PanicError {
-                    message: panic_message(&*payload),
-                    coroutine: None,
-                }))),
-            }
-        });
+        let coroutine =
+            Coroutine::with_stack(stack, move |yielder: &corosensei::Yielder<Input<S>, Y>, input| {
+                let yielder = Yielder {
+                    inner: yielder as *const _,
+                };
+                match input {
+                    Input::Start | Input::Send(_) => {}
+                    Input::Throw(error) => return Outcome::Returned(Err(error)),
+                    Input::Close => return Outcome::Closed,
+                }
+                match catch_unwind(AssertUnwindSafe(|| body(&yielder))) {
+                    Ok(result) => Outcome::Returned(result),
+                    Err(payload) if payload.is::<CloseUnwind>() => Outcome::Closed,
+                    Err(payload) => Outcome::Returned(Err(Error::new(PanicError {
+                        message: panic_message(&*payload),
+                        coroutine: None,
+                    }))),
+                }
+            });
         Generator {
             coroutine,
             phase: Phase::NotStarted,
@@ -247,7 +248,9 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
     /// a [`PanicError`]); [`InvalidStateError`] if already started.
     pub fn start(&mut self) -> Result<GeneratorState<Y, R>, Error> {
         if self.phase != Phase::NotStarted {
-            return Err(Error::new(InvalidStateError::new("the generator has already started")));
+            return Err(Error::new(InvalidStateError::new(
+                "the generator has already started",
+            )));
         }
         self.resume(Input::Start)
     }

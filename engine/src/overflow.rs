@@ -205,7 +205,8 @@ extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, context: 
             // takes the default action (a core dump).
             libc::sigaction(signal, previous, std::ptr::null_mut());
         } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
-            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = std::mem::transmute(action);
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(action);
             f(signal, info, context);
         } else {
             let f: extern "C" fn(libc::c_int) = std::mem::transmute(action);

@@ -468,5 +468,7 @@ pub fn runners(io_loop: &IOLoop) -> Vec<RunnerInfo> {
 /// current loop.
 pub fn runner_of<T>(future: &gust_yieldables::Future<T>) -> Option<RunnerInfo> {
     let id = future.id();
-    runners(&IOLoop::current()).into_iter().find(|info| info.result == id)
+    runners(&IOLoop::current())
+        .into_iter()
+        .find(|info| info.result == id)
 }

@@ -260,7 +260,10 @@ fn install_guard(slot: usize) -> Result<(), String> {
             // mapped and no stack uses it yet.
             let rc = unsafe { libc::madvise(slot as *mut libc::c_void, page, MADV_GUARD_INSTALL) };
             if rc != 0 {
-                return Err(format!("madvise(MADV_GUARD_INSTALL) failed: {}", io::Error::last_os_error()));
+                return Err(format!(
+                    "madvise(MADV_GUARD_INSTALL) failed: {}",
+                    io::Error::last_os_error()
+                ));
             }
         }
         GuardMode::Mprotect => {
@@ -269,7 +272,10 @@ fn install_guard(slot: usize) -> Result<(), String> {
             let rc = unsafe { libc::mprotect(slot as *mut libc::c_void, page, libc::PROT_NONE) };
             if rc != 0 {
                 MPROTECT_BUDGET.fetch_add(2, Ordering::AcqRel);
-                return Err(format!("mprotect of a guard page failed: {}", io::Error::last_os_error()));
+                return Err(format!(
+                    "mprotect of a guard page failed: {}",
+                    io::Error::last_os_error()
+                ));
             }
         }
     }

@@ -19,9 +19,12 @@ mod yieldable;
 
 pub use error::{
     AbandonedError, BadYieldError, CancelledError, Error, ErrorKind, InvalidStateError, LoopClosedError,
-    MessageError, PanicError, StackExhaustedError, StdErrorAdapter, StoppedBeforeCompletionError, TimeoutError,
+    MessageError, PanicError, StackExhaustedError, StdErrorAdapter, StoppedBeforeCompletionError,
+    TimeoutError,
 };
-pub use future::{chain_future, chain_future_cloned, maybe_future, AnyFuture, Future, FutureId, WeakFuture, Waiter};
+pub use future::{
+    chain_future, chain_future_cloned, maybe_future, AnyFuture, Future, FutureId, Waiter, WeakFuture,
+};
 pub use io_loop_ext::IOLoopExt;
 pub use moment::{moment, Moment};
 pub use multi::{multi, multi_future, multi_with, MultiChildren, QuietExceptions};

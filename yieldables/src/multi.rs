@@ -155,7 +155,12 @@ impl<K: 'static, T: 'static, C: 'static> SeqState<K, T, C> {
         if remaining == 0 {
             let keys = std::mem::take(&mut *self.keys.borrow_mut());
             let results = std::mem::take(&mut *self.results.borrow_mut());
-            let outcome = finish(keys, results.into_iter().map(|r| r.expect_done()), &self.quiet, self.assemble);
+            let outcome = finish(
+                keys,
+                results.into_iter().map(|r| r.expect_done()),
+                &self.quiet,
+                self.assemble,
+            );
             let _ = self.out.set(outcome);
         }
     }
@@ -168,7 +173,11 @@ trait ExpectDone<T> {
 
 impl<T> ExpectDone<T> for Option<Result<T, Error>> {
     fn expect_done(self) -> Result<T, Error> {
-        self.unwrap_or_else(|| Err(Error::msg("internal error: multi child finished without a result")))
+        self.unwrap_or_else(|| {
+            Err(Error::msg(
+                "internal error: multi child finished without a result",
+            ))
+        })
     }
 }
 

@@ -1,0 +1,73 @@
+//! A tour of gust: Tornado's coroutine patterns, in Rust.
+//!
+//! Run with `cargo run --example tour` (add `RUST_LOG=debug` with a logger
+//! to trace the Runner). Every "fetch" here is simulated with `gen::sleep`.
+use std::time::{Duration, Instant};
+
+use gust::gen;
+use gust::prelude::*;
+
+/// Tornado: `@gen.coroutine def fetch(url): yield gen.sleep(...); return body`
+fn fetch(url: &'static str, millis: u64) -> Future<String> {
+    gen::coroutine(move |co| {
+        co.yield_(gen::sleep(Duration::from_millis(millis)))?;
+        Ok(format!("<body of {url}>"))
+    })
+}
+
+/// Tornado: `def divide(x, y): return x / y`, as a coroutine that fails.
+fn divide(x: i32, y: i32) -> Future<i32> {
+    gen::coroutine(move |_co| x.checked_div(y).ok_or_else(|| Error::msg("division by zero")))
+}
+
+fn main() -> Result<(), Error> {
+    let io_loop = IOLoop::new();
+    let started = Instant::now();
+    let elapsed = move || format!("{:>4} ms", started.elapsed().as_millis());
+
+    io_loop.run_sync(
+        move || {
+            gen::coroutine(move |co| {
+                // 1. Yield a future: the coroutine waits without blocking.
+                let body = co.yield_(fetch("http://example.com/a", 20))?;
+                println!("{} fetched one: {body}", elapsed());
+
+                // 2. Parallelism: yield a list; results come back in order.
+                let bodies = co.yield_(vec![fetch("/b", 30), fetch("/c", 10)])?;
+                println!("{} fetched two in parallel: {bodies:?}", elapsed());
+
+                // 3. Errors arrive at the yield point, as exceptions do.
+                match co.yield_(divide(1, 0)) {
+                    Ok(v) => println!("unexpected: {v}"),
+                    Err(e) => println!("{} caught: {e}", elapsed()),
+                }
+
+                // 4. Interleaving: start work, do something else, then wait.
+                let next_chunk = fetch("/chunk", 15);
+                let other = co.yield_(fetch("/other", 5))?;
+                let chunk = co.yield_(next_chunk)?;
+                println!("{} interleaved: {other} then {chunk}", elapsed());
+
+                // 5. Running in the background: a loop started with
+                //    spawn_callback that sleeps between runs.
+                IOLoop::current().spawn_callback(move || {
+                    gen::coroutine(move |co| {
+                        for tick in 1..=3 {
+                            let nxt = gen::sleep(Duration::from_millis(10)); // start the clock
+                            println!("{} background tick {tick}", elapsed());
+                            co.yield_(nxt)?; // wait for the timer to run out
+                        }
+                        Ok(())
+                    })
+                });
+                co.yield_(gen::sleep(Duration::from_millis(40)))?;
+
+                // 6. `moment` lets other coroutines run for one iteration.
+                co.yield_(gen::moment)?;
+                println!("{} done", elapsed());
+                Ok(())
+            })
+        },
+        Some(Duration::from_secs(5)),
+    )
+}
