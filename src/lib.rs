@@ -48,19 +48,22 @@ pub use gust_yieldables::{Error, ErrorKind};
 pub mod gen {
     pub use gust_engine::{
         coroutine, runner_of, runners, Builder, Co, Generator, GeneratorExit, GeneratorFinishedError,
-        GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitingOn, Yielder,
+        GeneratorIgnoredExitError, GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitIter, WaitingOn,
+        Yielder,
     };
     pub use gust_yieldables::{
-        convert_yielded, maybe_future, moment, multi, multi_future, multi_with, sleep, BadYieldError, Moment,
-        MultiChildren, QuietExceptions, TimeoutError, Yieldable, Yielded,
+        convert_yielded, maybe_future, moment, multi, multi_future, multi_with, sleep, with_timeout,
+        with_timeout_quiet, with_timeout_with, AbandonedError, BadYieldError, LoopClosedError, Moment,
+        MultiChildren, PanicError, QuietExceptions, StackExhaustedError, StoppedBeforeCompletionError,
+        TimeoutError, TimeoutOptions, WaitIterator, WaitResult, Yieldable, Yielded,
     };
 }
 
 /// Tornado's `tornado.concurrent`: futures.
 pub mod concurrent {
     pub use gust_yieldables::{
-        chain_future, chain_future_cloned, AnyFuture, CancelledError, Future, FutureId, InvalidStateError,
-        WeakFuture,
+        chain_future, chain_future_cloned, submit_to, AnyFuture, CancelledError, DummyExecutor, Executor,
+        ExecutorShutdownError, Future, FutureId, InvalidStateError, Job, ThreadPoolExecutor, WeakFuture,
     };
 }
 

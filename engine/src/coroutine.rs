@@ -9,8 +9,8 @@ use std::rc::{Rc, Weak};
 
 use gust_ioloop::{panic_message, IOLoop};
 use gust_yieldables::{
-    Error, Extract, Future, FutureId, InvalidStateError, LoopClosedError, PanicError, Waiter, Yieldable,
-    Yielded,
+    Error, Extract, Future, FutureId, InvalidStateError, LoopClosedError, PanicError, WaitIterator, Waiter,
+    Yieldable, Yielded,
 };
 
 use crate::generator::{close_unwind, is_close_unwind, GeneratorExit, Yielder};
@@ -51,7 +51,7 @@ pub struct Co<'a> {
     closing: Cell<Option<CloseReason>>,
 }
 
-impl Co<'_> {
+impl<'a> Co<'a> {
     /// Waits for `yielded` without blocking the loop, and evaluates to its
     /// result (Tornado's `result = yield yielded`).
     ///
@@ -144,6 +144,34 @@ impl Co<'_> {
         }
     }
 
+    /// Iterates a [`WaitIterator`] from this coroutine: each item is the
+    /// input's index (or key) and its result, in the order the inputs
+    /// finish. Errors do not end the iteration.
+    ///
+    /// ```
+    /// use gust_engine::coroutine;
+    /// use gust_yieldables::{Future, WaitIterator};
+    ///
+    /// let (a, b) = (Future::new(), Future::new());
+    /// let wait_iterator = WaitIterator::new(vec![a.clone(), b.clone()]);
+    /// let order = coroutine(move |co| {
+    ///     Ok(co.wait_iter(&wait_iterator).map(|(i, r)| (i, r.is_ok())).collect::<Vec<_>>())
+    /// });
+    /// b.set_exception(gust_yieldables::Error::msg("b failed")).unwrap();
+    /// a.set_result(1).unwrap();
+    /// gust_ioloop::IOLoop::current().run_until_idle().unwrap();
+    /// assert_eq!(order.take_result().unwrap(), vec![(1, false), (0, true)]);
+    /// ```
+    pub fn wait_iter<'c, K: Clone + 'static, T: 'static>(
+        &'c self,
+        wait_iterator: &'c WaitIterator<K, T>,
+    ) -> WaitIter<'c, 'a, K, T> {
+        WaitIter {
+            co: self,
+            wait_iterator,
+        }
+    }
+
     /// This coroutine's id.
     pub fn id(&self) -> RunnerId {
         self.id
@@ -157,6 +185,25 @@ impl Co<'_> {
     /// The usable size of this coroutine's stack, in bytes.
     pub fn stack_size(&self) -> usize {
         self.stack_size
+    }
+}
+
+/// The iterator [`Co::wait_iter`] returns.
+pub struct WaitIter<'c, 'a, K, T> {
+    co: &'c Co<'a>,
+    wait_iterator: &'c WaitIterator<K, T>,
+}
+
+impl<K: Clone + 'static, T: 'static> Iterator for WaitIter<'_, '_, K, T> {
+    type Item = (K, Result<T, Error>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.wait_iterator.done() {
+            return None;
+        }
+        let result = self.co.yield_(self.wait_iterator.next());
+        let index = self.wait_iterator.current_index()?;
+        Some((index, result))
     }
 }
 
@@ -259,7 +306,14 @@ impl Builder {
                 co.name.as_str(),
                 if outcome.is_ok() { "" } else { " with an error" }
             );
-            let _ = setter.set_unless_cancelled(outcome);
+            if let Err(misuse) = setter.set_unless_cancelled(outcome) {
+                log::error!(
+                    target: gust_ioloop::APP_LOG,
+                    "coroutine {} ({}) finished, but its future had already been set by someone else: {misuse}",
+                    co.id,
+                    co.name.as_str()
+                );
+            }
             Ok(())
         });
         registry.start(gen);

@@ -141,7 +141,8 @@ impl<Y, S> Yielder<Y, S> {
 /// Dropping a suspended generator closes it: its stack is unwound and
 /// every destructor on it runs.
 pub struct Generator<Y: 'static, S: 'static, R: 'static> {
-    coroutine: Coroutine<Input<S>, Y, Outcome<R>, PooledStack>,
+    /// `None` only after a body that refused to close was leaked.
+    coroutine: Option<Coroutine<Input<S>, Y, Outcome<R>, PooledStack>>,
     phase: Phase,
     stack_size: usize,
 }
@@ -193,7 +194,7 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
                 }
             });
         Generator {
-            coroutine,
+            coroutine: Some(coroutine),
             phase: Phase::NotStarted,
             stack_size,
         }
@@ -224,8 +225,11 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
         if self.phase == Phase::Finished {
             return Err(Error::new(GeneratorFinishedError));
         }
+        let Some(coroutine) = self.coroutine.as_mut() else {
+            return Err(Error::new(GeneratorFinishedError));
+        };
         self.phase = Phase::Running;
-        match self.coroutine.resume(input) {
+        match coroutine.resume(input) {
             CoroutineResult::Yield(value) => {
                 self.phase = Phase::Suspended;
                 Ok(GeneratorState::Yielded(value))
@@ -281,27 +285,49 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
 
     /// Closes the generator (Python's `gen.close()`): if it is suspended,
     /// its stack unwinds from the pending `yield_`, running every
-    /// destructor on it. A body that catches the unwinding and yields again
-    /// is resumed with the close request again until it finishes. Closing a
-    /// finished generator does nothing.
-    pub fn close(&mut self) {
-        loop {
-            match self.phase {
-                Phase::Finished => return,
-                Phase::NotStarted | Phase::Suspended | Phase::Running => {}
+    /// destructor on it. Closing a finished generator does nothing.
+    ///
+    /// A body may catch the unwinding (with `catch_unwind`) and yield again;
+    /// it is then asked again, a few times. If it still yields, `close`
+    /// gives up with [`GeneratorIgnoredExitError`] (Python's
+    /// `RuntimeError: generator ignored GeneratorExit`) and the generator
+    /// stays suspended.
+    pub fn close(&mut self) -> Result<(), Error> {
+        for _ in 0..CLOSE_ATTEMPTS {
+            if self.phase == Phase::Finished {
+                return Ok(());
             }
             match self.resume(Input::Close) {
                 Ok(GeneratorState::Yielded(_)) => continue,
-                Ok(GeneratorState::Returned(_)) | Err(_) => return,
+                Ok(GeneratorState::Returned(_)) | Err(_) => return Ok(()),
             }
         }
+        Err(Error::new(GeneratorIgnoredExitError))
     }
 }
 
+/// How many times `close` asks a body that keeps yielding.
+const CLOSE_ATTEMPTS: usize = 16;
+
+/// A generator kept yielding after being asked to close (Python's
+/// `RuntimeError: generator ignored GeneratorExit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ThisError)]
+#[error("generator ignored GeneratorExit")]
+pub struct GeneratorIgnoredExitError;
+
 impl<Y: 'static, S: 'static, R: 'static> Drop for Generator<Y, S, R> {
+    /// Closes a suspended generator. If its body refuses to finish (see
+    /// [`Generator::close`]), its stack cannot be unwound nor reused: the
+    /// stack and whatever its frames own are leaked, and an error is
+    /// logged.
     fn drop(&mut self) {
-        if self.phase == Phase::Suspended {
-            self.close();
+        if self.phase == Phase::Suspended && self.close().is_err() {
+            log::error!(
+                target: gust_ioloop::APP_LOG,
+                "generator ignored GeneratorExit; leaking its stack ({} bytes)",
+                self.stack_size
+            );
+            std::mem::forget(self.coroutine.take());
         }
     }
 }

@@ -39,8 +39,10 @@ mod overflow;
 mod runner;
 mod stack_pool;
 
-pub use coroutine::{coroutine, Builder, Co};
-pub use generator::{Generator, GeneratorExit, GeneratorFinishedError, GeneratorState, Yielder};
+pub use coroutine::{coroutine, Builder, Co, WaitIter};
+pub use generator::{
+    Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError, GeneratorState, Yielder,
+};
 pub use runner::{runner_of, runners, RunnerId, RunnerInfo, RunnerState, WaitingOn, GEN_LOG};
 pub use stack_pool::{
     default_stack_size, guard_mode, set_default_stack_size, set_max_live_stacks, stack_stats, GuardMode,

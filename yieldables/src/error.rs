@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use gust_ioloop::IOLoopError;
 pub use gust_ioloop::LoopClosedError;
 
 /// A shared, cloneable error: the exception a failed future holds.
@@ -100,7 +101,9 @@ impl Error {
             ErrorKind::StackExhausted
         } else if self.is::<InvalidStateError>() {
             ErrorKind::InvalidState
-        } else if self.is::<LoopClosedError>() {
+        } else if self.is::<LoopClosedError>()
+            || self.downcast_ref::<IOLoopError>() == Some(&IOLoopError::Closed)
+        {
             ErrorKind::LoopClosed
         } else if self.is::<AbandonedError>() {
             ErrorKind::Abandoned
@@ -188,7 +191,8 @@ pub enum ErrorKind {
     StackExhausted,
     /// [`InvalidStateError`]: misuse of a future.
     InvalidState,
-    /// [`LoopClosedError`]: the loop closed before the work finished.
+    /// [`LoopClosedError`] (or `IOLoopError::Closed`): the loop closed
+    /// before the work finished.
     LoopClosed,
     /// [`AbandonedError`]: a coroutine waited on a future nobody can finish.
     Abandoned,

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use gust_ioloop::{panic_message, CallbackResult, IOLoop, IOLoopError, APP_LOG};
 
+use std::sync::Arc;
+
 use crate::error::{Error, PanicError, StoppedBeforeCompletionError, TimeoutError};
+use crate::executor::{submit_on, DefaultExecutor, Executor, ThreadPoolExecutor};
 use crate::future::Future;
 use crate::yieldable::Yieldable;
 
@@ -39,9 +42,43 @@ pub trait IOLoopExt {
     where
         Y: Yieldable,
         F: FnOnce() -> Y + 'static;
+
+    /// Runs `work` on `executor` (or on the loop's default executor, a
+    /// [`ThreadPoolExecutor`] with five threads per CPU, if `None`) and
+    /// returns a future for its result (Tornado's `run_in_executor`).
+    fn run_in_executor<F, T>(&self, executor: Option<&dyn Executor>, work: F) -> Future<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+
+    /// Sets the executor `run_in_executor(None, ...)` uses.
+    fn set_default_executor(&self, executor: Arc<dyn Executor>);
 }
 
 impl IOLoopExt for IOLoop {
+    fn run_in_executor<F, T>(&self, executor: Option<&dyn Executor>, work: F) -> Future<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        match executor {
+            Some(executor) => submit_on(self, executor, work),
+            None => {
+                let default = self.extension::<DefaultExecutor>();
+                let executor = default
+                    .executor
+                    .borrow_mut()
+                    .get_or_insert_with(|| Arc::new(ThreadPoolExecutor::with_default_size()))
+                    .clone();
+                submit_on(self, &*executor, work)
+            }
+        }
+    }
+
+    fn set_default_executor(&self, executor: Arc<dyn Executor>) {
+        *self.extension::<DefaultExecutor>().executor.borrow_mut() = Some(executor);
+    }
+
     fn add_future<T, F>(&self, future: &Future<T>, callback: F)
     where
         T: 'static,

@@ -10,11 +10,14 @@
 #![deny(missing_docs)]
 
 mod error;
+mod executor;
 mod future;
 mod io_loop_ext;
 mod moment;
 mod multi;
 mod sleep;
+mod wait_iterator;
+mod with_timeout;
 mod yieldable;
 
 pub use error::{
@@ -22,6 +25,7 @@ pub use error::{
     MessageError, PanicError, StackExhaustedError, StdErrorAdapter, StoppedBeforeCompletionError,
     TimeoutError,
 };
+pub use executor::{submit_to, DummyExecutor, Executor, ExecutorShutdownError, Job, ThreadPoolExecutor};
 pub use future::{
     chain_future, chain_future_cloned, maybe_future, AnyFuture, Future, FutureId, Waiter, WeakFuture,
 };
@@ -29,4 +33,6 @@ pub use io_loop_ext::IOLoopExt;
 pub use moment::{moment, Moment};
 pub use multi::{multi, multi_future, multi_with, MultiChildren, QuietExceptions};
 pub use sleep::sleep;
+pub use wait_iterator::{WaitIterator, WaitResult};
+pub use with_timeout::{with_timeout, with_timeout_quiet, with_timeout_with, TimeoutOptions};
 pub use yieldable::{convert_yielded, Extract, Yieldable, Yielded};

@@ -1,0 +1,81 @@
+//! Shared helpers for the integration tests: a log capture.
+//!
+//! The logger keeps records per thread (a `thread_local` list): each test
+//! runs on its own thread, and the loop and the coroutines it drives log on
+//! the thread the test runs on, so tests running in parallel never see each
+//! other's records. It is installed once per test binary.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::sync::Once;
+
+pub use log::Level;
+
+/// Tornado's `app_log`: where gust logs what Tornado logs on
+/// `tornado.application`.
+pub const APP_LOG: &str = "gust::application";
+
+/// One captured record: level, target, message.
+pub type Record = (Level, String, String);
+
+struct ThreadLogger;
+
+thread_local! {
+    static RECORDS: RefCell<Vec<Record>> = const { RefCell::new(Vec::new()) };
+}
+
+impl log::Log for ThreadLogger {
+    fn enabled(&self, _metadata: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let captured = (
+            record.level(),
+            record.target().to_owned(),
+            record.args().to_string(),
+        );
+        // During thread teardown the list may be gone: drop the record.
+        let _ = RECORDS.try_with(|records| records.borrow_mut().push(captured));
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: ThreadLogger = ThreadLogger;
+static INIT: Once = Once::new();
+
+/// Installs the logger (once per process).
+pub fn install() {
+    INIT.call_once(|| {
+        log::set_logger(&LOGGER).expect("another logger is installed in this test binary");
+        log::set_max_level(log::LevelFilter::Trace);
+    });
+}
+
+/// The records logged on this thread since the last [`clear`].
+pub fn capture() -> Vec<Record> {
+    install();
+    RECORDS.with(|records| records.borrow().clone())
+}
+
+/// Forgets this thread's records (and installs the logger if needed).
+pub fn clear() {
+    install();
+    RECORDS.with(|records| records.borrow_mut().clear());
+}
+
+/// The messages logged at error level on [`APP_LOG`] since the last
+/// [`clear`].
+pub fn app_errors() -> Vec<String> {
+    capture()
+        .into_iter()
+        .filter(|(level, target, _)| *level == Level::Error && target == APP_LOG)
+        .map(|(_, _, message)| message)
+        .collect()
+}
+
+/// The error-level messages on [`APP_LOG`] that contain `needle`.
+pub fn app_errors_containing(needle: &str) -> Vec<String> {
+    app_errors().into_iter().filter(|m| m.contains(needle)).collect()
+}

@@ -1,0 +1,385 @@
+//! Executors: run blocking functions on other threads, and get their
+//! results as futures on the loop (Tornado's `ThreadPoolExecutor` and
+//! `IOLoop.run_in_executor`).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+
+use gust_ioloop::{panic_message, Extension, IOLoop, LoopHandle};
+use slab::Slab;
+use thiserror::Error as ThisError;
+
+use crate::error::{Error, PanicError};
+use crate::future::Future;
+
+/// The executor was shut down before the job ran (Python's
+/// `RuntimeError('cannot schedule new futures after shutdown')`, or a
+/// queued future cancelled by `shutdown(cancel_futures=True)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ThisError)]
+#[error("the executor was shut down before the job ran")]
+pub struct ExecutorShutdownError;
+
+/// A unit of work handed to an [`Executor`]. Running it computes the
+/// result; cancelling it (or dropping it unrun) gives its future an
+/// [`ExecutorShutdownError`].
+pub struct Job {
+    work: Option<Box<dyn FnOnce(bool) + Send>>,
+}
+
+impl Job {
+    fn new(work: impl FnOnce(bool) + Send + 'static) -> Job {
+        Job {
+            work: Some(Box::new(work)),
+        }
+    }
+
+    /// Runs the job on the calling thread.
+    pub fn run(mut self) {
+        if let Some(work) = self.work.take() {
+            work(true);
+        }
+    }
+
+    /// Gives up on the job: its future fails with
+    /// [`ExecutorShutdownError`].
+    pub fn cancel(mut self) {
+        if let Some(work) = self.work.take() {
+            work(false);
+        }
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(work) = self.work.take() {
+            work(false);
+        }
+    }
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+/// Something that runs [`Job`]s, usually on other threads (Python's
+/// `concurrent.futures.Executor`).
+pub trait Executor: Send + Sync {
+    /// Runs `job` some time, somewhere. An executor that cannot run it
+    /// cancels it (or drops it).
+    fn execute(&self, job: Job);
+}
+
+/// Submits `work` to `executor`; the returned future (on the current loop)
+/// gets its result. A panic in `work` becomes a [`PanicError`].
+pub fn submit_to<E, F, T>(executor: &E, work: F) -> Future<T>
+where
+    E: Executor + ?Sized,
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    submit_on(&IOLoop::current(), executor, work)
+}
+
+/// Like [`submit_to`], delivering the result on `io_loop`.
+pub(crate) fn submit_on<E, F, T>(io_loop: &IOLoop, executor: &E, work: F) -> Future<T>
+where
+    E: Executor + ?Sized,
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let future = Future::new();
+    let deliveries = io_loop.extension::<Deliveries>();
+    let key = deliveries.slots.borrow_mut().insert(Box::new(future.clone()));
+    let handle: LoopHandle = io_loop.handle();
+    let loop_id = io_loop.id();
+    executor.execute(Job::new(move |run| {
+        let outcome: Result<T, Error> = if run {
+            catch_unwind(AssertUnwindSafe(work)).map_err(|payload| {
+                Error::new(PanicError {
+                    message: panic_message(&*payload),
+                    coroutine: None,
+                })
+            })
+        } else {
+            Err(Error::new(ExecutorShutdownError))
+        };
+        // Back to the loop's thread; if the loop is gone, so is the future.
+        let _ = handle.add_callback(move || deliver::<T>(loop_id, key, outcome));
+    }));
+    future
+}
+
+/// Futures waiting for results from other threads, owned by the loop.
+#[derive(Default)]
+struct Deliveries {
+    slots: std::cell::RefCell<Slab<Box<dyn std::any::Any>>>,
+}
+
+impl Extension for Deliveries {}
+
+/// Runs on the loop's thread: hands a job's outcome to its future.
+fn deliver<T: 'static>(loop_id: u64, key: usize, outcome: Result<T, Error>) {
+    let io_loop = IOLoop::current();
+    if io_loop.id() != loop_id {
+        return;
+    }
+    let Some(deliveries) = io_loop.find_extension::<Deliveries>() else {
+        return;
+    };
+    let slot = deliveries.slots.borrow_mut().try_remove(key);
+    if let Some(future) = slot.and_then(|any| any.downcast::<Future<T>>().ok()) {
+        let _ = future.set_unless_cancelled(outcome);
+    }
+}
+
+/// A pool of threads running blocking functions (Python's
+/// `concurrent.futures.ThreadPoolExecutor`).
+///
+/// [`submit`](ThreadPoolExecutor::submit) returns a future on the current
+/// loop, which a coroutine can yield directly, as Tornado's decorated
+/// coroutines yield `executor.submit(...)`:
+///
+/// ```
+/// use gust_yieldables::{IOLoopExt, ThreadPoolExecutor};
+/// use gust_ioloop::IOLoop;
+///
+/// let io_loop = IOLoop::new();
+/// let pool = ThreadPoolExecutor::new(4);
+/// let answer = io_loop
+///     .run_sync(move || pool.submit(|| (1..=10).sum::<u32>()), None)
+///     .unwrap();
+/// assert_eq!(answer, 55);
+/// ```
+///
+/// The result type must be `Send` (it crosses threads); the future is not.
+/// Threads are started as work arrives, up to `max_workers`. Dropping the
+/// last handle lets queued work finish, then the threads exit.
+pub struct ThreadPoolExecutor {
+    shared: Arc<Pool>,
+}
+
+impl Clone for ThreadPoolExecutor {
+    fn clone(&self) -> Self {
+        self.shared.handles.fetch_add(1, Ordering::AcqRel);
+        ThreadPoolExecutor {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+struct Pool {
+    max_workers: usize,
+    state: Mutex<PoolState>,
+    work_ready: Condvar,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    handles: AtomicUsize,
+}
+
+struct PoolState {
+    jobs: VecDeque<Job>,
+    idle: usize,
+    workers: usize,
+    shutdown: bool,
+}
+
+impl ThreadPoolExecutor {
+    /// A pool of at most `max_workers` threads (at least one).
+    pub fn new(max_workers: usize) -> ThreadPoolExecutor {
+        ThreadPoolExecutor {
+            shared: Arc::new(Pool {
+                max_workers: max_workers.max(1),
+                state: Mutex::new(PoolState {
+                    jobs: VecDeque::new(),
+                    idle: 0,
+                    workers: 0,
+                    shutdown: false,
+                }),
+                work_ready: Condvar::new(),
+                threads: Mutex::new(Vec::new()),
+                handles: AtomicUsize::new(1),
+            }),
+        }
+    }
+
+    /// The pool Tornado's `run_in_executor(None, ...)` would use: five
+    /// threads per CPU.
+    pub fn with_default_size() -> ThreadPoolExecutor {
+        let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        ThreadPoolExecutor::new(cpus * 5)
+    }
+
+    /// Runs `work` on a pool thread; its result arrives in the returned
+    /// future on the current loop. A panic in `work` becomes a
+    /// [`PanicError`]; after [`shutdown`](Self::shutdown) the future fails
+    /// with [`ExecutorShutdownError`].
+    pub fn submit<F, T>(&self, work: F) -> Future<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        submit_to(self, work)
+    }
+
+    /// Stops accepting work. Queued jobs still run, unless `cancel_futures`
+    /// is set, in which case their futures fail with
+    /// [`ExecutorShutdownError`]. With `wait`, blocks until every thread has
+    /// exited (do not wait from the loop's thread for work that needs the
+    /// loop).
+    pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        let cancelled: Vec<Job> = {
+            let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.shutdown = true;
+            if cancel_futures {
+                state.jobs.drain(..).collect()
+            } else {
+                Vec::new()
+            }
+        };
+        self.shared.work_ready.notify_all();
+        for job in cancelled {
+            job.cancel();
+        }
+        if wait {
+            let threads = std::mem::take(&mut *self.shared.threads.lock().unwrap_or_else(|e| e.into_inner()));
+            for thread in threads {
+                let _ = thread.join();
+            }
+        }
+    }
+
+    /// The maximum number of threads.
+    pub fn max_workers(&self) -> usize {
+        self.shared.max_workers
+    }
+
+    fn spawn_worker(&self) {
+        let shared = self.shared.clone();
+        let index = {
+            let threads = self.shared.threads.lock().unwrap_or_else(|e| e.into_inner());
+            threads.len()
+        };
+        let spawned = std::thread::Builder::new()
+            .name(format!("gust-executor-{index}"))
+            .spawn(move || worker(shared));
+        match spawned {
+            Ok(handle) => self
+                .shared
+                .threads
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(handle),
+            Err(_) => {
+                // No thread: the queued job waits for an existing worker,
+                // or is cancelled below if there is none.
+                let orphans: Vec<Job> = {
+                    let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+                    state.workers -= 1;
+                    if state.workers == 0 {
+                        state.jobs.drain(..).collect()
+                    } else {
+                        Vec::new()
+                    }
+                };
+                for job in orphans {
+                    job.cancel();
+                }
+            }
+        }
+    }
+}
+
+impl Executor for ThreadPoolExecutor {
+    fn execute(&self, job: Job) {
+        let spawn = {
+            let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            if state.shutdown {
+                drop(state);
+                job.cancel();
+                return;
+            }
+            state.jobs.push_back(job);
+            if state.idle == 0 && state.workers < self.shared.max_workers {
+                state.workers += 1;
+                true
+            } else {
+                false
+            }
+        };
+        if spawn {
+            self.spawn_worker();
+        } else {
+            self.shared.work_ready.notify_one();
+        }
+    }
+}
+
+fn worker(pool: Arc<Pool>) {
+    loop {
+        let job = {
+            let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if let Some(job) = state.jobs.pop_front() {
+                    break Some(job);
+                }
+                if state.shutdown {
+                    break None;
+                }
+                state.idle += 1;
+                state = pool.work_ready.wait(state).unwrap_or_else(|e| e.into_inner());
+                state.idle -= 1;
+            }
+        };
+        match job {
+            Some(job) => job.run(),
+            None => return,
+        }
+    }
+}
+
+impl Drop for ThreadPoolExecutor {
+    fn drop(&mut self) {
+        // The last user handle (worker threads hold the pool too): let
+        // queued work finish, then stop.
+        if self.shared.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shutdown(false, false);
+        }
+    }
+}
+
+impl fmt::Debug for ThreadPoolExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        f.debug_struct("ThreadPoolExecutor")
+            .field("max_workers", &self.shared.max_workers)
+            .field("workers", &state.workers)
+            .field("queued", &state.jobs.len())
+            .field("shutdown", &state.shutdown)
+            .finish()
+    }
+}
+
+/// Runs jobs at once on the calling thread (Tornado's
+/// `concurrent.dummy_executor`). The result still arrives through the
+/// loop, in its next iteration.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DummyExecutor;
+
+impl Executor for DummyExecutor {
+    fn execute(&self, job: Job) {
+        job.run();
+    }
+}
+
+/// The loop's default executor for `run_in_executor(None, ...)`.
+#[derive(Default)]
+pub(crate) struct DefaultExecutor {
+    pub(crate) executor: std::cell::RefCell<Option<Arc<dyn Executor>>>,
+}
+
+impl Extension for DefaultExecutor {}
