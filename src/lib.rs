@@ -47,15 +47,18 @@ pub use gust_yieldables::{Error, ErrorKind};
 /// Tornado's `tornado.gen`: coroutines and what they may yield.
 pub mod gen {
     pub use gust_engine::{
-        coroutine, runner_of, runners, Builder, Co, Generator, GeneratorExit, GeneratorFinishedError,
+        coroutine, engine, runner_of, runners, Builder, Co, Generator, GeneratorExit, GeneratorFinishedError,
         GeneratorIgnoredExitError, GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitIter, WaitingOn,
         Yielder,
     };
     pub use gust_yieldables::{
         convert_yielded, maybe_future, moment, multi, multi_future, multi_with, sleep, with_timeout,
-        with_timeout_quiet, with_timeout_with, AbandonedError, BadYieldError, LoopClosedError, Moment,
-        MultiChildren, PanicError, QuietExceptions, StackExhaustedError, StoppedBeforeCompletionError,
-        TimeoutError, TimeoutOptions, WaitIterator, WaitResult, Yieldable, Yielded,
+        with_timeout_quiet, with_timeout_with, AbandonedError, Arguments, BadYieldError, Callback, Key,
+        KeyReuseError, LeakedCallbackError, LegacyRunner, LoopClosedError, Moment, MultiChildren,
+        MultiYieldPoint, PanicError, QuietExceptions, ResultCallback, ResultTypeError,
+        ReturnValueIgnoredError, StackExhaustedError, StoppedBeforeCompletionError, Task, TaskCallback,
+        TimeoutError, TimeoutOptions, UnknownKeyError, Wait, WaitAll, WaitIterator, WaitResult, YieldPoint,
+        Yieldable, Yielded,
     };
 }
 

@@ -293,7 +293,10 @@ fn test_close_gives_up_on_a_body_that_never_stops_yielding() {
     assert_eq!(err.to_string(), "generator ignored GeneratorExit");
     assert!(gen.is_suspended());
     drop(gen);
-    assert_eq!(common::app_errors_containing("generator ignored GeneratorExit").len(), 1);
+    assert_eq!(
+        common::app_errors_containing("generator ignored GeneratorExit").len(),
+        1
+    );
 }
 
 // GeneratorExit and GeneratorFinishedError are ordinary errors a caller can

@@ -3,14 +3,14 @@
 
 use std::any::type_name;
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 
 use gust_ioloop::{panic_message, IOLoop};
 use gust_yieldables::{
-    Error, Extract, Future, FutureId, InvalidStateError, LoopClosedError, PanicError, WaitIterator, Waiter,
-    Yieldable, Yielded,
+    Error, Extract, Future, FutureId, InvalidStateError, LegacyRunner, LoopClosedError, PanicError,
+    WaitIterator, Waiter, YieldPoint, Yieldable, Yielded,
 };
 
 use crate::generator::{close_unwind, is_close_unwind, GeneratorExit, Yielder};
@@ -49,6 +49,9 @@ pub struct Co<'a> {
     stack_size: usize,
     /// Set once the coroutine is being closed: yielding is then refused.
     closing: Cell<Option<CloseReason>>,
+    /// Pending legacy callbacks and their results, once a `YieldPoint` was
+    /// yielded.
+    legacy: OnceCell<LegacyRunner>,
 }
 
 impl<'a> Co<'a> {
@@ -79,7 +82,34 @@ impl<'a> Co<'a> {
                 self.suspend(WaitingOn::Moment, None::<Future<()>>)?;
                 Ok(value)
             }
+            Yielded::YieldPoint(point) => self.wait_yield_point(point),
         }
+    }
+
+    /// Runs a legacy `YieldPoint` (Tornado 4's `start_yield_point`): start
+    /// it, then park until it is ready.
+    #[cold]
+    fn wait_yield_point<T: 'static>(&self, mut point: Box<dyn YieldPoint<Output = T>>) -> Result<T, Error> {
+        let runner = self.legacy_runner();
+        let outcome = (|| {
+            point.start(&runner)?;
+            loop {
+                if point.is_ready(&runner)? {
+                    return point.get_result(&runner);
+                }
+                let signal = runner.arm_signal();
+                self.suspend(WaitingOn::YieldPoint, Some(signal))?;
+            }
+        })();
+        if outcome.is_err() {
+            runner.note_exception();
+        }
+        outcome
+    }
+
+    /// This coroutine's legacy runner state, created on first use.
+    pub fn legacy_runner(&self) -> LegacyRunner {
+        self.legacy.get_or_init(LegacyRunner::new).clone()
     }
 
     /// Parks on a pending future until it is done.
@@ -286,6 +316,7 @@ impl Builder {
                 result: result_id,
                 stack_size,
                 closing: Cell::new(None),
+                legacy: OnceCell::new(),
             };
             log::debug!(target: GEN_LOG, "runner {} ({}): started", co.id, co.name.as_str());
             let outcome = match catch_unwind(AssertUnwindSafe(|| body(&co))) {
@@ -298,6 +329,12 @@ impl Builder {
                     message: panic_message(&*payload),
                     coroutine: Some(co.name.as_str().to_owned()),
                 })),
+            };
+            // Tornado 4: finishing cleanly with legacy callbacks never
+            // waited for is an error.
+            let outcome = match (outcome, co.legacy.get().and_then(LegacyRunner::leaked)) {
+                (Ok(_), Some(leaked)) => Err(leaked),
+                (outcome, _) => outcome,
             };
             log::debug!(
                 target: GEN_LOG,
@@ -354,4 +391,50 @@ where
     F: FnOnce(&Co) -> Result<T, Error> + 'static,
 {
     Builder::new().spawn(body)
+}
+
+/// Runs `body` as a callback-style coroutine (Tornado's legacy
+/// `@gen.engine`, removed in Tornado 6).
+///
+/// Like [`coroutine`], but returns nothing: an engine function reports its
+/// result by calling a callback it was given. Having no future, its
+/// failures cannot be yielded; they are logged (`Exception in callback
+/// ...`), as Tornado raises them into the surrounding stack context. An
+/// engine body may not return a value other than `()`: that is logged as
+/// [`ReturnValueIgnoredError`](gust_yieldables::ReturnValueIgnoredError)
+/// (`@gen.engine functions cannot return values: ...`).
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use gust_engine::engine;
+///
+/// let done = Rc::new(Cell::new(false));
+/// let callback = { let done = done.clone(); move || done.set(true) };
+/// engine(move |_co| {
+///     callback();
+///     Ok(())
+/// });
+/// assert!(done.get());
+/// ```
+pub fn engine<T, F>(body: F)
+where
+    T: std::fmt::Debug + 'static,
+    F: FnOnce(&Co) -> Result<T, Error> + 'static,
+{
+    let name = type_name::<F>();
+    let future = coroutine(body);
+    future.add_done_callback(move |done| {
+        let error = match done.take_result() {
+            Ok(value) if std::any::TypeId::of::<T>() != std::any::TypeId::of::<()>() => {
+                Error::new(gust_yieldables::ReturnValueIgnoredError {
+                    message: format!("@gen.engine functions cannot return values: {value:?}"),
+                })
+            }
+            Ok(_) => return,
+            Err(error) if error.is_cancellation() => return,
+            Err(error) => error,
+        };
+        log::error!(target: gust_ioloop::APP_LOG, "Exception in callback {name}: {error}");
+    });
 }

@@ -39,7 +39,7 @@ mod overflow;
 mod runner;
 mod stack_pool;
 
-pub use coroutine::{coroutine, Builder, Co, WaitIter};
+pub use coroutine::{coroutine, engine, Builder, Co, WaitIter};
 pub use generator::{
     Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError, GeneratorState, Yielder,
 };

@@ -91,6 +91,8 @@ pub enum WaitingOn {
     },
     /// One loop iteration (`moment`).
     Moment,
+    /// A legacy `YieldPoint` that is not ready yet.
+    YieldPoint,
 }
 
 /// Where a coroutine is in its life, as the runner sees it.

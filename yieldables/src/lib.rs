@@ -13,6 +13,7 @@ mod error;
 mod executor;
 mod future;
 mod io_loop_ext;
+mod legacy;
 mod moment;
 mod multi;
 mod sleep;
@@ -30,6 +31,11 @@ pub use future::{
     chain_future, chain_future_cloned, maybe_future, AnyFuture, Future, FutureId, Waiter, WeakFuture,
 };
 pub use io_loop_ext::IOLoopExt;
+pub use legacy::{
+    Arguments, Callback, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, MultiYieldPoint,
+    ResultCallback, ResultTypeError, ReturnValueIgnoredError, Task, TaskCallback, UnknownKeyError, Wait,
+    WaitAll, YieldPoint,
+};
 pub use moment::{moment, Moment};
 pub use multi::{multi, multi_future, multi_with, MultiChildren, QuietExceptions};
 pub use sleep::sleep;

@@ -7,8 +7,9 @@ use std::rc::Rc;
 
 use gust_ioloop::APP_LOG;
 
-use crate::error::Error;
+use crate::error::{BadYieldError, Error};
 use crate::future::Future;
+use crate::legacy::{into_yield_point, MultiYieldPoint, TupleMultiYieldPoint, YieldPoint};
 use crate::yieldable::{Extract, Yieldable, Yielded};
 
 /// Error types that [`multi`] and
@@ -208,9 +209,21 @@ fn multi_keyed<K: 'static, T: 'static, C: 'static>(
     let mut keys = Vec::with_capacity(low);
     let mut results: Vec<Option<Result<T, Error>>> = Vec::with_capacity(low);
     let mut pending: Vec<(usize, Future<T>, Extract<T>)> = Vec::new();
-    for (index, (key, child)) in children.enumerate() {
+    let mut children = children.enumerate();
+    while let Some((index, (key, child))) = children.next() {
         keys.push(key);
         match child {
+            Yielded::YieldPoint(point) => {
+                return multi_yield_point(
+                    keys,
+                    results,
+                    pending,
+                    point,
+                    children.map(|(_, kc)| kc),
+                    quiet,
+                    assemble,
+                );
+            }
             Yielded::Ready(result) => results.push(Some(result)),
             Yielded::Moment(value) => results.push(Some(Ok(value))),
             Yielded::Future(future, extract) => {
@@ -245,6 +258,40 @@ fn multi_keyed<K: 'static, T: 'static, C: 'static>(
         future.add_done_callback(move |done| state.child_done(index, extract.read(done)));
     }
     Yielded::Future(out, Extract::Take)
+}
+
+/// A collection turned out to hold a `YieldPoint`: the whole multi becomes a
+/// [`MultiYieldPoint`] (Tornado 4's `multi` does the same).
+#[allow(clippy::too_many_arguments)]
+fn multi_yield_point<K: 'static, T: 'static, C: 'static>(
+    mut keys: Vec<K>,
+    results: Vec<Option<Result<T, Error>>>,
+    pending: Vec<(usize, Future<T>, Extract<T>)>,
+    point: Box<dyn YieldPoint<Output = T>>,
+    rest: impl Iterator<Item = (K, Yielded<T>)>,
+    quiet: QuietExceptions,
+    assemble: fn(Vec<(K, T)>) -> C,
+) -> Yielded<C> {
+    let current_key = keys.pop();
+    let mut pending = pending.into_iter().peekable();
+    let mut points: Vec<(K, Box<dyn YieldPoint<Output = T>>)> = Vec::new();
+    for (index, (key, result)) in keys.into_iter().zip(results).enumerate() {
+        let yielded = match result {
+            Some(result) => Yielded::Ready(result),
+            None => match pending.next_if(|(i, _, _)| *i == index) {
+                Some((_, future, extract)) => Yielded::Future(future, extract),
+                None => Yielded::Ready(Err(Error::msg("internal error: multi lost a child"))),
+            },
+        };
+        points.push((key, into_yield_point(yielded)));
+    }
+    if let Some(key) = current_key {
+        points.push((key, point));
+    }
+    for (key, yielded) in rest {
+        points.push((key, into_yield_point(yielded)));
+    }
+    Yielded::YieldPoint(Box::new(MultiYieldPoint::new(points, quiet, assemble)))
 }
 
 fn values<T>(pairs: Vec<((), T)>) -> Vec<T> {
@@ -374,9 +421,19 @@ macro_rules! tuple_multi {
                     }
                 }
 
+                $( let $var = self.$idx.into_yielded(); )+
+                if false $(|| matches!($var, Yielded::YieldPoint(_)))+ {
+                    return Yielded::YieldPoint(Box::new(TupleMultiYieldPoint {
+                        points: ($(into_yield_point($var),)+),
+                        quiet,
+                    }));
+                }
                 let mut pending = 0usize;
                 $(
-                    let $var = match self.$idx.into_yielded() {
+                    let $var = match $var {
+                        Yielded::YieldPoint(_) => (Some(Err(Error::new(BadYieldError {
+                            object: "a YieldPoint".to_owned(),
+                        }))), None),
                         Yielded::Ready(result) => (Some(result), None),
                         Yielded::Moment(value) => (Some(Ok(value)), None),
                         Yielded::Future(future, extract) => {
@@ -411,6 +468,42 @@ macro_rules! tuple_multi {
                     }
                 )+
                 Yielded::Future(out, Extract::Take)
+            }
+        }
+
+        impl<$($ty: 'static),+> YieldPoint for TupleMultiYieldPoint<($(Box<dyn YieldPoint<Output = $ty>>,)+)> {
+            type Output = ($($ty,)+);
+
+            fn start(&mut self, runner: &crate::legacy::LegacyRunner) -> Result<(), Error> {
+                $( self.points.$idx.start(runner)?; )+
+                Ok(())
+            }
+
+            fn is_ready(&mut self, runner: &crate::legacy::LegacyRunner) -> Result<bool, Error> {
+                $(
+                    if !self.points.$idx.is_ready(runner)? {
+                        return Ok(false);
+                    }
+                )+
+                Ok(true)
+            }
+
+            #[allow(non_snake_case)]
+            fn get_result(&mut self, runner: &crate::legacy::LegacyRunner) -> Result<Self::Output, Error> {
+                let mut first = None;
+                $(
+                    let $var = match self.points.$idx.get_result(runner) {
+                        Ok(value) => Some(value),
+                        Err(error) => {
+                            record(&mut first, error, &self.quiet);
+                            None
+                        }
+                    };
+                )+
+                match ($($var,)+) {
+                    ($(Some($var),)+) => Ok(($($var,)+)),
+                    _ => Err(first.unwrap_or_else(|| Error::msg("internal error: tuple multi lost an error"))),
+                }
             }
         }
 

@@ -94,6 +94,7 @@ impl<K: Clone + 'static, T: 'static> WaitIterator<K, T> {
         for (key, input) in inputs {
             state.borrow_mut().undelivered += 1;
             let (future, extract) = match input.into_yielded() {
+                point @ Yielded::YieldPoint(_) => (point.into_future(), Extract::Take),
                 Yielded::Ready(result) => (Future::from_result(result), Extract::Take),
                 Yielded::Moment(value) => (Future::ready(value), Extract::Take),
                 Yielded::Future(future, extract) => (future, extract),

@@ -72,6 +72,7 @@ pub fn with_timeout_with<Y: Yieldable>(
     options: TimeoutOptions,
 ) -> Future<Y::Output> {
     let (input, extract) = match yielded.into_yielded() {
+        point @ Yielded::YieldPoint(_) => return point.into_future(),
         Yielded::Ready(result) => return Future::from_result(result),
         Yielded::Moment(value) => return Future::ready(value),
         Yielded::Future(future, extract) => {

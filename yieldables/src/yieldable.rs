@@ -64,6 +64,9 @@ pub enum Yielded<T> {
     /// Resume after exactly one loop iteration with this value (Tornado's
     /// `moment`).
     Moment(T),
+    /// A legacy [`YieldPoint`](crate::YieldPoint): the runner starts it and
+    /// resumes the coroutine once it is ready.
+    YieldPoint(Box<dyn crate::legacy::YieldPoint<Output = T>>),
 }
 
 /// How to read a finished future's result.
@@ -95,9 +98,15 @@ impl<T> Copy for Extract<T> {}
 
 impl<T: 'static> Yielded<T> {
     /// This as a future: a done one for `Ready` and `Moment` (inside
-    /// `multi`, Tornado's `moment` resolves without a hop).
+    /// `multi`, Tornado's `moment` resolves without a hop). A `YieldPoint`
+    /// cannot be a future: the result fails with
+    /// [`BadYieldError`](crate::BadYieldError).
     pub fn into_future(self) -> Future<T> {
         match self {
+            Yielded::YieldPoint(_) => Future::failed(crate::error::BadYieldError {
+                object: "a YieldPoint (a YieldPoint works only when yielded from a decorated coroutine)"
+                    .to_owned(),
+            }),
             Yielded::Ready(result) => Future::from_result(result),
             Yielded::Moment(value) => Future::ready(value),
             Yielded::Future(future, Extract::Take) => future,
