@@ -45,6 +45,6 @@ pub use generator::{
 };
 pub use runner::{runner_of, runners, RunnerId, RunnerInfo, RunnerState, WaitingOn, GEN_LOG};
 pub use stack_pool::{
-    default_stack_size, guard_mode, set_default_stack_size, set_max_live_stacks, stack_stats, GuardMode,
-    PooledStack, StackStats, DEFAULT_STACK_SIZE, MIN_STACK_SIZE,
+    default_stack_size, guard_mode, set_default_stack_size, set_max_live_stacks, stack_stats,
+    trim_stack_pool, GuardMode, PooledStack, StackStats, DEFAULT_STACK_SIZE, MIN_STACK_SIZE,
 };

@@ -48,8 +48,9 @@ const REGION_BYTES: usize = 32 << 20;
 /// The header at the top of each slot.
 pub(crate) const HEADER_BYTES: usize = 32;
 
-/// Smallest usable stack size accepted.
-pub const MIN_STACK_SIZE: usize = 16 << 10;
+/// Smallest usable stack size accepted: enough for a panic to print a
+/// full backtrace (about 25 KiB in debug builds).
+pub const MIN_STACK_SIZE: usize = 32 << 10;
 
 /// The usable stack size of a coroutine unless its builder says otherwise:
 /// 128 KiB of address space, of which only the pages a coroutine touches
@@ -162,6 +163,9 @@ fn take_mprotect_budget() -> Result<(), String> {
 struct Region {
     base: usize,
     len: usize,
+    /// Guard pages made with mprotect in this region (each holds two maps
+    /// of the budget until the region is unmapped).
+    mprotected: usize,
     /// Slots handed out at least once (the next fresh slot is at this
     /// index).
     used: usize,
@@ -179,6 +183,10 @@ impl Drop for Region {
         // owns the region is only dropped once no `PooledStack` holds it).
         unsafe {
             libc::munmap(self.base as *mut libc::c_void, self.len);
+        }
+        // Unmapping removed the maps the mprotect guards had split off.
+        if self.mprotected > 0 {
+            MPROTECT_BUDGET.fetch_add(2 * self.mprotected as isize, Ordering::AcqRel);
         }
     }
 }
@@ -210,7 +218,9 @@ impl SizeClass {
             if let Some(region) = regions.last_mut() {
                 if region.used < slots_per_region {
                     let slot = region.base + region.used * self.slot_size;
-                    install_guard(slot)?;
+                    if install_guard(slot)? == GuardMode::Mprotect {
+                        region.mprotected += 1;
+                    }
                     region.used += 1;
                     return Ok(slot);
                 }
@@ -241,20 +251,24 @@ impl SizeClass {
         let mut region = Region {
             base,
             len,
+            mprotected: 0,
             used: 0,
             registered,
         };
-        install_guard(base)?;
+        if install_guard(base)? == GuardMode::Mprotect {
+            region.mprotected += 1;
+        }
         region.used = 1;
         self.regions.borrow_mut().push(region);
         Ok(base)
     }
 }
 
-/// Makes the lowest page of the slot at `slot` a guard page.
-fn install_guard(slot: usize) -> Result<(), String> {
+/// Makes the lowest page of the slot at `slot` a guard page; says how.
+fn install_guard(slot: usize) -> Result<GuardMode, String> {
     let page = page_size();
-    match guard_mode() {
+    let mode = guard_mode();
+    match mode {
         GuardMode::GuardInstall => {
             // SAFETY: `slot..slot+page` lies inside a region this pool
             // mapped and no stack uses it yet.
@@ -279,7 +293,7 @@ fn install_guard(slot: usize) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(mode)
 }
 
 /// The calling thread's pool: one size class per slot size in use.
@@ -299,6 +313,38 @@ thread_local! {
 /// beyond the limit fails its future with [`StackExhaustedError`].
 pub fn set_max_live_stacks(limit: Option<usize>) {
     let _ = POOL.try_with(|pool| pool.borrow_mut().limit = limit);
+}
+
+/// Gives the memory of every pooled (unused) stack on the calling thread
+/// back to the operating system, keeping the stacks' address space and
+/// guard pages for reuse. Returns how many stacks were trimmed.
+///
+/// A stack keeps the pages its coroutine touched when it returns to the
+/// pool, so after a burst of many coroutines the process stays at its peak
+/// memory until those stacks are reused. Call this after such a burst.
+pub fn trim_stack_pool() -> usize {
+    let page = page_size();
+    POOL.try_with(|pool| {
+        let pool = pool.borrow();
+        let mut trimmed = 0;
+        for class in &pool.classes {
+            for &slot in class.free.borrow().iter() {
+                // SAFETY: a pooled slot belongs to this pool and no
+                // coroutine runs on it; MADV_DONTNEED drops its pages (they
+                // read back as zeros) and leaves the guard page in place.
+                unsafe {
+                    libc::madvise(
+                        (slot + page) as *mut libc::c_void,
+                        class.slot_size - page,
+                        libc::MADV_DONTNEED,
+                    );
+                }
+                trimmed += 1;
+            }
+        }
+        trimmed
+    })
+    .unwrap_or(0)
 }
 
 /// Counts of the calling thread's stack pool.
@@ -332,6 +378,9 @@ pub fn stack_stats() -> StackStats {
     })
     .unwrap_or_default()
 }
+
+/// The name in the header of a stack no coroutine has named.
+const UNNAMED: &str = "<generator>";
 
 /// A stack slot from the pool. Returns itself to the pool when dropped.
 pub struct PooledStack {
@@ -388,7 +437,10 @@ impl PooledStack {
         };
         class.live.set(class.live.get() + 1);
         overflow::ensure_altstack();
-        Ok(PooledStack { class, slot })
+        let stack = PooledStack { class, slot };
+        // Until a coroutine names it, the overflow message says this.
+        stack.set_header(UNNAMED);
+        Ok(stack)
     }
 
     /// Writes the coroutine's name and stack size into the slot header,

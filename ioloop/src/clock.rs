@@ -142,7 +142,9 @@ impl ManualClock {
 
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
-        self.inner.now.set(crate::deadline::add_saturating(self.now(), by));
+        self.inner
+            .now
+            .set(crate::deadline::add_saturating(self.now(), by));
     }
 
     /// Moves the clock backward by `by` (as a wall clock adjusted by NTP

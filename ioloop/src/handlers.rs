@@ -58,14 +58,15 @@ impl Events {
         self.0 == 0
     }
 
-    /// The mio interest for these events, or `None` when neither READ nor
-    /// WRITE is asked for (mio cannot register an empty interest).
-    pub(crate) fn interest(self) -> Option<Interest> {
+    /// The mio interest for these events. mio cannot register an empty
+    /// interest, so a handler asking for neither READ nor WRITE (only the
+    /// errors it always hears about) is registered for readability, and
+    /// its readable events are filtered out before it is called.
+    pub(crate) fn interest(self) -> Interest {
         match (self.intersects(Events::READ), self.intersects(Events::WRITE)) {
-            (true, true) => Some(Interest::READABLE | Interest::WRITABLE),
-            (true, false) => Some(Interest::READABLE),
-            (false, true) => Some(Interest::WRITABLE),
-            (false, false) => None,
+            (true, true) => Interest::READABLE | Interest::WRITABLE,
+            (false, true) => Interest::WRITABLE,
+            (_, false) => Interest::READABLE,
         }
     }
 

@@ -48,10 +48,12 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 ///    I/O only every 64 callbacks, to save the system call);
 /// 2. moves callbacks sent from other threads to the ready queue;
 /// 3. runs the handlers of file descriptors that became ready;
-/// 4. moves every timer that is due to the ready queue, in deadline order
-///    (equal deadlines in the order they were added);
-/// 5. runs the callbacks that are in the ready queue now, in FIFO order.
-///    Callbacks they add run in the next iteration.
+/// 4. collects every timer that is due, in deadline order (equal deadlines
+///    in the order they were added);
+/// 5. runs the callbacks that are in the ready queue now, in FIFO order,
+///    then the due timers (a timer removed meanwhile, even by one of these
+///    callbacks, does not run). Callbacks they add run in the next
+///    iteration.
 ///
 /// `IOLoop` is a cheap, cloneable handle (`Rc`); it is neither `Send` nor
 /// `Sync`. Other threads use a [`LoopHandle`]. When the last handle is
@@ -100,6 +102,8 @@ pub(crate) struct Inner {
     id: u64,
     ready: RefCell<VecDeque<Callback>>,
     timers: RefCell<TimerHeap>,
+    /// The timers due in the current iteration (a reused buffer).
+    due: RefCell<Vec<TimeoutHandle>>,
     handlers: RefCell<Handlers>,
     poll: RefCell<mio::Poll>,
     events: RefCell<mio::Events>,
@@ -138,8 +142,7 @@ impl IOLoop {
     /// eventfd (out of file descriptors or memory); [`IOLoop::try_new`]
     /// returns that error instead.
     pub fn new() -> IOLoop {
-        IOLoop::try_with_clock(Clock::system())
-            .unwrap_or_else(|e| panic!("cannot create an IOLoop: {e}"))
+        IOLoop::try_with_clock(Clock::system()).unwrap_or_else(|e| panic!("cannot create an IOLoop: {e}"))
     }
 
     /// Like [`IOLoop::new`], returning the operating system's error instead
@@ -169,6 +172,7 @@ impl IOLoop {
                 id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
                 ready: RefCell::new(VecDeque::with_capacity(64)),
                 timers: RefCell::new(TimerHeap::default()),
+                due: RefCell::new(Vec::new()),
                 handlers: RefCell::new(Handlers::default()),
                 poll: RefCell::new(poll),
                 events: RefCell::new(mio::Events::with_capacity(EVENTS_CAPACITY)),
@@ -450,17 +454,15 @@ impl IOLoop {
         if self.inner.closed.get() {
             return Err(io::Error::other(IOLoopError::Closed));
         }
-        let id = self
+        let id = self.inner.handlers.borrow_mut().insert(events, Box::new(handler));
+        if let Err(e) = self
             .inner
-            .handlers
-            .borrow_mut()
-            .insert(events, Box::new(handler));
-        if let Some(interest) = events.interest() {
-            if let Err(e) = self.inner.registry.register(source, id.token(), interest) {
-                let removed = self.inner.handlers.borrow_mut().remove(id);
-                drop(removed);
-                return Err(e);
-            }
+            .registry
+            .register(source, id.token(), events.interest())
+        {
+            let removed = self.inner.handlers.borrow_mut().remove(id);
+            drop(removed);
+            return Err(e);
         }
         Ok(id)
     }
@@ -477,13 +479,10 @@ impl IOLoop {
                 .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such handler"))?;
             std::mem::replace(&mut entry.events, events)
         };
-        let registry = &self.inner.registry;
-        let result = match (previous.interest(), events.interest()) {
-            (None, None) => Ok(()),
-            (None, Some(interest)) => registry.register(source, id.token(), interest),
-            (Some(_), Some(interest)) => registry.reregister(source, id.token(), interest),
-            (Some(_), None) => registry.deregister(source),
-        };
+        let result = self
+            .inner
+            .registry
+            .reregister(source, id.token(), events.interest());
         if result.is_err() {
             if let Some(entry) = self.inner.handlers.borrow_mut().get_mut(id) {
                 entry.events = previous;
@@ -502,11 +501,7 @@ impl IOLoop {
         match removed {
             None => Ok(()),
             Some(entry) => {
-                let result = if entry.events.interest().is_some() {
-                    self.inner.registry.deregister(source)
-                } else {
-                    Ok(())
-                };
+                let result = self.inner.registry.deregister(source);
                 drop(entry);
                 result
             }
@@ -552,7 +547,9 @@ impl IOLoop {
     ///
     /// Called while the loop is not running, it makes the next
     /// [`start`](IOLoop::start) return after one iteration (asyncio's
-    /// behaviour, which Tornado 6 inherits).
+    /// behaviour, which Tornado 6 inherits). Only `start` consumes a stop:
+    /// stepping with [`run_once`](IOLoop::run_once) leaves it pending (and
+    /// does not block while it is).
     pub fn stop(&self) {
         self.inner.stopping.set(true);
     }
@@ -566,7 +563,6 @@ impl IOLoop {
     pub fn run_once(&self, max_wait: Option<Duration>) -> Result<(), IOLoopError> {
         let _running = self.enter()?;
         self.iterate(max_wait);
-        self.inner.stopping.set(false);
         Ok(())
     }
 
@@ -583,7 +579,6 @@ impl IOLoop {
             self.iterate(Some(Duration::ZERO));
             count += 1;
         }
-        self.inner.stopping.set(false);
         Ok(count)
     }
 
@@ -593,7 +588,6 @@ impl IOLoop {
         for _ in 0..n {
             self.iterate(Some(Duration::ZERO));
         }
-        self.inner.stopping.set(false);
         Ok(())
     }
 
@@ -639,10 +633,12 @@ impl IOLoop {
         inner.iterations.set(inner.iterations.get() + 1);
 
         let mut timeout = self.poll_timeout();
+        // Busy means the loop itself has work ready; a caller's zero
+        // `max_wait` only forbids blocking, it must not skip the I/O poll.
+        let busy = timeout == Some(Duration::ZERO);
         if let Some(max) = max_wait {
             timeout = Some(timeout.map_or(max, |t| t.min(max)));
         }
-        let busy = timeout == Some(Duration::ZERO);
         if !busy || inner.since_poll.get() >= IO_POLL_INTERVAL {
             self.poll_io(timeout);
         }
@@ -658,11 +654,17 @@ impl IOLoop {
 
         self.dispatch_io();
 
+        // Due timers run after the callbacks already ready, in deadline
+        // order. They stay in the timer heap until their turn, so that an
+        // earlier callback of this iteration can still remove them (Tornado's
+        // test_remove_timeout_from_timeout).
+        let mut due = std::mem::take(&mut *inner.due.borrow_mut());
+        due.clear();
         {
             let mut timers = inner.timers.borrow_mut();
             if timers.len() > 0 {
                 let now = inner.clock.now();
-                timers.pop_due(now, &mut inner.ready.borrow_mut());
+                timers.pop_due(now, &mut due);
             }
         }
 
@@ -675,6 +677,15 @@ impl IOLoop {
             }
             ready_count += 1;
         }
+        for &handle in &due {
+            let callback = inner.timers.borrow_mut().take_due(handle);
+            if let Some(callback) = callback {
+                run_callback(self, callback);
+                ready_count += 1;
+            }
+        }
+        due.clear();
+        *inner.due.borrow_mut() = due;
         inner
             .since_poll
             .set(inner.since_poll.get().saturating_add(ready_count as u32));

@@ -214,7 +214,8 @@ fn update_next(state: &State, now: Instant) {
         // Skip whole missed periods: floor((now - next) / period) + 1.
         let missed = (now - next).as_nanos() / period.as_nanos();
         let steps = u32::try_from(missed + 1).unwrap_or(u32::MAX);
-        next.checked_add(period.saturating_mul(steps)).unwrap_or(now + period)
+        next.checked_add(period.saturating_mul(steps))
+            .unwrap_or(now + period)
     } else {
         // The clock went backwards: one period after the last deadline.
         next.checked_add(period).unwrap_or(next)

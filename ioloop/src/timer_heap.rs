@@ -7,7 +7,7 @@
 //! heap, when the heap is rebuilt without them.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 use std::time::Instant;
 
 use slab::Slab;
@@ -46,6 +46,8 @@ const COMPACT_MIN: usize = 512;
 struct Entry {
     seq: u64,
     callback: Callback,
+    /// Popped off the heap by `pop_due`, waiting for `take_due`.
+    due: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -88,12 +90,12 @@ impl TimerHeap {
     pub(crate) fn insert(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let slot = self.entries.insert(Entry { seq, callback });
-        self.heap.push(HeapItem {
-            deadline,
+        let slot = self.entries.insert(Entry {
             seq,
-            slot,
+            callback,
+            due: false,
         });
+        self.heap.push(HeapItem { deadline, seq, slot });
         TimeoutHandle { slot, seq }
     }
 
@@ -105,9 +107,12 @@ impl TimerHeap {
             _ => return None,
         }
         let entry = self.entries.remove(handle.slot);
-        self.cancelled += 1;
-        if self.cancelled > COMPACT_MIN && self.cancelled > self.heap.len() / 2 {
-            self.compact();
+        // A due entry has already left the heap: nothing to skip there.
+        if !entry.due {
+            self.cancelled += 1;
+            if self.cancelled > COMPACT_MIN && self.cancelled > self.heap.len() / 2 {
+                self.compact();
+            }
         }
         Some(entry.callback)
     }
@@ -121,11 +126,8 @@ impl TimerHeap {
     /// Drops every cancelled entry from the heap.
     fn compact(&mut self) {
         let entries = &self.entries;
-        self.heap.retain(|item| {
-            entries
-                .get(item.slot)
-                .is_some_and(|entry| entry.seq == item.seq)
-        });
+        self.heap
+            .retain(|item| entries.get(item.slot).is_some_and(|entry| entry.seq == item.seq));
         self.cancelled = 0;
     }
 
@@ -146,20 +148,32 @@ impl TimerHeap {
         self.heap.peek().map(|item| item.deadline)
     }
 
-    /// Moves the callbacks of every timer due at `now` to the back of
-    /// `ready`, in (deadline, seq) order.
-    pub(crate) fn pop_due(&mut self, now: Instant, ready: &mut VecDeque<Callback>) {
+    /// Takes every timer due at `now` off the heap and appends its handle to
+    /// `due`, in (deadline, seq) order. The callbacks stay in place (and
+    /// removable) until [`take_due`](Self::take_due) takes them to run.
+    pub(crate) fn pop_due(&mut self, now: Instant, due: &mut Vec<TimeoutHandle>) {
         loop {
             self.skip_cancelled();
             match self.heap.peek() {
                 Some(top) if top.deadline <= now => {
-                    let slot = top.slot;
+                    let (slot, seq) = (top.slot, top.seq);
                     self.heap.pop();
-                    ready.push_back(self.entries.remove(slot).callback);
+                    self.entries[slot].due = true;
+                    due.push(TimeoutHandle { slot, seq });
                 }
                 _ => break,
             }
         }
+    }
+
+    /// The callback of a timer `pop_due` returned, unless it was removed
+    /// since.
+    pub(crate) fn take_due(&mut self, handle: TimeoutHandle) -> Option<Callback> {
+        match self.entries.get(handle.slot) {
+            Some(entry) if entry.seq == handle.seq && entry.due => {}
+            _ => return None,
+        }
+        Some(self.entries.remove(handle.slot).callback)
     }
 
     /// Number of pending (not cancelled) timers.
@@ -201,6 +215,13 @@ mod tests {
         }
     }
 
+    /// Pops the due timers and takes their callbacks, as the loop does.
+    fn run_due(heap: &mut TimerHeap, now: Instant) -> Vec<Callback> {
+        let mut due = Vec::new();
+        heap.pop_due(now, &mut due);
+        due.into_iter().filter_map(|h| heap.take_due(h)).collect()
+    }
+
     #[test]
     fn equal_deadlines_fire_in_insertion_order() {
         let mut heap = TimerHeap::default();
@@ -209,8 +230,7 @@ mod tests {
             heap.insert(t, raw(i));
         }
         heap.insert(t - Duration::from_secs(1), raw(100));
-        let mut ready = VecDeque::new();
-        heap.pop_due(t, &mut ready);
+        let ready = run_due(&mut heap, t);
         let order: Vec<u64> = ready.iter().map(data_of).collect();
         assert_eq!(order, vec![100, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     }
@@ -225,8 +245,7 @@ mod tests {
         let b = heap.insert(t, raw(2));
         assert_eq!(a.slot, b.slot, "slab reuses the slot");
         assert!(heap.remove(a).is_none(), "stale handle must not remove b");
-        let mut ready = VecDeque::new();
-        heap.pop_due(t, &mut ready);
+        let ready = run_due(&mut heap, t);
         assert_eq!(ready.iter().map(data_of).collect::<Vec<_>>(), vec![2]);
         assert!(heap.remove(b).is_none(), "removing after firing is a no-op");
     }
