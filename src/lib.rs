@@ -52,10 +52,10 @@ pub mod gen {
         Yielder,
     };
     pub use gust_yieldables::{
-        convert_yielded, maybe_future, moment, multi, multi_future, multi_with, sleep, with_timeout,
-        with_timeout_quiet, with_timeout_with, AbandonedError, Arguments, BadYieldError, Callback, Key,
-        KeyReuseError, LeakedCallbackError, LegacyRunner, LoopClosedError, Moment, MultiChildren,
-        MultiYieldPoint, PanicError, QuietExceptions, ResultCallback, ResultTypeError,
+        convert_yielded, maybe_future, moment, multi, multi_future, multi_with, native, sleep, task_count,
+        with_timeout, with_timeout_quiet, with_timeout_with, AbandonedError, Arguments, BadYieldError,
+        Callback, IntoResult, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, LoopClosedError, Moment,
+        MultiChildren, MultiYieldPoint, Native, PanicError, QuietExceptions, ResultCallback, ResultTypeError,
         ReturnValueIgnoredError, StackExhaustedError, StoppedBeforeCompletionError, Task, TaskCallback,
         TimeoutError, TimeoutOptions, UnknownKeyError, Wait, WaitAll, WaitIterator, WaitResult, YieldPoint,
         Yieldable, Yielded,
@@ -65,8 +65,9 @@ pub mod gen {
 /// Tornado's `tornado.concurrent`: futures.
 pub mod concurrent {
     pub use gust_yieldables::{
-        chain_future, chain_future_cloned, submit_to, AnyFuture, CancelledError, DummyExecutor, Executor,
-        ExecutorShutdownError, Future, FutureId, InvalidStateError, Job, ThreadPoolExecutor, WeakFuture,
+        chain_future, chain_future_cloned, remote_future, submit_to, AnyFuture, CancelledError,
+        DummyExecutor, Executor, ExecutorShutdownError, Future, FutureId, InvalidStateError, Job,
+        RemoteSetter, SendFuture, ThreadPoolExecutor, WeakFuture,
     };
 }
 

@@ -6,11 +6,12 @@ use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
+use std::task::{Context, Poll};
 
 use gust_ioloop::{panic_message, IOLoop};
 use gust_yieldables::{
-    Error, Extract, Future, FutureId, InvalidStateError, LegacyRunner, LoopClosedError, PanicError,
-    WaitIterator, Waiter, YieldPoint, Yieldable, Yielded,
+    Error, Extract, Future, FutureId, IntoResult, InvalidStateError, LegacyRunner, LoopClosedError,
+    NativeWait, PanicError, WaitIterator, Waiter, YieldPoint, Yieldable, Yielded,
 };
 
 use crate::generator::{close_unwind, is_close_unwind, GeneratorExit, Yielder};
@@ -105,6 +106,50 @@ impl<'a> Co<'a> {
             runner.note_exception();
         }
         outcome
+    }
+
+    /// Awaits a Rust future (a native coroutine) on this coroutine's own
+    /// stack, without spawning a task: it is polled here, and while it is
+    /// pending the coroutine parks until its waker fires. The future may
+    /// borrow from the coroutine's stack.
+    ///
+    /// A `Result` output becomes the value or the error, as with
+    /// [`yield_`](Co::yield_).
+    ///
+    /// ```
+    /// use gust_engine::coroutine;
+    /// use gust_yieldables::{Error, Future};
+    ///
+    /// let f: Future<u32> = Future::new();
+    /// let g = f.clone();
+    /// let doubled = coroutine(move |co| {
+    ///     let local = 2;
+    ///     co.await_(async { Ok::<_, Error>(g.await? * local) }) // borrows `local`
+    /// });
+    /// f.set_result(21).unwrap();
+    /// gust_ioloop::IOLoop::current().run_until_idle().unwrap();
+    /// assert_eq!(doubled.take_result().unwrap(), 42);
+    /// ```
+    pub fn await_<F>(&self, future: F) -> Result<<F::Output as IntoResult>::Ok, Error>
+    where
+        F: std::future::Future,
+        F::Output: IntoResult,
+    {
+        let Some(io_loop) = self.registry.io_loop() else {
+            return Err(Error::new(LoopClosedError));
+        };
+        let wait = NativeWait::new(&io_loop);
+        let mut future = std::pin::pin!(future);
+        loop {
+            wait.before_poll();
+            let mut cx = Context::from_waker(wait.waker());
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output.into_result();
+            }
+            if let Some(signal) = wait.signal() {
+                self.suspend(WaitingOn::Native, Some(signal))?;
+            }
+        }
     }
 
     /// This coroutine's legacy runner state, created on first use.

@@ -93,6 +93,8 @@ pub enum WaitingOn {
     Moment,
     /// A legacy `YieldPoint` that is not ready yet.
     YieldPoint,
+    /// A Rust future awaited with `Co::await_`, until its waker fires.
+    Native,
 }
 
 /// Where a coroutine is in its life, as the runner sees it.
@@ -191,6 +193,11 @@ impl Registry {
             closing: Cell::new(false),
             io_loop: io_loop.downgrade(),
         })
+    }
+
+    /// The loop this registry belongs to, while it exists.
+    pub(crate) fn io_loop(&self) -> Option<IOLoop> {
+        self.io_loop.upgrade()
     }
 
     pub(crate) fn is_closing(&self) -> bool {

@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
-use gust_ioloop::{panic_message, Extension, IOLoop, LoopHandle};
-use slab::Slab;
+use gust_ioloop::{panic_message, Extension, IOLoop};
 use thiserror::Error as ThisError;
 
 use crate::error::{Error, PanicError};
 use crate::future::Future;
+use crate::remote::remote_future;
 
 /// The executor was shut down before the job ran (Python's
 /// `RuntimeError('cannot schedule new futures after shutdown')`, or a
@@ -93,11 +93,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let future = Future::new();
-    let deliveries = io_loop.extension::<Deliveries>();
-    let key = deliveries.slots.borrow_mut().insert(Box::new(future.clone()));
-    let handle: LoopHandle = io_loop.handle();
-    let loop_id = io_loop.id();
+    let (future, setter) = remote_future(io_loop);
     executor.execute(Job::new(move |run| {
         let outcome: Result<T, Error> = if run {
             catch_unwind(AssertUnwindSafe(work)).map_err(|payload| {
@@ -110,32 +106,9 @@ where
             Err(Error::new(ExecutorShutdownError))
         };
         // Back to the loop's thread; if the loop is gone, so is the future.
-        let _ = handle.add_callback(move || deliver::<T>(loop_id, key, outcome));
+        setter.set(outcome);
     }));
     future
-}
-
-/// Futures waiting for results from other threads, owned by the loop.
-#[derive(Default)]
-struct Deliveries {
-    slots: std::cell::RefCell<Slab<Box<dyn std::any::Any>>>,
-}
-
-impl Extension for Deliveries {}
-
-/// Runs on the loop's thread: hands a job's outcome to its future.
-fn deliver<T: 'static>(loop_id: u64, key: usize, outcome: Result<T, Error>) {
-    let io_loop = IOLoop::current();
-    if io_loop.id() != loop_id {
-        return;
-    }
-    let Some(deliveries) = io_loop.find_extension::<Deliveries>() else {
-        return;
-    };
-    let slot = deliveries.slots.borrow_mut().try_remove(key);
-    if let Some(future) = slot.and_then(|any| any.downcast::<Future<T>>().ok()) {
-        let _ = future.set_unless_cancelled(outcome);
-    }
 }
 
 /// A pool of threads running blocking functions (Python's

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::error::{Error, PanicError, StoppedBeforeCompletionError, TimeoutError};
 use crate::executor::{submit_on, DefaultExecutor, Executor, ThreadPoolExecutor};
 use crate::future::Future;
+use crate::native::{spawn_on, IntoResult};
 use crate::yieldable::Yieldable;
 
 /// IOLoop methods that involve futures (Tornado's `IOLoop.add_future` and
@@ -53,9 +54,40 @@ pub trait IOLoopExt {
 
     /// Sets the executor `run_in_executor(None, ...)` uses.
     fn set_default_executor(&self, executor: Arc<dyn Executor>);
+
+    /// Runs a Rust future (a native coroutine) as a task on this loop and
+    /// returns a future for its output (a `Result` output becomes the
+    /// future's result or error). It is first polled in the next iteration;
+    /// a panic becomes the future's [`PanicError`]; closing the loop drops
+    /// it (running its destructors) and fails the future with
+    /// [`LoopClosedError`](crate::LoopClosedError). See [`native`](crate::native).
+    ///
+    /// ```
+    /// use gust_ioloop::IOLoop;
+    /// use gust_yieldables::{Error, Future, IOLoopExt};
+    ///
+    /// let io_loop = IOLoop::new();
+    /// let pending: Future<u32> = Future::new();
+    /// let later = pending.clone();
+    /// let task = io_loop.spawn(async move { Ok::<_, Error>(later.await? + 1) });
+    /// pending.set_result(1).unwrap();
+    /// assert_eq!(io_loop.run_sync(move || task, None).unwrap(), 2);
+    /// ```
+    fn spawn<F>(&self, future: F) -> Future<<F::Output as IntoResult>::Ok>
+    where
+        F: std::future::Future + 'static,
+        F::Output: IntoResult;
 }
 
 impl IOLoopExt for IOLoop {
+    fn spawn<F>(&self, future: F) -> Future<<F::Output as IntoResult>::Ok>
+    where
+        F: std::future::Future + 'static,
+        F::Output: IntoResult,
+    {
+        spawn_on(self, future)
+    }
+
     fn run_in_executor<F, T>(&self, executor: Option<&dyn Executor>, work: F) -> Future<T>
     where
         F: FnOnce() -> T + Send + 'static,

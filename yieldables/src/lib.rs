@@ -16,6 +16,8 @@ mod io_loop_ext;
 mod legacy;
 mod moment;
 mod multi;
+mod native;
+mod remote;
 mod sleep;
 mod wait_iterator;
 mod with_timeout;
@@ -38,6 +40,8 @@ pub use legacy::{
 };
 pub use moment::{moment, Moment};
 pub use multi::{multi, multi_future, multi_with, MultiChildren, QuietExceptions};
+pub use native::{native, task_count, IntoResult, Native, NativeWait};
+pub use remote::{remote_future, RemoteSetter, SendFuture};
 pub use sleep::sleep;
 pub use wait_iterator::{WaitIterator, WaitResult};
 pub use with_timeout::{with_timeout, with_timeout_quiet, with_timeout_with, TimeoutOptions};

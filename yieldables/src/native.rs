@@ -1,0 +1,450 @@
+//! Native coroutines: Rust `async` code on the IOLoop.
+//!
+//! Tornado has two kinds of coroutine: decorated ones (`@gen.coroutine`,
+//! generators driven by Tornado's Runner) and native ones (`async def`,
+//! driven by asyncio's Task). gust's decorated coroutines are stackful
+//! closures; its native coroutines are Rust `async` blocks and `async fn`s,
+//! driven by the tasks in this module. The two mix freely:
+//!
+//! * `async` code can `.await` any gust [`Future`], including a decorated
+//!   coroutine's;
+//! * [`IOLoopExt::spawn`](crate::IOLoopExt::spawn) (or `spawn_callback(||
+//!   native(...))`) runs an `async` block as a task on the loop and returns
+//!   a gust `Future` for its output;
+//! * a decorated coroutine yields an `async` block through [`native`]
+//!   (`co.yield_(native(fetch()))`), which spawns it, as Tornado's
+//!   `convert_yielded` wraps a native coroutine in a Task; or awaits it on
+//!   its own stack with `co.await_`.
+//!
+//! Like Python's native coroutines, a Rust future does nothing until it is
+//! awaited or spawned; a decorated coroutine starts at once. A spawned task
+//! is first polled in the loop's next iteration (as asyncio's Task), and is
+//! polled again only from the loop, never re-entrantly from a wake.
+//!
+//! A task's waker is `Send + Sync`: waking from the loop's own thread pushes
+//! the task onto the loop's ready queue; waking from another thread goes
+//! through the loop's thread-safe handle, which wakes a sleeping loop.
+//! Repeated wakes before the task runs again are coalesced into one poll.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use gust_ioloop::{panic_message, CallbackResult, Extension, IOLoop, LoopHandle};
+use slab::Slab;
+
+use crate::error::{Error, LoopClosedError, PanicError};
+use crate::future::Future;
+use crate::yieldable::{Extract, Yieldable, Yielded};
+
+/// What a native coroutine's output means as a result: a `Result` whose
+/// error converts into [`Error`], or `()` (always a success).
+pub trait IntoResult {
+    /// The success value.
+    type Ok: 'static;
+    /// The output as a result.
+    fn into_result(self) -> Result<Self::Ok, Error>;
+}
+
+impl<T: 'static, E: Into<Error>> IntoResult for Result<T, E> {
+    type Ok = T;
+    fn into_result(self) -> Result<T, Error> {
+        self.map_err(Into::into)
+    }
+}
+
+impl IntoResult for () {
+    type Ok = ();
+    fn into_result(self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// A Rust future (an `async` block or `async fn` call: a native coroutine)
+/// made yieldable; see [`native`].
+pub struct Native<F>(pub F);
+
+/// Marks a Rust future as a native coroutine, so a decorated coroutine can
+/// yield it (`co.yield_(native(fetch()))`), `multi`, `with_timeout` and
+/// `WaitIterator` can take it, and `spawn_callback(|| native(...))` can
+/// start it. Yielding or converting it spawns it as a task on the current
+/// loop (Tornado's `convert_yielded` of a native coroutine).
+///
+/// Rust cannot make every `std::future::Future` yieldable directly: the
+/// blanket impl would overlap with yieldable `Vec`s and tuples, which the
+/// standard library could one day make futures. Hence this wrapper.
+///
+/// ```
+/// use gust_ioloop::IOLoop;
+/// use gust_yieldables::{native, Error, IOLoopExt, Yieldable};
+///
+/// async fn answer() -> Result<u32, Error> {
+///     Ok(42)
+/// }
+///
+/// let io_loop = IOLoop::new();
+/// assert_eq!(io_loop.run_sync(|| native(answer()), None).unwrap(), 42);
+/// ```
+pub fn native<F>(future: F) -> Native<F>
+where
+    F: std::future::Future + 'static,
+    F::Output: IntoResult,
+{
+    Native(future)
+}
+
+impl<F> fmt::Debug for Native<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Native<{}>", std::any::type_name::<F>())
+    }
+}
+
+impl<F> Yieldable for Native<F>
+where
+    F: std::future::Future + 'static,
+    F::Output: IntoResult,
+{
+    type Output = <F::Output as IntoResult>::Ok;
+
+    fn convert_yielded(self) -> Future<Self::Output> {
+        spawn_on(&IOLoop::current(), self.0)
+    }
+
+    fn into_yielded(self) -> Yielded<Self::Output> {
+        Yielded::Future(self.convert_yielded(), Extract::Take)
+    }
+}
+
+/// `spawn_callback(|| native(async { ... }))` spawns the task; its failure
+/// is logged as `Exception in callback ...`.
+impl<F> CallbackResult for Native<F>
+where
+    F: std::future::Future + 'static,
+    F::Output: IntoResult,
+{
+    fn finish(self, io_loop: &IOLoop, name: &'static str, then: Option<Box<dyn FnOnce()>>) {
+        spawn_on(io_loop, self.0).finish(io_loop, name, then);
+    }
+}
+
+/// The tasks of one loop.
+#[derive(Default)]
+pub(crate) struct Tasks {
+    slots: RefCell<Slab<TaskSlot>>,
+    next_generation: Cell<u32>,
+    closing: Cell<bool>,
+}
+
+struct TaskSlot {
+    generation: u32,
+    /// `None` while it is being polled.
+    future: Option<Pin<Box<dyn std::future::Future<Output = ()>>>>,
+    waker: Waker,
+    wake: Arc<LoopWaker>,
+    /// Fails the task's result future (on a panic or when the loop closes).
+    fail: Rc<dyn Fn(Error)>,
+}
+
+impl Extension for Tasks {
+    /// Drops every pending task (running its destructors); their futures
+    /// fail with [`LoopClosedError`].
+    fn close(&self, _io_loop: &IOLoop) {
+        self.closing.set(true);
+        loop {
+            let drained: Vec<TaskSlot> = self.slots.borrow_mut().drain().collect();
+            if drained.is_empty() {
+                break;
+            }
+            for slot in drained {
+                let TaskSlot { future, fail, .. } = slot;
+                drop(future);
+                fail(Error::new(LoopClosedError));
+            }
+        }
+    }
+}
+
+/// Wakes something on a loop from any thread: a task to poll, or a
+/// coroutine awaiting a Rust future on its own stack.
+pub(crate) struct LoopWaker {
+    loop_id: u64,
+    handle: LoopHandle,
+    token: u64,
+    /// A poll is already scheduled: further wakes are coalesced.
+    scheduled: AtomicBool,
+    fire: fn(&IOLoop, u64),
+}
+
+impl LoopWaker {
+    pub(crate) fn new(io_loop: &IOLoop, token: u64, fire: fn(&IOLoop, u64)) -> LoopWaker {
+        LoopWaker {
+            loop_id: io_loop.id(),
+            handle: io_loop.handle(),
+            token,
+            scheduled: AtomicBool::new(false),
+            fire,
+        }
+    }
+
+    /// Allows the next wake to schedule a poll (call before polling).
+    pub(crate) fn rearm(&self) {
+        self.scheduled.store(false, Ordering::Release);
+    }
+
+    /// Marks a poll as scheduled without scheduling one (the first poll of
+    /// a task is scheduled by `spawn`).
+    fn mark_scheduled(&self) {
+        self.scheduled.store(true, Ordering::Release);
+    }
+}
+
+impl Wake for LoopWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // On the loop's own thread (its loop is current there): straight
+        // onto the ready queue, no allocation, no system call.
+        if let Some(io_loop) = IOLoop::current_opt() {
+            if io_loop.id() == self.loop_id {
+                io_loop.add_callback_raw(self.fire, self.token);
+                return;
+            }
+        }
+        // Elsewhere: through the thread-safe handle, which wakes the loop.
+        let (loop_id, token, fire) = (self.loop_id, self.token, self.fire);
+        let _ = self.handle.add_callback(move || {
+            if let Some(io_loop) = IOLoop::current_opt().filter(|l| l.id() == loop_id) {
+                fire(&io_loop, token);
+            }
+        });
+    }
+}
+
+fn token(index: usize, generation: u32) -> u64 {
+    ((generation as u64) << 32) | index as u64
+}
+
+fn split(token: u64) -> (usize, u32) {
+    ((token & 0xffff_ffff) as usize, (token >> 32) as u32)
+}
+
+/// Spawns `future` as a task on `io_loop`; it is first polled in the next
+/// iteration.
+pub(crate) fn spawn_on<F>(io_loop: &IOLoop, future: F) -> Future<<F::Output as IntoResult>::Ok>
+where
+    F: std::future::Future + 'static,
+    F::Output: IntoResult,
+{
+    let result = Future::new();
+    if io_loop.is_closed() {
+        let _ = result.set_exception(LoopClosedError);
+        return result;
+    }
+    let tasks = io_loop.extension::<Tasks>();
+    if tasks.closing.get() {
+        let _ = result.set_exception(LoopClosedError);
+        return result;
+    }
+    let setter = result.clone();
+    let task: Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(async move {
+        let outcome = future.await.into_result();
+        let _ = setter.set_unless_cancelled(outcome);
+    });
+    let failing = result.clone();
+    let fail: Rc<dyn Fn(Error)> = Rc::new(move |error: Error| {
+        if !failing.done() {
+            let _ = failing.set_exception(error);
+        }
+    });
+    let generation = tasks.next_generation.get().wrapping_add(1);
+    tasks.next_generation.set(generation);
+    let mut slots = tasks.slots.borrow_mut();
+    let entry = slots.vacant_entry();
+    let token = token(entry.key(), generation);
+    let wake = Arc::new(LoopWaker::new(io_loop, token, poll_task));
+    wake.mark_scheduled();
+    entry.insert(TaskSlot {
+        generation,
+        future: Some(task),
+        waker: Waker::from(wake.clone()),
+        wake,
+        fail,
+    });
+    drop(slots);
+    io_loop.add_callback_raw(poll_task, token);
+    result
+}
+
+/// The loop callback that polls a task.
+fn poll_task(io_loop: &IOLoop, token: u64) {
+    let Some(tasks) = io_loop.find_extension::<Tasks>() else {
+        return;
+    };
+    let (index, generation) = split(token);
+    let taken = {
+        let mut slots = tasks.slots.borrow_mut();
+        match slots.get_mut(index) {
+            Some(slot) if slot.generation == generation => slot
+                .future
+                .take()
+                .map(|future| (future, slot.waker.clone(), slot.wake.clone(), slot.fail.clone())),
+            _ => None,
+        }
+    };
+    let Some((mut future, waker, wake, fail)) = taken else {
+        return;
+    };
+    wake.rearm();
+    let mut cx = Context::from_waker(&waker);
+    match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+        Ok(Poll::Pending) => {
+            let mut slots = tasks.slots.borrow_mut();
+            if let Some(slot) = slots.get_mut(index) {
+                if slot.generation == generation && !tasks.closing.get() {
+                    slot.future = Some(future);
+                    return;
+                }
+            }
+        }
+        Ok(Poll::Ready(())) => {}
+        Err(payload) => fail(Error::new(PanicError {
+            message: panic_message(&*payload),
+            coroutine: None,
+        })),
+    }
+    // Finished (or its slot is gone): drop it outside any borrow.
+    let removed = tasks.slots.borrow_mut().try_remove(index);
+    drop(future);
+    drop(removed);
+}
+
+/// Number of tasks spawned on `io_loop` and not finished.
+pub fn task_count(io_loop: &IOLoop) -> usize {
+    io_loop
+        .find_extension::<Tasks>()
+        .map_or(0, |tasks| tasks.slots.borrow().len())
+}
+
+/// A coroutine awaiting a Rust future on its own stack: its waker resolves
+/// a signal future the coroutine parks on.
+#[derive(Default)]
+pub(crate) struct Signals {
+    slots: RefCell<Slab<SignalSlot>>,
+    next_generation: Cell<u32>,
+}
+
+struct SignalSlot {
+    generation: u32,
+    armed: Option<Future<()>>,
+    woken: bool,
+}
+
+impl Extension for Signals {}
+
+/// A registration of a coroutine awaiting a Rust future: a waker and the
+/// signal futures it parks on. Removed from the loop when dropped.
+pub struct NativeWait {
+    io_loop: IOLoop,
+    index: usize,
+    generation: u32,
+    wake: Arc<LoopWaker>,
+    waker: Waker,
+}
+
+impl NativeWait {
+    /// Registers a new wait on `io_loop`.
+    pub fn new(io_loop: &IOLoop) -> NativeWait {
+        let signals = io_loop.extension::<Signals>();
+        let generation = signals.next_generation.get().wrapping_add(1);
+        signals.next_generation.set(generation);
+        let mut slots = signals.slots.borrow_mut();
+        let index = slots.insert(SignalSlot {
+            generation,
+            armed: None,
+            woken: false,
+        });
+        let wake = Arc::new(LoopWaker::new(io_loop, token(index, generation), fire_signal));
+        let waker = Waker::from(wake.clone());
+        NativeWait {
+            io_loop: io_loop.clone(),
+            index,
+            generation,
+            wake,
+            waker,
+        }
+    }
+
+    /// The waker to poll with. Call [`before_poll`](Self::before_poll)
+    /// before each poll.
+    pub fn waker(&self) -> &Waker {
+        &self.waker
+    }
+
+    /// Lets the next wake schedule a resumption.
+    pub fn before_poll(&self) {
+        self.wake.rearm();
+    }
+
+    /// After a `Pending` poll: a future to park on until the waker fires,
+    /// or `None` if it fired already (poll again at once).
+    pub fn signal(&self) -> Option<Future<()>> {
+        let signals = self.io_loop.find_extension::<Signals>()?;
+        let mut slots = signals.slots.borrow_mut();
+        let slot = slots
+            .get_mut(self.index)
+            .filter(|s| s.generation == self.generation)?;
+        if std::mem::take(&mut slot.woken) {
+            return None;
+        }
+        let signal = Future::new();
+        slot.armed = Some(signal.clone());
+        Some(signal)
+    }
+}
+
+impl Drop for NativeWait {
+    fn drop(&mut self) {
+        if let Some(signals) = self.io_loop.find_extension::<Signals>() {
+            let removed = signals.slots.borrow_mut().try_remove(self.index);
+            drop(removed);
+        }
+    }
+}
+
+impl fmt::Debug for NativeWait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NativeWait({})", self.index)
+    }
+}
+
+/// The loop callback a `NativeWait`'s waker schedules.
+fn fire_signal(io_loop: &IOLoop, token: u64) {
+    let Some(signals) = io_loop.find_extension::<Signals>() else {
+        return;
+    };
+    let (index, generation) = split(token);
+    let armed = {
+        let mut slots = signals.slots.borrow_mut();
+        let Some(slot) = slots.get_mut(index).filter(|s| s.generation == generation) else {
+            return;
+        };
+        match slot.armed.take() {
+            Some(armed) => armed,
+            None => {
+                slot.woken = true;
+                return;
+            }
+        }
+    };
+    let _ = armed.set_result(());
+}
