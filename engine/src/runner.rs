@@ -157,7 +157,7 @@ struct Slot {
     /// stale.
     seq: u32,
     /// `None` while the coroutine runs.
-    gen: Option<RunnerGen>,
+    gen: Option<Box<RunnerGen>>,
     state: RunnerState,
     fired: Option<AnyFuture>,
     close: Option<CloseReason>,
@@ -255,7 +255,10 @@ impl Registry {
     /// if it suspended.
     pub(crate) fn start(self: &Rc<Self>, mut gen: RunnerGen) {
         let outcome = gen.start();
-        self.settle(gen, outcome, None);
+        // A coroutine that finished at once never needs a box or a slot.
+        if matches!(outcome, Ok(GeneratorState::Yielded(_))) {
+            self.settle(Box::new(gen), outcome, None);
+        }
     }
 
     /// Resumes the coroutine behind `token` if it is scheduled.
@@ -291,7 +294,7 @@ impl Registry {
     /// `index` is the coroutine's slot, if it has one yet.
     fn settle(
         self: &Rc<Self>,
-        mut gen: RunnerGen,
+        mut gen: Box<RunnerGen>,
         mut outcome: Result<GeneratorState<Park, ()>, Error>,
         mut index: Option<usize>,
     ) {
@@ -429,7 +432,7 @@ impl Extension for Registry {
     fn close(&self, _io_loop: &IOLoop) {
         self.closing.set(true);
         loop {
-            let batch: Vec<(usize, RunnerGen)> = {
+            let batch: Vec<(usize, Box<RunnerGen>)> = {
                 let mut slots = self.slots.borrow_mut();
                 slots
                     .iter_mut()
@@ -456,9 +459,38 @@ impl Extension for Registry {
     }
 }
 
+thread_local! {
+    /// The registry the last resume used, with its loop's id: most resumes
+    /// on a thread are for one loop, and this spares the extension lookup.
+    static LAST_REGISTRY: std::cell::RefCell<(u64, std::rc::Weak<Registry>)> =
+        const { std::cell::RefCell::new((0, std::rc::Weak::new())) };
+}
+
+/// The registry of `io_loop`, if it has one.
+fn registry_of(io_loop: &IOLoop) -> Option<Rc<Registry>> {
+    let id = io_loop.id();
+    let cached = LAST_REGISTRY
+        .try_with(|last| {
+            let last = last.borrow();
+            if last.0 == id {
+                last.1.upgrade()
+            } else {
+                None
+            }
+        })
+        .ok()
+        .flatten();
+    if cached.is_some() {
+        return cached;
+    }
+    let found = io_loop.find_extension::<Registry>()?;
+    let _ = LAST_REGISTRY.try_with(|last| *last.borrow_mut() = (id, Rc::downgrade(&found)));
+    Some(found)
+}
+
 /// The loop callback that resumes a runner.
 fn resume_runner(io_loop: &IOLoop, token: u64) {
-    if let Some(registry) = io_loop.find_extension::<Registry>() {
+    if let Some(registry) = registry_of(io_loop) {
         registry.resume(token);
     }
 }

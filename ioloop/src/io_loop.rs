@@ -45,7 +45,8 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 ///
 /// 1. polls for I/O, waiting no longer than the next timer's deadline, and
 ///    not at all if callbacks are ready (with callbacks ready it looks for
-///    I/O only every 64 callbacks, to save the system call);
+///    I/O only every 64 callbacks, and not at all if no fd handler is
+///    registered, to save the system call);
 /// 2. moves callbacks sent from other threads to the ready queue;
 /// 3. runs the handlers of file descriptors that became ready;
 /// 4. collects every timer that is due, in deadline order (equal deadlines
@@ -639,7 +640,11 @@ impl IOLoop {
         if let Some(max) = max_wait {
             timeout = Some(timeout.map_or(max, |t| t.min(max)));
         }
-        if !busy || inner.since_poll.get() >= IO_POLL_INTERVAL {
+        // With work ready, look for I/O only now and then, and never when no
+        // handler is registered (the waker is a flag check away).
+        let polled =
+            !busy || (inner.since_poll.get() >= IO_POLL_INTERVAL && inner.handlers.borrow().len() > 0);
+        if polled {
             self.poll_io(timeout);
         }
 
@@ -652,21 +657,23 @@ impl IOLoop {
             }
         }
 
-        self.dispatch_io();
+        if polled {
+            self.dispatch_io();
+        }
 
         // Due timers run after the callbacks already ready, in deadline
         // order. They stay in the timer heap until their turn, so that an
         // earlier callback of this iteration can still remove them (Tornado's
         // test_remove_timeout_from_timeout).
-        let mut due = std::mem::take(&mut *inner.due.borrow_mut());
-        due.clear();
-        {
-            let mut timers = inner.timers.borrow_mut();
-            if timers.len() > 0 {
-                let now = inner.clock.now();
-                timers.pop_due(now, &mut due);
-            }
-        }
+        let due = if inner.timers.borrow().len() > 0 {
+            let mut due = std::mem::take(&mut *inner.due.borrow_mut());
+            due.clear();
+            let now = inner.clock.now();
+            inner.timers.borrow_mut().pop_due(now, &mut due);
+            Some(due)
+        } else {
+            None
+        };
 
         let n = inner.ready.borrow().len();
         for _ in 0..n {
@@ -677,15 +684,17 @@ impl IOLoop {
             }
             ready_count += 1;
         }
-        for &handle in &due {
-            let callback = inner.timers.borrow_mut().take_due(handle);
-            if let Some(callback) = callback {
-                run_callback(self, callback);
-                ready_count += 1;
+        if let Some(mut due) = due {
+            for &handle in &due {
+                let callback = inner.timers.borrow_mut().take_due(handle);
+                if let Some(callback) = callback {
+                    run_callback(self, callback);
+                    ready_count += 1;
+                }
             }
+            due.clear();
+            *inner.due.borrow_mut() = due;
         }
-        due.clear();
-        *inner.due.borrow_mut() = due;
         inner
             .since_poll
             .set(inner.since_poll.get().saturating_add(ready_count as u32));

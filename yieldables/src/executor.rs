@@ -277,7 +277,10 @@ impl Executor for ThreadPoolExecutor {
                 return;
             }
             state.jobs.push_back(job);
-            if state.idle == 0 && state.workers < self.shared.max_workers {
+            // Every queued job needs a worker of its own: start one unless
+            // enough are idle (Python's _adjust_thread_count claims an idle
+            // worker per submit).
+            if state.jobs.len() > state.idle && state.workers < self.shared.max_workers {
                 state.workers += 1;
                 true
             } else {

@@ -161,13 +161,15 @@ enum Callbacks<T> {
 }
 
 impl<T> Callbacks<T> {
+    #[inline]
     fn push(&mut self, callback: Callback<T>) {
-        *self = match std::mem::replace(self, Callbacks::Empty) {
-            Callbacks::Empty => Callbacks::One(callback),
-            Callbacks::One(first) => Callbacks::Many(vec![first, callback]),
-            Callbacks::Many(mut all) => {
-                all.push(callback);
-                Callbacks::Many(all)
+        match self {
+            Callbacks::Empty => *self = Callbacks::One(callback),
+            Callbacks::Many(all) => all.push(callback),
+            Callbacks::One(_) => {
+                if let Callbacks::One(first) = std::mem::replace(self, Callbacks::Empty) {
+                    *self = Callbacks::Many(vec![first, callback]);
+                }
             }
         }
     }
