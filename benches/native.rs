@@ -1,0 +1,2 @@
+//! Native coroutine benchmarks (being written).
+fn main() {}
