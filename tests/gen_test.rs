@@ -1707,3 +1707,55 @@ fn test_run_sync_on_running_loop_is_an_error() {
     let err = io_loop.run_sync(|| Future::ready(1), None).unwrap_err();
     assert_eq!(err.downcast_ref::<IOLoopError>(), Some(&IOLoopError::Closed));
 }
+
+// gust-specific (docs/differences.md, "Hop counts"): because future
+// callbacks run synchronously, compositions add no loop iteration. A
+// coroutine waiting on `[f]`, `with_timeout(d, f)` or `WaitIterator.next()`
+// over `f` resumes exactly one iteration after `f` is resolved (Tornado 6 on
+// asyncio takes two). A child coroutine waiting on `f` takes two, as in
+// Tornado: the child resumes, finishes, then the parent resumes.
+#[test]
+fn test_hop_counts_of_compositions() {
+    type Waiter = fn(Future<u32>) -> Future<u32>;
+    let waiters: Vec<(&str, Waiter, u64)> = vec![
+        ("plain", |f| gen::coroutine(move |co| co.yield_(f)), 1),
+        (
+            "list",
+            |f| gen::coroutine(move |co| Ok(co.yield_(vec![f])?[0])),
+            1,
+        ),
+        (
+            "with_timeout",
+            |f| gen::coroutine(move |co| co.yield_(gen::with_timeout(Duration::from_secs(60), f))),
+            1,
+        ),
+        (
+            "wait_iterator",
+            |f| gen::coroutine(move |co| co.yield_(gen::WaitIterator::new(vec![f]).next())),
+            1,
+        ),
+        (
+            "child",
+            |f| gen::coroutine(move |co| co.yield_(gen::coroutine(move |co| co.yield_(f)))),
+            2,
+        ),
+    ];
+    for (name, waiter, expected) in waiters {
+        let io_loop = IOLoop::with_clock(ManualClock::new());
+        let f: Future<u32> = Future::new();
+        let result = waiter(f.clone());
+        io_loop.run_iterations(3).unwrap();
+        assert!(!result.done(), "{name}: resumed before the future was resolved");
+        let before = io_loop.iterations();
+        f.set_result(7).unwrap();
+        let mut hops = 0;
+        while !result.done() {
+            io_loop.run_once(Some(Duration::ZERO)).unwrap();
+            hops += 1;
+            assert!(hops < 10, "{name}: never resumed");
+        }
+        assert_eq!(io_loop.iterations() - before, hops);
+        assert_eq!(hops, expected, "{name}");
+        assert_eq!(result.take_result().unwrap(), 7);
+    }
+}
