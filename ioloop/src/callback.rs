@@ -47,10 +47,8 @@ impl std::fmt::Debug for RawCallback {
 
 /// A boxed closure that knows its own name (for log messages).
 pub(crate) trait CallbackFn {
-    /// Runs the callback.
+    /// Runs the callback, catching and logging a panic.
     fn call(self: Box<Self>, io_loop: &IOLoop);
-    /// The closure's type name, Tornado's `%r` of the callback.
-    fn name(&self) -> &'static str;
 }
 
 /// Adapts `FnOnce() -> R` to [`CallbackFn`].
@@ -63,12 +61,11 @@ where
 {
     #[inline]
     fn call(self: Box<Self>, io_loop: &IOLoop) {
-        let result = (self.0)();
-        result.finish(io_loop, type_name::<F>(), None);
-    }
-
-    fn name(&self) -> &'static str {
-        type_name::<F>()
+        let name = type_name::<F>();
+        match catch_unwind(AssertUnwindSafe(self.0)) {
+            Ok(result) => result.finish(io_loop, name, None),
+            Err(payload) => log_panic(name, &*payload),
+        }
     }
 }
 
@@ -120,12 +117,7 @@ pub(crate) fn run_callback(io_loop: &IOLoop, callback: Callback) {
                 log_panic("raw callback", &*payload);
             }
         }
-        Callback::Boxed(boxed) => {
-            let name = boxed.name();
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| boxed.call(io_loop))) {
-                log_panic(name, &*payload);
-            }
-        }
+        Callback::Boxed(boxed) => boxed.call(io_loop),
     }
 }
 

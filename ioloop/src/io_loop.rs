@@ -102,6 +102,8 @@ impl fmt::Debug for WeakIOLoop {
 pub(crate) struct Inner {
     id: u64,
     ready: RefCell<VecDeque<Callback>>,
+    /// An empty queue kept for swapping with `ready` each iteration.
+    spare: RefCell<VecDeque<Callback>>,
     timers: RefCell<TimerHeap>,
     /// The timers due in the current iteration (a reused buffer).
     due: RefCell<Vec<TimeoutHandle>>,
@@ -165,6 +167,7 @@ impl IOLoop {
     /// Like [`IOLoop::with_clock`], returning the operating system's error
     /// instead of panicking.
     pub fn try_with_clock(clock: impl Into<Clock>) -> io::Result<IOLoop> {
+        let clock: Clock = clock.into();
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
@@ -172,7 +175,8 @@ impl IOLoop {
             inner: Rc::new(Inner {
                 id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
                 ready: RefCell::new(VecDeque::with_capacity(64)),
-                timers: RefCell::new(TimerHeap::default()),
+                spare: RefCell::new(VecDeque::with_capacity(64)),
+                timers: RefCell::new(TimerHeap::new(clock.now())),
                 due: RefCell::new(Vec::new()),
                 handlers: RefCell::new(Handlers::default()),
                 poll: RefCell::new(poll),
@@ -180,7 +184,7 @@ impl IOLoop {
                 fired: RefCell::new(Vec::new()),
                 registry,
                 remote: Arc::new(Remote::new(waker)),
-                clock: clock.into(),
+                clock,
                 running: Cell::new(false),
                 stopping: Cell::new(false),
                 closed: Cell::new(false),
@@ -675,15 +679,17 @@ impl IOLoop {
             None
         };
 
-        let n = inner.ready.borrow().len();
-        for _ in 0..n {
-            let next = inner.ready.borrow_mut().pop_front();
-            match next {
-                Some(callback) => run_callback(self, callback),
-                None => break,
-            }
-            ready_count += 1;
+        // Run the callbacks ready now; those they add go to the (empty)
+        // queue swapped in, for the next iteration.
+        let mut batch = {
+            let spare = std::mem::take(&mut *inner.spare.borrow_mut());
+            std::mem::replace(&mut *inner.ready.borrow_mut(), spare)
+        };
+        ready_count += batch.len();
+        while let Some(callback) = batch.pop_front() {
+            run_callback(self, callback);
         }
+        *inner.spare.borrow_mut() = batch;
         if let Some(mut due) = due {
             for &handle in &due {
                 let callback = inner.timers.borrow_mut().take_due(handle);

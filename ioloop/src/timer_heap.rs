@@ -25,16 +25,16 @@ use crate::callback::Callback;
 /// reuse the same slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimeoutHandle {
-    slot: usize,
-    seq: u64,
+    slot: u32,
+    seq: u32,
 }
 
 impl TimeoutHandle {
     /// A handle that names no timer (returned by a closed loop).
     pub(crate) fn dead() -> TimeoutHandle {
         TimeoutHandle {
-            slot: usize::MAX,
-            seq: u64::MAX,
+            slot: u32::MAX,
+            seq: u32::MAX,
         }
     }
 }
@@ -43,18 +43,35 @@ impl TimeoutHandle {
 /// constant).
 const COMPACT_MIN: usize = 512;
 
+/// After this many single pops in one iteration, the due timers that remain
+/// are taken out in one pass over the heap.
+const BULK_AFTER: usize = 64;
+
 struct Entry {
-    seq: u64,
-    callback: Callback,
-    /// Popped off the heap by `pop_due`, waiting for `take_due`.
+    seq: u32,
+    /// Taken off the heap by `pop_due`, waiting for its turn to run.
     due: bool,
+    callback: Callback,
 }
 
+/// 16 bytes: the deadline in nanoseconds from the heap's epoch, a
+/// sequence number for the order of equal deadlines, and the entry's slot.
 #[derive(Clone, Copy)]
 struct HeapItem {
-    deadline: Instant,
-    seq: u64,
-    slot: usize,
+    deadline: u64,
+    seq: u32,
+    slot: u32,
+}
+
+impl HeapItem {
+    /// (deadline, seq), with the sequence compared modulo 2^32 so that it
+    /// may wrap: live timers are never 2^31 insertions apart.
+    #[inline]
+    fn earlier(&self, other: &HeapItem) -> Ordering {
+        self.deadline
+            .cmp(&other.deadline)
+            .then_with(|| (self.seq.wrapping_sub(other.seq) as i32).cmp(&0))
+    }
 }
 
 impl PartialEq for HeapItem {
@@ -69,44 +86,68 @@ impl PartialOrd for HeapItem {
     }
 }
 impl Ord for HeapItem {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest
-    /// (deadline, seq) first.
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest first.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+        other.earlier(self)
     }
 }
 
 /// The loop's timers.
-#[derive(Default)]
 pub(crate) struct TimerHeap {
     heap: BinaryHeap<HeapItem>,
     entries: Slab<Entry>,
-    next_seq: u64,
+    next_seq: u32,
     cancelled: usize,
+    /// Deadlines are stored as nanoseconds since this instant, a century
+    /// before the heap was made (so a clock set back still has room).
+    epoch: Instant,
 }
 
 impl TimerHeap {
+    /// An empty heap for a clock that reads `now`.
+    pub(crate) fn new(now: Instant) -> TimerHeap {
+        let century = std::time::Duration::from_secs(100 * 365 * 24 * 3600);
+        TimerHeap {
+            heap: BinaryHeap::new(),
+            entries: Slab::new(),
+            next_seq: 0,
+            cancelled: 0,
+            epoch: now.checked_sub(century).unwrap_or(now),
+        }
+    }
+
+    #[inline]
+    fn ticks(&self, when: Instant) -> u64 {
+        u64::try_from(when.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+    }
+
     /// Adds a timer firing at `deadline`.
     pub(crate) fn insert(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = seq.wrapping_add(1);
         let slot = self.entries.insert(Entry {
             seq,
-            callback,
             due: false,
+            callback,
+        }) as u32;
+        self.heap.push(HeapItem {
+            deadline: self.ticks(deadline),
+            seq,
+            slot,
         });
-        self.heap.push(HeapItem { deadline, seq, slot });
         TimeoutHandle { slot, seq }
+    }
+
+    fn entry(&self, slot: u32, seq: u32) -> Option<&Entry> {
+        self.entries.get(slot as usize).filter(|entry| entry.seq == seq)
     }
 
     /// Removes a pending timer; returns its callback so the caller can drop
     /// it outside any borrow. `None` if it already fired or was removed.
     pub(crate) fn remove(&mut self, handle: TimeoutHandle) -> Option<Callback> {
-        match self.entries.get(handle.slot) {
-            Some(entry) if entry.seq == handle.seq => {}
-            _ => return None,
-        }
-        let entry = self.entries.remove(handle.slot);
+        self.entry(handle.slot, handle.seq)?;
+        let entry = self.entries.remove(handle.slot as usize);
         // A due entry has already left the heap: nothing to skip there.
         if !entry.due {
             self.cancelled += 1;
@@ -117,17 +158,19 @@ impl TimerHeap {
         Some(entry.callback)
     }
 
+    #[inline]
     fn is_live(&self, item: &HeapItem) -> bool {
-        self.entries
-            .get(item.slot)
-            .is_some_and(|entry| entry.seq == item.seq)
+        self.entry(item.slot, item.seq).is_some_and(|entry| !entry.due)
     }
 
     /// Drops every cancelled entry from the heap.
     fn compact(&mut self) {
         let entries = &self.entries;
-        self.heap
-            .retain(|item| entries.get(item.slot).is_some_and(|entry| entry.seq == item.seq));
+        self.heap.retain(|item| {
+            entries
+                .get(item.slot as usize)
+                .is_some_and(|entry| entry.seq == item.seq)
+        });
         self.cancelled = 0;
     }
 
@@ -145,35 +188,71 @@ impl TimerHeap {
     /// The earliest pending deadline.
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         self.skip_cancelled();
-        self.heap.peek().map(|item| item.deadline)
+        let ticks = self.heap.peek()?.deadline;
+        Some(
+            self.epoch
+                .checked_add(std::time::Duration::from_nanos(ticks))
+                .unwrap_or(self.epoch),
+        )
     }
 
     /// Takes every timer due at `now` off the heap and appends its handle to
     /// `due`, in (deadline, seq) order. The callbacks stay in place (and
     /// removable) until [`take_due`](Self::take_due) takes them to run.
     pub(crate) fn pop_due(&mut self, now: Instant, due: &mut Vec<TimeoutHandle>) {
-        loop {
+        let now = self.ticks(now);
+        for _ in 0..BULK_AFTER {
             self.skip_cancelled();
             match self.heap.peek() {
                 Some(top) if top.deadline <= now => {
-                    let (slot, seq) = (top.slot, top.seq);
+                    let top = *top;
                     self.heap.pop();
-                    self.entries[slot].due = true;
-                    due.push(TimeoutHandle { slot, seq });
+                    self.mark_due(top, due);
                 }
-                _ => break,
+                _ => return,
+            }
+        }
+        // Many timers due at once: one pass over the heap, then a sort of
+        // the due ones, beats a pop (log n sifts) each.
+        let mut items = std::mem::take(&mut self.heap).into_vec();
+        let mut ready: Vec<HeapItem> = Vec::new();
+        items.retain(|item| {
+            if item.deadline <= now {
+                ready.push(*item);
+                false
+            } else {
+                true
+            }
+        });
+        self.heap = BinaryHeap::from(items);
+        ready.sort_unstable_by(HeapItem::earlier);
+        for item in ready {
+            if self.is_live(&item) {
+                self.mark_due(item, due);
+            } else {
+                self.cancelled = self.cancelled.saturating_sub(1);
             }
         }
     }
 
+    #[inline]
+    fn mark_due(&mut self, item: HeapItem, due: &mut Vec<TimeoutHandle>) {
+        self.entries[item.slot as usize].due = true;
+        due.push(TimeoutHandle {
+            slot: item.slot,
+            seq: item.seq,
+        });
+    }
+
     /// The callback of a timer `pop_due` returned, unless it was removed
     /// since.
+    #[inline]
     pub(crate) fn take_due(&mut self, handle: TimeoutHandle) -> Option<Callback> {
-        match self.entries.get(handle.slot) {
-            Some(entry) if entry.seq == handle.seq && entry.due => {}
+        match self.entry(handle.slot, handle.seq) {
+            Some(entry) if entry.due => {}
             _ => return None,
         }
-        Some(self.entries.remove(handle.slot).callback)
+        Some(self.entries.remove(handle.slot as usize).callback)
     }
 
     /// Number of pending (not cancelled) timers.
@@ -224,7 +303,7 @@ mod tests {
 
     #[test]
     fn equal_deadlines_fire_in_insertion_order() {
-        let mut heap = TimerHeap::default();
+        let mut heap = TimerHeap::new(Instant::now());
         let t = Instant::now();
         for i in 0..10 {
             heap.insert(t, raw(i));
@@ -237,7 +316,7 @@ mod tests {
 
     #[test]
     fn remove_is_idempotent_and_never_hits_a_reused_slot() {
-        let mut heap = TimerHeap::default();
+        let mut heap = TimerHeap::new(Instant::now());
         let t = Instant::now();
         let a = heap.insert(t, raw(1));
         assert!(heap.remove(a).is_some());
@@ -252,7 +331,7 @@ mod tests {
 
     #[test]
     fn compaction_when_cancelled_are_many_and_over_half() {
-        let mut heap = TimerHeap::default();
+        let mut heap = TimerHeap::new(Instant::now());
         let t = Instant::now();
         let handles: Vec<_> = (0..2000).map(|i| heap.insert(t, raw(i))).collect();
         for h in &handles[..1000] {
@@ -264,5 +343,37 @@ mod tests {
         // 1001 > 512 and 1001 > 1000: compacted.
         assert_eq!(heap.heap_len(), 999);
         assert_eq!(heap.len(), 999);
+    }
+
+    #[test]
+    fn many_due_at_once_keep_order_and_skip_removed() {
+        let mut heap = TimerHeap::new(Instant::now());
+        let t = Instant::now();
+        // 500 timers at 5 distinct deadlines, added in a scrambled order,
+        // some removed; more than BULK_AFTER of them are due.
+        let mut handles = Vec::new();
+        for i in 0..500u64 {
+            let deadline = t + Duration::from_millis((i * 7) % 5);
+            handles.push((i, deadline, heap.insert(deadline, raw(i))));
+        }
+        heap.insert(t + Duration::from_secs(10), raw(9999));
+        for (i, _, h) in &handles {
+            if i % 3 == 0 {
+                assert!(heap.remove(*h).is_some());
+            }
+        }
+        let fired: Vec<u64> = run_due(&mut heap, t + Duration::from_millis(5))
+            .iter()
+            .map(data_of)
+            .collect();
+        let mut expected: Vec<(Instant, u64)> = handles
+            .iter()
+            .filter(|(i, _, _)| i % 3 != 0)
+            .map(|(i, d, _)| (*d, *i))
+            .collect();
+        expected.sort();
+        assert_eq!(fired, expected.into_iter().map(|(_, i)| i).collect::<Vec<_>>());
+        assert_eq!(heap.len(), 1, "only the far timer is left");
+        assert_eq!(heap.next_deadline(), Some(t + Duration::from_secs(10)));
     }
 }
