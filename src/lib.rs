@@ -77,3 +77,24 @@ pub mod prelude {
     pub use gust_ioloop::IOLoop;
     pub use gust_yieldables::{Error, Future, IOLoopExt};
 }
+
+/// Documentation stand-ins (a fake HTTP client, request handler, Motor
+/// cursor, ...) used by the side-by-side ports in `docs/ports/`. Not API.
+#[doc(hidden)]
+pub mod doc_support;
+
+/// The side-by-side ports of the Tornado documents (`docs/ports/`): every
+/// Rust block in them is compiled and run as a doctest.
+#[cfg(doctest)]
+mod docs_ports {
+    #[doc = include_str!("../docs/ports/README.md")]
+    struct Index;
+    #[doc = include_str!("../docs/ports/coroutines_user_guide_4x.md")]
+    struct CoroutinesUserGuide4x;
+    #[doc = include_str!("../docs/ports/gen_reference.md")]
+    struct GenReference;
+    #[doc = include_str!("../docs/ports/coroutines_user_guide_6x.md")]
+    struct CoroutinesUserGuide6x;
+    #[doc = include_str!("../docs/ports/blog_tornado_coroutine.md")]
+    struct BlogTornadoCoroutine;
+}

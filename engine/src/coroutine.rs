@@ -151,7 +151,7 @@ impl<'a> Co<'a> {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                 return output.into_result();
             }
-            if let Some(signal) = wait.signal() {
+            if let Some(signal) = wait.signal()? {
                 self.suspend(WaitingOn::Native, Some(signal))?;
             }
         }

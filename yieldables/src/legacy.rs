@@ -381,21 +381,19 @@ fn bad_yield<T: 'static>(what: String) -> Future<T> {
     })
 }
 
-macro_rules! yieldable_yield_point {
-    ($ty:ty => [$($gen:tt)*]) => {
-        /// A `YieldPoint` is yielded to the runner; it cannot be a future.
-        impl<$($gen)*> Yieldable for $ty {
-            type Output = <$ty as YieldPoint>::Output;
+/// Every `YieldPoint` is yieldable: it is handed to the coroutine's
+/// runner. It cannot be converted to a future (there is no runner outside a
+/// decorated coroutine): that gives a [`BadYieldError`].
+impl<P: YieldPoint + 'static> Yieldable for P {
+    type Output = P::Output;
 
-            fn convert_yielded(self) -> Future<Self::Output> {
-                bad_yield(format!("{self:?}"))
-            }
+    fn convert_yielded(self) -> Future<Self::Output> {
+        bad_yield(type_name::<P>().to_owned())
+    }
 
-            fn into_yielded(self) -> Yielded<Self::Output> {
-                Yielded::YieldPoint(Box::new(self))
-            }
-        }
-    };
+    fn into_yielded(self) -> Yielded<Self::Output> {
+        Yielded::YieldPoint(Box::new(self))
+    }
 }
 
 /// Registers `key` and evaluates to the [`ResultCallback`] to hand to
@@ -427,7 +425,6 @@ impl YieldPoint for Callback {
         Ok(runner.result_callback(self.key.clone()))
     }
 }
-yieldable_yield_point!(Callback => []);
 
 /// Waits until the callback for `key` is called and evaluates to its
 /// argument, which must be a `T` (Tornado's `gen.Wait`).
@@ -467,7 +464,6 @@ impl<T: 'static> YieldPoint for Wait<T> {
         runner.pop_result(&self.key)
     }
 }
-yieldable_yield_point!(Wait<T> => [T: 'static]);
 
 /// Waits for the callbacks of several keys and evaluates to their results
 /// in key order (Tornado's `gen.WaitAll`; the same as yielding a list of
@@ -513,7 +509,6 @@ impl<T: 'static> YieldPoint for WaitAll<T> {
         self.keys.iter().map(|key| runner.pop_result(key)).collect()
     }
 }
-yieldable_yield_point!(WaitAll<T> => [T: 'static]);
 
 /// A future, or a value, as a `YieldPoint` (Tornado's `YieldFuture`), for
 /// lists that mix futures and `YieldPoint`s.
@@ -568,7 +563,7 @@ pub struct MultiYieldPoint<K, T, C> {
 }
 
 impl<K: 'static, T: 'static, C: 'static> MultiYieldPoint<K, T, C> {
-    pub(crate) fn new(
+    pub(crate) fn from_points(
         children: Vec<(K, Box<dyn YieldPoint<Output = T>>)>,
         quiet: QuietExceptions,
         assemble: fn(Vec<(K, T)>) -> C,
@@ -580,6 +575,43 @@ impl<K: 'static, T: 'static, C: 'static> MultiYieldPoint<K, T, C> {
             quiet,
             assemble,
         }
+    }
+}
+
+impl<T: 'static> MultiYieldPoint<(), T, Vec<T>> {
+    /// Tornado's `MultiYieldPoint(children, quiet_exceptions)` over a list:
+    /// children may be `YieldPoint`s, futures, or anything yieldable; the
+    /// result is their results in order. (Yielding a `Vec` that contains a
+    /// `YieldPoint` makes one of these without quiet exceptions.)
+    ///
+    /// ```
+    /// use gust_yieldables::{MultiYieldPoint, QuietExceptions, Wait};
+    /// let both = MultiYieldPoint::new(vec![Wait::<i32>::new("a"), Wait::new("b")], QuietExceptions::none());
+    /// # drop(both);
+    /// ```
+    pub fn new<Y: Yieldable<Output = T>>(
+        children: impl IntoIterator<Item = Y>,
+        quiet: QuietExceptions,
+    ) -> Self {
+        let children = children
+            .into_iter()
+            .map(|child| ((), into_yield_point(child.into_yielded())))
+            .collect();
+        MultiYieldPoint::from_points(children, quiet, |pairs| {
+            pairs.into_iter().map(|((), v)| v).collect()
+        })
+    }
+}
+
+impl<K: Eq + std::hash::Hash + 'static, T: 'static> MultiYieldPoint<K, T, HashMap<K, T>> {
+    /// Tornado's `MultiYieldPoint(dict, quiet_exceptions)`: the result has
+    /// the same keys.
+    pub fn from_map<Y: Yieldable<Output = T>>(children: HashMap<K, Y>, quiet: QuietExceptions) -> Self {
+        let children = children
+            .into_iter()
+            .map(|(key, child)| (key, into_yield_point(child.into_yielded())))
+            .collect();
+        MultiYieldPoint::from_points(children, quiet, |pairs| pairs.into_iter().collect())
     }
 }
 
@@ -631,18 +663,6 @@ impl<K: 'static, T: 'static, C: 'static> YieldPoint for MultiYieldPoint<K, T, C>
             Some(error) => Err(error),
             None => Ok((self.assemble)(pairs)),
         }
-    }
-}
-
-impl<K: 'static, T: 'static, C: 'static> Yieldable for MultiYieldPoint<K, T, C> {
-    type Output = C;
-
-    fn convert_yielded(self) -> Future<C> {
-        bad_yield(format!("{self:?}"))
-    }
-
-    fn into_yielded(self) -> Yielded<C> {
-        Yielded::YieldPoint(Box::new(self))
     }
 }
 

@@ -91,6 +91,12 @@ pub trait MultiChildren {
 /// An empty collection resolves at once to an empty one; so does a
 /// collection whose children are all done (including `moment`s).
 ///
+/// `multi` always returns a future. A collection containing a legacy
+/// [`YieldPoint`](crate::YieldPoint) cannot be one (it needs a coroutine's
+/// runner): yield the collection directly, or build a
+/// [`MultiYieldPoint`](crate::MultiYieldPoint) (Tornado 4's `multi` returned
+/// one in that case).
+///
 /// ```
 /// use gust_yieldables::{multi, Future};
 ///
@@ -291,7 +297,7 @@ fn multi_yield_point<K: 'static, T: 'static, C: 'static>(
     for (key, yielded) in rest {
         points.push((key, into_yield_point(yielded)));
     }
-    Yielded::YieldPoint(Box::new(MultiYieldPoint::new(points, quiet, assemble)))
+    Yielded::YieldPoint(Box::new(MultiYieldPoint::from_points(points, quiet, assemble)))
 }
 
 fn values<T>(pairs: Vec<((), T)>) -> Vec<T> {

@@ -354,7 +354,8 @@ impl Extension for Signals {}
 /// A registration of a coroutine awaiting a Rust future: a waker and the
 /// signal futures it parks on. Removed from the loop when dropped.
 pub struct NativeWait {
-    io_loop: IOLoop,
+    /// Weak: a coroutine parked in `await_` must not keep its loop alive.
+    io_loop: gust_ioloop::WeakIOLoop,
     index: usize,
     generation: u32,
     wake: Arc<LoopWaker>,
@@ -376,7 +377,7 @@ impl NativeWait {
         let wake = Arc::new(LoopWaker::new(io_loop, token(index, generation), fire_signal));
         let waker = Waker::from(wake.clone());
         NativeWait {
-            io_loop: io_loop.clone(),
+            io_loop: io_loop.downgrade(),
             index,
             generation,
             wake,
@@ -396,25 +397,29 @@ impl NativeWait {
     }
 
     /// After a `Pending` poll: a future to park on until the waker fires,
-    /// or `None` if it fired already (poll again at once).
-    pub fn signal(&self) -> Option<Future<()>> {
-        let signals = self.io_loop.find_extension::<Signals>()?;
+    /// or `None` if it fired already (poll again at once). Fails with
+    /// [`LoopClosedError`] if the loop is gone.
+    pub fn signal(&self) -> Result<Option<Future<()>>, Error> {
+        let closed = || Error::new(LoopClosedError);
+        let io_loop = self.io_loop.upgrade().ok_or_else(closed)?;
+        let signals = io_loop.find_extension::<Signals>().ok_or_else(closed)?;
         let mut slots = signals.slots.borrow_mut();
         let slot = slots
             .get_mut(self.index)
-            .filter(|s| s.generation == self.generation)?;
+            .filter(|s| s.generation == self.generation)
+            .ok_or_else(closed)?;
         if std::mem::take(&mut slot.woken) {
-            return None;
+            return Ok(None);
         }
         let signal = Future::new();
         slot.armed = Some(signal.clone());
-        Some(signal)
+        Ok(Some(signal))
     }
 }
 
 impl Drop for NativeWait {
     fn drop(&mut self) {
-        if let Some(signals) = self.io_loop.find_extension::<Signals>() {
+        if let Some(signals) = self.io_loop.upgrade().and_then(|l| l.find_extension::<Signals>()) {
             let removed = signals.slots.borrow_mut().try_remove(self.index);
             drop(removed);
         }
