@@ -4,6 +4,7 @@
 //! to trace the Runner). Every "fetch" here is simulated with `gen::sleep`.
 use std::time::{Duration, Instant};
 
+use gust::concurrent::ThreadPoolExecutor;
 use gust::gen;
 use gust::prelude::*;
 
@@ -13,6 +14,10 @@ fn fetch(url: &'static str, millis: u64) -> Future<String> {
         co.yield_(gen::sleep(Duration::from_millis(millis)))?;
         Ok(format!("<body of {url}>"))
     })
+}
+
+fn is_prime(n: u32) -> bool {
+    (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
 }
 
 /// Tornado: `def divide(x, y): return x / y`, as a coroutine that fails.
@@ -64,6 +69,39 @@ fn main() -> Result<(), Error> {
 
                 // 6. `moment` lets other coroutines run for one iteration.
                 co.yield_(gen::moment)?;
+
+                // 7. Results as they finish, errors included: WaitIterator.
+                let wait_iterator = gen::WaitIterator::new(vec![
+                    fetch("/slow", 30),
+                    gen::coroutine(|_co| Err(Error::msg("404 on /missing"))),
+                    fetch("/fast", 5),
+                ]);
+                for (index, result) in co.wait_iter(&wait_iterator) {
+                    match result {
+                        Ok(body) => println!("{} input {index} finished: {body}", elapsed()),
+                        Err(e) => println!("{} input {index} failed: {e}", elapsed()),
+                    }
+                }
+
+                // 8. Give up waiting after a deadline (the work is not cancelled).
+                match co.yield_(gen::with_timeout(Duration::from_millis(10), fetch("/hang", 1000))) {
+                    Err(e) if e.is::<gen::TimeoutError>() => println!("{} gave up: {e}", elapsed()),
+                    other => println!("unexpected: {other:?}"),
+                }
+
+                // 9. A blocking function on a thread pool, yielded directly.
+                let pool = ThreadPoolExecutor::new(2);
+                let primes = co.yield_(pool.submit(|| (2u32..20_000).filter(|n| is_prime(*n)).count()))?;
+                println!("{} a pool thread counted {primes} primes", elapsed());
+
+                // 10. Native coroutines: Rust async code, awaiting gust futures.
+                let native = gen::native(async {
+                    let body = fetch("/from-async", 5).await?;
+                    Ok::<_, Error>(body.len())
+                });
+                let length = co.yield_(native)?;
+                println!("{} an async block fetched {length} bytes", elapsed());
+
                 println!("{} done", elapsed());
                 Ok(())
             })
