@@ -695,3 +695,16 @@ fn test_question_mark_converts_std_errors() {
     let back = Error::from_boxed(Box::new(std::io::Error::other("boxed")));
     assert_eq!(back.kind(), ErrorKind::Io);
 }
+
+// Tornado 6.6's chain_future: cancelling `a` cancels `b`.
+#[test]
+fn test_chain_future_propagates_cancellation() {
+    let (a, b) = (Future::<i32>::new(), Future::<i32>::new());
+    gust::concurrent::chain_future(&a, &b);
+    assert!(a.cancel());
+    assert!(b.cancelled());
+    let (c, d) = (Future::<i32>::new(), Future::<i32>::new());
+    gust::concurrent::chain_future_cloned(&c, &d);
+    assert!(c.cancel());
+    assert!(d.cancelled());
+}

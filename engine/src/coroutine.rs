@@ -281,7 +281,10 @@ impl<K: Clone + 'static, T: 'static> Iterator for WaitIter<'_, '_, K, T> {
         if self.wait_iterator.done() {
             return None;
         }
-        let result = self.co.yield_(self.wait_iterator.next());
+        let result = match self.wait_iterator.try_next() {
+            Some(ready) => ready,
+            None => self.co.yield_(self.wait_iterator.next()),
+        };
         let index = self.wait_iterator.current_index()?;
         Some((index, result))
     }

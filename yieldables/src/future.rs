@@ -194,6 +194,9 @@ impl<T> Callbacks<T> {
 impl<T> Drop for Inner<T> {
     fn drop(&mut self) {
         let core = self.core.get_mut();
+        if matches!(core.callbacks, Callbacks::Empty) && !matches!(core.slot, Slot::Failed(_)) {
+            return;
+        }
         if let Slot::Failed(error) = &core.slot {
             if !core.retrieved && !error.is_cancellation() {
                 log::error!(target: APP_LOG, "Future exception was never retrieved: {error}");
@@ -595,10 +598,14 @@ impl<T: 'static> std::future::Future for Future<T> {
 /// already done (Tornado's `chain_future`). If `a` is already done, `b` is
 /// set at once. The result is taken from `a`: chain from a future nobody
 /// else consumes, or use [`chain_future_cloned`].
+///
+/// If `a` is cancelled, `b` is cancelled too (Tornado 6.6).
 pub fn chain_future<T: 'static>(a: &Future<T>, b: &Future<T>) {
     let b = b.clone();
     a.add_done_callback(move |a| {
-        if !b.done() {
+        if a.cancelled() {
+            b.cancel();
+        } else if !b.done() {
             let _ = b.set(a.take_result());
         }
     });
@@ -608,7 +615,9 @@ pub fn chain_future<T: 'static>(a: &Future<T>, b: &Future<T>) {
 pub fn chain_future_cloned<T: Clone + 'static>(a: &Future<T>, b: &Future<T>) {
     let b = b.clone();
     a.add_done_callback(move |a| {
-        if !b.done() {
+        if a.cancelled() {
+            b.cancel();
+        } else if !b.done() {
             let _ = b.set(a.result());
         }
     });

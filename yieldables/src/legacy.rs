@@ -373,6 +373,12 @@ pub trait YieldPoint {
 
     /// The value of the yield.
     fn get_result(&mut self, runner: &LegacyRunner) -> Result<Self::Output, Error>;
+
+    /// How error messages show it (Python's `repr`); the type's name unless
+    /// overridden.
+    fn describe(&self) -> String {
+        type_name::<Self>().to_owned()
+    }
 }
 
 fn bad_yield<T: 'static>(what: String) -> Future<T> {
@@ -388,7 +394,7 @@ impl<P: YieldPoint + 'static> Yieldable for P {
     type Output = P::Output;
 
     fn convert_yielded(self) -> Future<Self::Output> {
-        bad_yield(type_name::<P>().to_owned())
+        bad_yield(self.describe())
     }
 
     fn into_yielded(self) -> Yielded<Self::Output> {
@@ -423,6 +429,10 @@ impl YieldPoint for Callback {
 
     fn get_result(&mut self, runner: &LegacyRunner) -> Result<ResultCallback, Error> {
         Ok(runner.result_callback(self.key.clone()))
+    }
+
+    fn describe(&self) -> String {
+        format!("Callback({:?})", self.key)
     }
 }
 
@@ -462,6 +472,10 @@ impl<T: 'static> YieldPoint for Wait<T> {
 
     fn get_result(&mut self, runner: &LegacyRunner) -> Result<T, Error> {
         runner.pop_result(&self.key)
+    }
+
+    fn describe(&self) -> String {
+        format!("{self:?}")
     }
 }
 
@@ -507,6 +521,10 @@ impl<T: 'static> YieldPoint for WaitAll<T> {
 
     fn get_result(&mut self, runner: &LegacyRunner) -> Result<Vec<T>, Error> {
         self.keys.iter().map(|key| runner.pop_result(key)).collect()
+    }
+
+    fn describe(&self) -> String {
+        format!("{self:?}")
     }
 }
 

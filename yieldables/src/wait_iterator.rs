@@ -184,6 +184,20 @@ impl<K: Clone + 'static, T: 'static> WaitIterator<K, T> {
         out
     }
 
+    /// The next result if one is already available, without making a
+    /// future (what [`Co::wait_iter`](../gust_engine/struct.Co.html) uses);
+    /// `None` if none is ready yet.
+    pub fn try_next(&self) -> Option<Result<T, Error>> {
+        let finished = self.state.borrow_mut().finished.pop_front()?;
+        let Finished { key, input, extract } = finished;
+        let outcome = extract.read(&input);
+        let mut state = self.state.borrow_mut();
+        state.undelivered -= 1;
+        state.current_index = Some(key);
+        state.current_future = Some(input);
+        Some(outcome)
+    }
+
     /// Where the latest result came from: the input's position, or its key.
     pub fn current_index(&self) -> Option<K> {
         self.state.borrow().current_index.clone()

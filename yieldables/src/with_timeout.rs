@@ -111,7 +111,10 @@ pub fn with_timeout_with<Y: Yieldable>(
     let chained = result.clone();
     let timer_loop = io_loop.downgrade();
     input.add_done_callback(move |done| {
-        if !chained.done() {
+        if done.cancelled() {
+            // Tornado 6.6's chain_future: a cancelled input cancels the result.
+            chained.cancel();
+        } else if !chained.done() {
             let _ = chained.set(extract.read(done));
         }
         if let Some(io_loop) = timer_loop.upgrade() {
