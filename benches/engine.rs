@@ -12,7 +12,9 @@
 //! - `ping_pong`: two coroutines hand the turn to each other through
 //!   futures: each op is one park, one resolution, one resume through the
 //!   loop (one loop iteration each).
-//! - `moment`: one coroutine yields `gen::moment` (one loop iteration).
+//! - `moment`: one coroutine yields `gen::moment` (one loop iteration);
+//!   `moment, a timer pending`: the same while the loop has a timer, so
+//!   every iteration reads the clock.
 //! - `create_finish`: create, run and finish a coroutine that yields one
 //!   done future (pooled stack; the result future included).
 //! - `nested_child`: a parent yields a child coroutine that yields
@@ -28,9 +30,11 @@ use common::{black_box, Harness};
 use gust::gen;
 use gust::prelude::*;
 
+/// Runs `f` to completion. No `run_sync` timeout: a pending timer makes
+/// every loop iteration read the clock (see `moment, a timer pending`).
 fn run<T: 'static>(io_loop: &IOLoop, f: impl FnOnce() -> Future<T> + 'static) -> T {
     io_loop
-        .run_sync(f, Some(Duration::from_secs(600)))
+        .run_sync(f, None)
         .unwrap_or_else(|e| panic!("bench failed: {e}"))
 }
 
@@ -101,6 +105,18 @@ fn bench_switches(h: &mut Harness, io_loop: &IOLoop) {
                 Ok(())
             })
         });
+    });
+    h.bench("engine/moment, a timer pending", n, || {
+        let timer = io_loop.call_later(Duration::from_secs(3600), || ());
+        run(io_loop, move || {
+            gen::coroutine(move |co| {
+                for _ in 0..n {
+                    co.yield_(gen::moment)?;
+                }
+                Ok(())
+            })
+        });
+        io_loop.remove_timeout(timer);
     });
 }
 

@@ -102,7 +102,8 @@ impl fmt::Debug for WeakIOLoop {
 pub(crate) struct Inner {
     id: u64,
     ready: RefCell<VecDeque<Callback>>,
-    /// An empty queue kept for swapping with `ready` each iteration.
+    /// The callbacks of the running iteration (swapped with `ready` at its
+    /// start, so callbacks added meanwhile wait for the next one).
     spare: RefCell<VecDeque<Callback>>,
     timers: RefCell<TimerHeap>,
     /// The timers due in the current iteration (a reused buffer).
@@ -681,15 +682,15 @@ impl IOLoop {
 
         // Run the callbacks ready now; those they add go to the (empty)
         // queue swapped in, for the next iteration.
-        let mut batch = {
-            let spare = std::mem::take(&mut *inner.spare.borrow_mut());
-            std::mem::replace(&mut *inner.ready.borrow_mut(), spare)
-        };
-        ready_count += batch.len();
-        while let Some(callback) = batch.pop_front() {
+        std::mem::swap(&mut *inner.ready.borrow_mut(), &mut *inner.spare.borrow_mut());
+        loop {
+            let next = inner.spare.borrow_mut().pop_front();
+            let Some(callback) = next else {
+                break;
+            };
             run_callback(self, callback);
+            ready_count += 1;
         }
-        *inner.spare.borrow_mut() = batch;
         if let Some(mut due) = due {
             for &handle in &due {
                 let callback = inner.timers.borrow_mut().take_due(handle);
