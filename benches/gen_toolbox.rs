@@ -139,34 +139,38 @@ fn bench_wait_iterator(h: &mut Harness, n: u64) {
         assert_eq!((sum, count), (n * (n - 1) / 2, n));
         took
     });
-    h.measure("gen_toolbox/wait_iterator reverse order (co.wait_iter)", n, || {
-        let futures: Vec<Future<u64>> = (0..n).map(|_| Future::new()).collect();
-        let start = Instant::now();
-        let (sum, count) = io_loop
-            .run_sync(
-                move || {
-                    gen::coroutine(move |co| {
-                        let wait_iterator = WaitIterator::new(futures.iter().cloned());
-                        IOLoop::current().add_callback(move || {
-                            for (i, f) in futures.iter().enumerate().rev() {
-                                f.set_result(i as u64).unwrap();
+    h.measure(
+        "gen_toolbox/wait_iterator reverse order (co.wait_iter)",
+        n,
+        || {
+            let futures: Vec<Future<u64>> = (0..n).map(|_| Future::new()).collect();
+            let start = Instant::now();
+            let (sum, count) = io_loop
+                .run_sync(
+                    move || {
+                        gen::coroutine(move |co| {
+                            let wait_iterator = WaitIterator::new(futures.iter().cloned());
+                            IOLoop::current().add_callback(move || {
+                                for (i, f) in futures.iter().enumerate().rev() {
+                                    f.set_result(i as u64).unwrap();
+                                }
+                            });
+                            let (mut sum, mut count) = (0u64, 0u64);
+                            for (_index, result) in co.wait_iter(&wait_iterator) {
+                                sum += result?;
+                                count += 1;
                             }
-                        });
-                        let (mut sum, mut count) = (0u64, 0u64);
-                        for (_index, result) in co.wait_iter(&wait_iterator) {
-                            sum += result?;
-                            count += 1;
-                        }
-                        Ok((sum, count))
-                    })
-                },
-                None,
-            )
-            .unwrap();
-        let took = start.elapsed();
-        assert_eq!((sum, count), (n * (n - 1) / 2, n));
-        took
-    });
+                            Ok((sum, count))
+                        })
+                    },
+                    None,
+                )
+                .unwrap();
+            let took = start.elapsed();
+            assert_eq!((sum, count), (n * (n - 1) / 2, n));
+            took
+        },
+    );
 }
 
 fn bench_executor(h: &mut Harness, n: u64) {

@@ -140,10 +140,12 @@ impl<'a> Co<'a> {
         F: std::future::Future,
         F::Output: IntoResult,
     {
-        let Some(io_loop) = self.registry.io_loop() else {
-            return Err(Error::new(LoopClosedError));
+        // No strong loop handle may live across the suspensions below: the
+        // loop owns this coroutine, and would never be dropped.
+        let wait = match self.registry.io_loop() {
+            Some(io_loop) => NativeWait::new(&io_loop),
+            None => return Err(Error::new(LoopClosedError)),
         };
-        let wait = NativeWait::new(&io_loop);
         let mut future = std::pin::pin!(future);
         loop {
             wait.before_poll();

@@ -21,6 +21,9 @@ pub(crate) struct Remote {
     /// A wake is pending (set by senders, cleared by the loop before it
     /// drains the queue).
     notified: AtomicBool,
+    /// The loop is in (or about to enter) a blocking poll: only then does a
+    /// sender need to write to the waker.
+    sleeping: AtomicBool,
     closed: AtomicBool,
     waker: mio::Waker,
 }
@@ -30,6 +33,7 @@ impl Remote {
         Remote {
             queue: Mutex::new(Vec::new()),
             notified: AtomicBool::new(false),
+            sleeping: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             waker,
         }
@@ -51,12 +55,55 @@ impl Remote {
         Ok(())
     }
 
-    /// Interrupts the loop's poll unless a wake is already pending.
+    /// Interrupts the loop's poll unless a wake is already pending. A loop
+    /// that is not blocked in its poll sees the flag before it next blocks,
+    /// so no system call is made then.
     pub(crate) fn wake(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
+        // SeqCst pairs with `enter_sleep`: either the loop sees `notified`
+        // before blocking, or this sees `sleeping` and writes the waker.
+        if !self.notified.swap(true, Ordering::SeqCst) && self.sleeping.load(Ordering::SeqCst) {
             // A failed wake (eventfd full) still leaves the loop readable.
             let _ = self.waker.wake();
         }
+    }
+
+    /// Spins for up to `limit` while no callback from another thread is
+    /// pending; returns whether one arrived. Does nothing on a machine with
+    /// one CPU (the sender could not run meanwhile).
+    pub(crate) fn spin_until_notified(&self, limit: std::time::Duration) -> bool {
+        static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let cpus = *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        if cpus < 2 {
+            return false;
+        }
+        let start = std::time::Instant::now();
+        loop {
+            for _ in 0..64 {
+                if self.notified.load(Ordering::Acquire) {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= limit {
+                return false;
+            }
+        }
+    }
+
+    /// The loop is about to block in its poll; returns `false` if a wake
+    /// is already pending (then it must not block).
+    pub(crate) fn enter_sleep(&self) -> bool {
+        self.sleeping.store(true, Ordering::SeqCst);
+        if self.notified.load(Ordering::SeqCst) {
+            self.sleeping.store(false, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// The loop's poll returned.
+    pub(crate) fn leave_sleep(&self) {
+        self.sleeping.store(false, Ordering::SeqCst);
     }
 
     /// Whether a wake (and possibly callbacks) are pending. A relaxed hint.

@@ -34,6 +34,10 @@ const WAKER_TOKEN: Token = Token(usize::MAX);
 /// polls.
 const IO_POLL_INTERVAL: u32 = 64;
 
+/// How long a loop about to block spins first, waiting for a callback
+/// from another thread (only on machines with more than one CPU).
+const IDLE_SPIN: Duration = Duration::from_micros(2);
+
 /// How many events one poll can return.
 const EVENTS_CAPACITY: usize = 1024;
 
@@ -43,7 +47,9 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 ///
 /// One iteration of the loop:
 ///
-/// 1. polls for I/O, waiting no longer than the next timer's deadline, and
+/// 1. polls for I/O, waiting no longer than the next timer's deadline (a
+///    loop about to block first spins for up to 2 µs on the flag other
+///    threads raise, since waking from epoll takes longer), and
 ///    not at all if callbacks are ready (with callbacks ready it looks for
 ///    I/O only every 64 callbacks, and not at all if no fd handler is
 ///    registered, to save the system call);
@@ -708,9 +714,17 @@ impl IOLoop {
     }
 
     /// Polls mio, retrying on EINTR, and records what fired.
-    fn poll_io(&self, timeout: Option<Duration>) {
+    fn poll_io(&self, mut timeout: Option<Duration>) {
         let inner = &*self.inner;
         inner.since_poll.set(0);
+        // About to block: first spin briefly on the cross-thread flag (a
+        // reply from another thread often comes within microseconds, and
+        // waking from epoll costs more), then tell other threads we may
+        // block, so that they write the waker.
+        let blocking = timeout != Some(Duration::ZERO);
+        if blocking && (inner.remote.spin_until_notified(IDLE_SPIN) || !inner.remote.enter_sleep()) {
+            timeout = Some(Duration::ZERO);
+        }
         let started = Instant::now();
         let mut poll = inner.poll.borrow_mut();
         let mut events = inner.events.borrow_mut();
@@ -727,6 +741,9 @@ impl IOLoop {
                     break;
                 }
             }
+        }
+        if blocking {
+            inner.remote.leave_sleep();
         }
         let mut fired = inner.fired.borrow_mut();
         for event in events.iter() {

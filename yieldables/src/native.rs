@@ -193,7 +193,9 @@ impl LoopWaker {
 
     /// Allows the next wake to schedule a poll (call before polling).
     pub(crate) fn rearm(&self) {
-        self.scheduled.store(false, Ordering::Release);
+        // A read-modify-write, so that a wake coalesced into the previous
+        // schedule is ordered before the poll that follows.
+        self.scheduled.swap(false, Ordering::AcqRel);
     }
 
     /// Marks a poll as scheduled without scheduling one (the first poll of
