@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::{new_log, run, Guard, KeyError, RuntimeError, ZeroDivisionError};
+
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -30,39 +32,6 @@ use gust::ErrorKind;
 // Helpers (GenBasicTest's delay / async_future / async_exception /
 // add_one_async, and the exception classes the Python tests raise)
 // --------------------------------------------------------------------
-
-#[derive(Debug)]
-struct ZeroDivisionError;
-
-impl fmt::Display for ZeroDivisionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("division by zero")
-    }
-}
-
-impl std::error::Error for ZeroDivisionError {}
-
-#[derive(Debug)]
-struct RuntimeError(&'static str);
-
-impl fmt::Display for RuntimeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for RuntimeError {}
-
-#[derive(Debug)]
-struct KeyError;
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("KeyError")
-    }
-}
-
-impl std::error::Error for KeyError {}
 
 #[derive(Debug)]
 struct LeakedException(u32);
@@ -106,45 +75,6 @@ fn add_one_async(x: i32) -> Future<i32> {
         co.yield_(gen::moment)?;
         Ok(x + 1)
     })
-}
-
-/// Tornado's `@gen_test`: runs `body` as a coroutine on a fresh loop until
-/// it finishes, with a 5 second timeout. The loop's clock jumps to the next
-/// timer whenever the loop would wait, so sleeping takes no real time and a
-/// hung test fails with a `TimeoutError` instead of hanging.
-fn run<T, F>(body: F) -> Result<T, Error>
-where
-    T: 'static,
-    F: FnOnce(&Co) -> Result<T, Error> + 'static,
-{
-    let io_loop = IOLoop::with_clock(ManualClock::autojump());
-    io_loop.run_sync(move || gen::coroutine(body), Some(Duration::from_secs(5)))
-}
-
-/// Records its name in a shared list when dropped: a destructor on a
-/// coroutine's stack (Python's `finally`).
-struct Guard {
-    log: Rc<RefCell<Vec<&'static str>>>,
-    name: &'static str,
-}
-
-impl Guard {
-    fn new(log: &Rc<RefCell<Vec<&'static str>>>, name: &'static str) -> Guard {
-        Guard {
-            log: log.clone(),
-            name,
-        }
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.log.borrow_mut().push(self.name);
-    }
-}
-
-fn new_log() -> Rc<RefCell<Vec<&'static str>>> {
-    Rc::new(RefCell::new(Vec::new()))
 }
 
 fn step(io_loop: &IOLoop) {

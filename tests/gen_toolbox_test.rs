@@ -15,9 +15,10 @@
 
 mod common;
 
+use common::{run, KeyError, RuntimeError, ZeroDivisionError};
+
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -40,51 +41,6 @@ use gust::ErrorKind;
 // ====================================================================
 // Helpers
 // ====================================================================
-
-#[derive(Debug)]
-struct ZeroDivisionError;
-
-impl fmt::Display for ZeroDivisionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("division by zero")
-    }
-}
-
-impl std::error::Error for ZeroDivisionError {}
-
-#[derive(Debug)]
-struct KeyError;
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("KeyError")
-    }
-}
-
-impl std::error::Error for KeyError {}
-
-#[derive(Debug)]
-struct RuntimeError(&'static str);
-
-impl fmt::Display for RuntimeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for RuntimeError {}
-
-/// Tornado's `@gen_test`: runs `body` as a coroutine on a fresh loop until
-/// it finishes, with a 5 second timeout, on a clock that jumps to the next
-/// timer whenever the loop would wait (so sleeping takes no real time).
-fn run<T, F>(body: F) -> Result<T, Error>
-where
-    T: 'static,
-    F: FnOnce(&Co) -> Result<T, Error> + 'static,
-{
-    let io_loop = IOLoop::with_clock(ManualClock::autojump());
-    io_loop.run_sync(move || gen::coroutine(body), Some(Duration::from_secs(5)))
-}
 
 /// [`run`] on the system clock, for tests with real threads: the
 /// `run_sync` timeout (10 s) is only a guard against a hang.

@@ -17,8 +17,9 @@
 
 mod common;
 
+use common::{new_log, run, Guard, ZeroDivisionError};
+
 use std::cell::{Cell, RefCell};
-use std::fmt;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -35,27 +36,6 @@ use gust::prelude::*;
 // --------------------------------------------------------------------
 // Helpers
 // --------------------------------------------------------------------
-
-#[derive(Debug)]
-struct ZeroDivisionError;
-
-impl fmt::Display for ZeroDivisionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("division by zero")
-    }
-}
-
-impl std::error::Error for ZeroDivisionError {}
-
-/// Tornado's `@gen_test` around a decorated body (as in `gen_test.rs`).
-fn run<T, F>(body: F) -> Result<T, Error>
-where
-    T: 'static,
-    F: FnOnce(&Co) -> Result<T, Error> + 'static,
-{
-    let io_loop = IOLoop::with_clock(ManualClock::autojump());
-    io_loop.run_sync(move || gen::coroutine(body), Some(Duration::from_secs(5)))
-}
 
 /// Tornado's `@gen_test` around an `async def` body: the future is spawned
 /// as a task on a fresh loop (autojump clock) and run to completion.
@@ -91,31 +71,6 @@ impl std::future::Future for YieldNow {
 
 fn yield_now() -> YieldNow {
     YieldNow(false)
-}
-
-/// Records its name when dropped (a `finally` on a coroutine's stack).
-struct Guard {
-    log: Rc<RefCell<Vec<&'static str>>>,
-    name: &'static str,
-}
-
-impl Guard {
-    fn new(log: &Rc<RefCell<Vec<&'static str>>>, name: &'static str) -> Guard {
-        Guard {
-            log: log.clone(),
-            name,
-        }
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.log.borrow_mut().push(self.name);
-    }
-}
-
-fn new_log() -> Rc<RefCell<Vec<&'static str>>> {
-    Rc::new(RefCell::new(Vec::new()))
 }
 
 /// Panics with `message` (a function returning `()`, so an `async` block

@@ -79,3 +79,94 @@ pub fn app_errors() -> Vec<String> {
 pub fn app_errors_containing(needle: &str) -> Vec<String> {
     app_errors().into_iter().filter(|m| m.contains(needle)).collect()
 }
+
+// ------------------------------------------------------------------
+// Helpers shared by the ported gen / toolbox / native tests.
+// ------------------------------------------------------------------
+
+use std::fmt;
+use std::rc::Rc;
+use std::time::Duration;
+
+use gust::gen;
+use gust::ioloop::ManualClock;
+use gust::prelude::*;
+
+/// Python's exception classes that Tornado's tests raise, as error types.
+macro_rules! python_error {
+    ($(#[$doc:meta])* $name:ident => $message:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name;
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($message)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
+}
+
+python_error!(
+    /// Python's `ZeroDivisionError` (`1 / 0`).
+    ZeroDivisionError => "division by zero"
+);
+python_error!(
+    /// Python's `KeyError`.
+    KeyError => "KeyError"
+);
+
+/// Python's `RuntimeError(message)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuntimeError(pub &'static str);
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// Tornado's `@gen_test`: runs `body` as a coroutine on a fresh loop until
+/// it finishes, with a 5 second timeout. The loop's clock jumps to the next
+/// timer whenever the loop would wait, so sleeping takes no real time and a
+/// hung test fails with a `TimeoutError` instead of hanging.
+pub fn run<T, F>(body: F) -> Result<T, Error>
+where
+    T: 'static,
+    F: FnOnce(&Co) -> Result<T, Error> + 'static,
+{
+    let io_loop = IOLoop::with_clock(ManualClock::autojump());
+    io_loop.run_sync(move || gen::coroutine(body), Some(Duration::from_secs(5)))
+}
+
+/// Records its name in a shared list when dropped: a destructor on a
+/// coroutine's stack (Python's `finally`).
+pub struct Guard {
+    log: Rc<RefCell<Vec<&'static str>>>,
+    name: &'static str,
+}
+
+impl Guard {
+    /// A guard that appends `name` to `log` when dropped.
+    pub fn new(log: &Rc<RefCell<Vec<&'static str>>>, name: &'static str) -> Guard {
+        Guard {
+            log: log.clone(),
+            name,
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.log.borrow_mut().push(self.name);
+    }
+}
+
+/// A list for [`Guard`]s to record into.
+pub fn new_log() -> Rc<RefCell<Vec<&'static str>>> {
+    Rc::new(RefCell::new(Vec::new()))
+}

@@ -42,11 +42,11 @@ impl Yieldable for () {
     type Output = ();
 
     fn convert_yielded(self) -> Future<()> {
-        Future::ready(())
+        moment.convert_yielded()
     }
 
     #[inline]
     fn into_yielded(self) -> Yielded<()> {
-        Yielded::Moment(())
+        moment.into_yielded()
     }
 }

@@ -304,11 +304,19 @@ fn values<T>(pairs: Vec<((), T)>) -> Vec<T> {
     pairs.into_iter().map(|((), value)| value).collect()
 }
 
+/// The multi of a sequence: results in input order.
+fn multi_seq<Y: Yieldable>(
+    children: impl Iterator<Item = Y>,
+    quiet: QuietExceptions,
+) -> Yielded<Vec<Y::Output>> {
+    multi_keyed(children.map(|y| ((), y.into_yielded())), quiet, values)
+}
+
 impl<Y: Yieldable> MultiChildren for Vec<Y> {
     type Output = Vec<Y::Output>;
 
     fn into_multi(self, quiet: QuietExceptions) -> Yielded<Vec<Y::Output>> {
-        multi_keyed(self.into_iter().map(|y| ((), y.into_yielded())), quiet, values)
+        multi_seq(self.into_iter(), quiet)
     }
 }
 
@@ -316,7 +324,7 @@ impl<Y: Yieldable, const N: usize> MultiChildren for [Y; N] {
     type Output = Vec<Y::Output>;
 
     fn into_multi(self, quiet: QuietExceptions) -> Yielded<Vec<Y::Output>> {
-        multi_keyed(self.into_iter().map(|y| ((), y.into_yielded())), quiet, values)
+        multi_seq(self.into_iter(), quiet)
     }
 }
 
