@@ -136,7 +136,7 @@ impl<Y, S> Yielder<Y, S> {
 /// A Python-style generator whose body runs on its own stack.
 ///
 /// `Y` is what the body yields, `S` what `send` sends in, `R` what it
-/// returns. See the [module documentation](self).
+/// returns. The source of `engine/src/generator.rs` explains the model.
 ///
 /// Dropping a suspended generator closes it: its stack is unwound and
 /// every destructor on it runs.

@@ -149,8 +149,8 @@ impl AsRef<dyn StdError + Send + Sync + 'static> for Error {
     }
 }
 
-/// An [`Error`] as a `std::error::Error`, for code that wants one (such as
-/// `Box<dyn std::error::Error>`). [`Error`] itself does not implement the
+/// An [`Error`](struct@Error) as a `std::error::Error`, for code that wants one (such as
+/// `Box<dyn std::error::Error>`). [`Error`](struct@Error) itself does not implement the
 /// trait, so that every std error can convert into it with `?`.
 #[derive(Debug, Clone)]
 pub struct StdErrorAdapter(pub Error);
