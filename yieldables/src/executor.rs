@@ -152,7 +152,15 @@ struct Pool {
     work_ready: Condvar,
     threads: Mutex<Vec<JoinHandle<()>>>,
     handles: AtomicUsize,
+    /// Jobs queued, readable without the lock (for workers spinning).
+    queued: AtomicUsize,
 }
+
+/// How long an idle worker looks for new work before it sleeps: a
+/// coroutine that submits one job after another gets its next one to a
+/// worker without a thread wake-up (only on machines with more than one
+/// CPU).
+const WORKER_SPIN: std::time::Duration = std::time::Duration::from_micros(20);
 
 struct PoolState {
     jobs: VecDeque<Job>,
@@ -176,6 +184,7 @@ impl ThreadPoolExecutor {
                 work_ready: Condvar::new(),
                 threads: Mutex::new(Vec::new()),
                 handles: AtomicUsize::new(1),
+                queued: AtomicUsize::new(0),
             }),
         }
     }
@@ -209,6 +218,7 @@ impl ThreadPoolExecutor {
             let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
             state.shutdown = true;
             if cancel_futures {
+                self.shared.queued.store(0, Ordering::Release);
                 state.jobs.drain(..).collect()
             } else {
                 Vec::new()
@@ -254,6 +264,7 @@ impl ThreadPoolExecutor {
                     let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
                     state.workers -= 1;
                     if state.workers == 0 {
+                        self.shared.queued.store(0, Ordering::Release);
                         state.jobs.drain(..).collect()
                     } else {
                         Vec::new()
@@ -277,6 +288,7 @@ impl Executor for ThreadPoolExecutor {
                 return;
             }
             state.jobs.push_back(job);
+            self.shared.queued.store(state.jobs.len(), Ordering::Release);
             // Every queued job needs a worker of its own: start one unless
             // enough are idle (Python's _adjust_thread_count claims an idle
             // worker per submit).
@@ -296,18 +308,35 @@ impl Executor for ThreadPoolExecutor {
 }
 
 fn worker(pool: Arc<Pool>) {
+    let spin = std::thread::available_parallelism().map_or(1, |n| n.get()) > 1;
     loop {
         let job = {
             let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
             loop {
                 if let Some(job) = state.jobs.pop_front() {
+                    pool.queued.store(state.jobs.len(), Ordering::Release);
                     break Some(job);
                 }
                 if state.shutdown {
                     break None;
                 }
                 state.idle += 1;
-                state = pool.work_ready.wait(state).unwrap_or_else(|e| e.into_inner());
+                if spin {
+                    // Look for work a little while before sleeping.
+                    drop(state);
+                    let start = std::time::Instant::now();
+                    while pool.queued.load(Ordering::Acquire) == 0 && start.elapsed() < WORKER_SPIN {
+                        for _ in 0..32 {
+                            std::hint::spin_loop();
+                        }
+                    }
+                    state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+                    if state.jobs.is_empty() && !state.shutdown {
+                        state = pool.work_ready.wait(state).unwrap_or_else(|e| e.into_inner());
+                    }
+                } else {
+                    state = pool.work_ready.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
                 state.idle -= 1;
             }
         };
