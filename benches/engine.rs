@@ -12,7 +12,7 @@
 //! - `ping_pong`: two coroutines hand the turn to each other through
 //!   futures: each op is one park, one resolution, one resume through the
 //!   loop (one loop iteration each).
-//! - `moment`: one coroutine yields `gen::moment` (one loop iteration);
+//! - `moment`: one coroutine yields `gen_::moment` (one loop iteration);
 //!   `moment, a timer pending`: the same while the loop has a timer, so
 //!   every iteration reads the clock.
 //! - `create_finish`: create, run and finish a coroutine that yields one
@@ -26,8 +26,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use common::{black_box, Harness};
-use gust::gen;
+use common::{Harness, black_box};
+use gust::gen_;
 use gust::prelude::*;
 
 /// Runs `f` to completion. No `run_sync` timeout: a pending timer makes
@@ -42,7 +42,7 @@ fn bench_yields(h: &mut Harness, io_loop: &IOLoop) {
     let n = h.n(10_000_000);
     h.bench("engine/yield_done_ref", n, || {
         let sum = run(io_loop, move || {
-            gen::coroutine(move |co| {
+            gen_::coroutine(move |co| {
                 let done = Future::ready(1u64);
                 let mut sum = 0u64;
                 for _ in 0..n {
@@ -55,7 +55,7 @@ fn bench_yields(h: &mut Harness, io_loop: &IOLoop) {
     });
     h.bench("engine/yield_done_owned", n, || {
         let sum = run(io_loop, move || {
-            gen::coroutine(move |co| {
+            gen_::coroutine(move |co| {
                 let mut sum = 0u64;
                 for i in 0..n {
                     sum += co.yield_(Future::ready(i & 1))?;
@@ -71,7 +71,7 @@ fn bench_yields(h: &mut Harness, io_loop: &IOLoop) {
 fn ping_pong(rounds: u64) -> Future<Vec<u64>> {
     let slot: Rc<RefCell<Option<Future<()>>>> = Rc::new(RefCell::new(None));
     let player = move |slot: Rc<RefCell<Option<Future<()>>>>| {
-        gen::coroutine(move |co| {
+        gen_::coroutine(move |co| {
             for _ in 0..rounds {
                 let mine = Future::new();
                 let theirs = slot.borrow_mut().replace(mine.clone());
@@ -87,7 +87,7 @@ fn ping_pong(rounds: u64) -> Future<Vec<u64>> {
             Ok(rounds)
         })
     };
-    gen::multi(vec![player(slot.clone()), player(slot)])
+    gen_::multi(vec![player(slot.clone()), player(slot)])
 }
 
 fn bench_switches(h: &mut Harness, io_loop: &IOLoop) {
@@ -98,9 +98,9 @@ fn bench_switches(h: &mut Harness, io_loop: &IOLoop) {
     });
     h.bench("engine/moment", n, || {
         run(io_loop, move || {
-            gen::coroutine(move |co| {
+            gen_::coroutine(move |co| {
                 for _ in 0..n {
-                    co.yield_(gen::moment)?;
+                    co.yield_(gen_::moment)?;
                 }
                 Ok(())
             })
@@ -109,9 +109,9 @@ fn bench_switches(h: &mut Harness, io_loop: &IOLoop) {
     h.bench("engine/moment, a timer pending", n, || {
         let timer = io_loop.call_later(Duration::from_secs(3600), || ());
         run(io_loop, move || {
-            gen::coroutine(move |co| {
+            gen_::coroutine(move |co| {
                 for _ in 0..n {
-                    co.yield_(gen::moment)?;
+                    co.yield_(gen_::moment)?;
                 }
                 Ok(())
             })
@@ -127,7 +127,7 @@ fn bench_lifecycle(h: &mut Harness, io_loop: &IOLoop) {
         let mut sum = 0;
         for _ in 0..n {
             let d = done.clone();
-            let f = gen::coroutine(move |co| co.yield_(&d));
+            let f = gen_::coroutine(move |co| co.yield_(&d));
             sum += f.take_result().unwrap();
         }
         assert_eq!(black_box(sum), n);
@@ -138,9 +138,9 @@ fn bench_lifecycle(h: &mut Harness, io_loop: &IOLoop) {
         n,
         || {
             run(io_loop, move || {
-                gen::coroutine(move |co| {
+                gen_::coroutine(move |co| {
                     for _ in 0..n {
-                        co.yield_(gen::coroutine(|co| co.yield_(gen::moment)))?;
+                        co.yield_(gen_::coroutine(|co| co.yield_(gen_::moment)))?;
                     }
                     Ok(())
                 })

@@ -5,7 +5,7 @@
 //! Each configuration runs in a fresh child process (this binary, re-run
 //! with `--child`), so that no run profits from pages or stacks an earlier
 //! one left behind. A child creates N coroutines, each parked on its own
-//! pending `Future<u64>` (`wait=future`) or on `gen::moment`
+//! pending `Future<u64>` (`wait=future`) or on `gen_::moment`
 //! (`wait=moment`), reads `VmRSS` and `VmPTE` from `/proc/self/status`
 //! before and after, then resolves the futures and runs the loop until
 //! idle, checking every result.
@@ -44,8 +44,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
-use gust::engine::{guard_mode, stack_stats, DEFAULT_STACK_SIZE};
-use gust::gen;
+use gust::engine::{DEFAULT_STACK_SIZE, guard_mode, stack_stats};
+use gust::gen_;
 use gust::prelude::*;
 
 // ---------------------------------------------------------------------------
@@ -291,7 +291,7 @@ fn touched_vec<T>(n: usize) -> Vec<T> {
 }
 
 fn spawn(config: &Config, index: usize, input: Option<Future<u64>>) -> Future<u64> {
-    let builder = gen::Builder::new().stack_size(config.stack);
+    let builder = gen_::Builder::new().stack_size(config.stack);
     let i = index as u64;
     match input {
         Some(f) => builder.spawn(move |co| {
@@ -300,7 +300,7 @@ fn spawn(config: &Config, index: usize, input: Option<Future<u64>>) -> Future<u6
         }),
         None => builder.spawn(move |co| {
             note_stack_address();
-            co.yield_(gen::moment)?;
+            co.yield_(gen_::moment)?;
             Ok(i)
         }),
     }
@@ -347,7 +347,7 @@ fn child(config: Config) {
     let heap1 = heap_snapshot();
     let stats1 = stack_stats();
     let maps1 = vma_count();
-    let suspended = gen::runners(&io_loop).len();
+    let suspended = gen_::runners(&io_loop).len();
     assert_eq!(suspended, n, "every coroutine should be suspended");
     assert_eq!(stats1.live - stats0.live, n);
 
@@ -532,7 +532,9 @@ fn main() {
         DEFAULT_STACK_SIZE / 1024,
         if full { "" } else { " (smoke test: counts / 1000)" }
     );
-    println!("each configuration runs {repeat} times in a fresh process; times are medians, memory from the first run");
+    println!(
+        "each configuration runs {repeat} times in a fresh process; times are medians, memory from the first run"
+    );
     let mut rows = Vec::new();
     for n in [100_000, 1_000_000] {
         for stack in [DEFAULT_STACK_SIZE, 16 * 1024] {
@@ -596,7 +598,9 @@ fn main() {
 
     if !rows.is_empty() {
         println!();
-        println!("| coroutines | stack | parked on | RSS KiB/co | of which stack | page tables B/co | heap B/co | create ns/co (fresh / pooled) | resume ns/co (fresh / pooled) | RSS kept after all finished KiB/co |");
+        println!(
+            "| coroutines | stack | parked on | RSS KiB/co | of which stack | page tables B/co | heap B/co | create ns/co (fresh / pooled) | resume ns/co (fresh / pooled) | RSS kept after all finished KiB/co |"
+        );
         println!("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for row in &rows {
             let f = |k: &str| row.fields.get(k).map(String::as_str).unwrap_or("?");

@@ -7,7 +7,7 @@
 //!
 //! Workloads (N = 100,000 unless said otherwise):
 //!
-//! - `multi done futures (excl. creation)`: `gen::multi` over N futures
+//! - `multi done futures (excl. creation)`: `gen_::multi` over N futures
 //!   that are already done, moved in (so it includes dropping them), and
 //!   reading its result; making the futures is left out.
 //! - `multi done futures (by reference)`: the same over `&Future`s (the
@@ -37,9 +37,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{black_box, Harness};
+use common::{Harness, black_box};
 use gust::concurrent::ThreadPoolExecutor;
-use gust::gen::{self, WaitIterator};
+use gust::gen_::{self, WaitIterator};
 use gust::prelude::*;
 
 const CHILDREN: u64 = 100_000;
@@ -51,7 +51,7 @@ fn bench_multi_done(h: &mut Harness, n: u64) {
     h.measure("gen_toolbox/multi done futures (excl. creation)", n, || {
         let futures: Vec<Future<u64>> = (0..n).map(Future::ready).collect();
         let start = Instant::now();
-        let results = gen::multi(futures).take_result().unwrap();
+        let results = gen_::multi(futures).take_result().unwrap();
         let took = start.elapsed();
         assert_eq!(results.len() as u64, n);
         black_box(results);
@@ -61,7 +61,7 @@ fn bench_multi_done(h: &mut Harness, n: u64) {
         let futures: Vec<Future<u64>> = (0..n).map(Future::ready).collect();
         let borrowed: Vec<&Future<u64>> = futures.iter().collect();
         let start = Instant::now();
-        let results = gen::multi(borrowed).take_result().unwrap();
+        let results = gen_::multi(borrowed).take_result().unwrap();
         let took = start.elapsed();
         assert_eq!(results.len() as u64, n);
         black_box(results);
@@ -70,7 +70,7 @@ fn bench_multi_done(h: &mut Harness, n: u64) {
     h.measure("gen_toolbox/multi done futures (incl. creation)", n, || {
         let start = Instant::now();
         let futures: Vec<Future<u64>> = (0..n).map(Future::ready).collect();
-        let results = gen::multi(futures).take_result().unwrap();
+        let results = gen_::multi(futures).take_result().unwrap();
         let took = start.elapsed();
         assert_eq!(results.len() as u64, n);
         black_box(results);
@@ -85,11 +85,11 @@ fn bench_multi_sleeping(h: &mut Harness, n: u64) {
         let results = io_loop
             .run_sync(
                 move || {
-                    gen::coroutine(move |co| {
+                    gen_::coroutine(move |co| {
                         let children: Vec<Future<u64>> = (0..n)
                             .map(|i| {
-                                gen::coroutine(move |co| {
-                                    co.yield_(gen::sleep(Duration::ZERO))?;
+                                gen_::coroutine(move |co| {
+                                    co.yield_(gen_::sleep(Duration::ZERO))?;
                                     Ok(i)
                                 })
                             })
@@ -115,7 +115,7 @@ fn bench_wait_iterator(h: &mut Harness, n: u64) {
         let (sum, count) = io_loop
             .run_sync(
                 move || {
-                    gen::coroutine(move |co| {
+                    gen_::coroutine(move |co| {
                         let wait_iterator = WaitIterator::new(futures.iter().cloned());
                         IOLoop::current().add_callback(move || {
                             for (i, f) in futures.iter().enumerate().rev() {
@@ -148,7 +148,7 @@ fn bench_wait_iterator(h: &mut Harness, n: u64) {
             let (sum, count) = io_loop
                 .run_sync(
                     move || {
-                        gen::coroutine(move |co| {
+                        gen_::coroutine(move |co| {
                             let wait_iterator = WaitIterator::new(futures.iter().cloned());
                             IOLoop::current().add_callback(move || {
                                 for (i, f) in futures.iter().enumerate().rev() {
@@ -182,7 +182,7 @@ fn bench_executor(h: &mut Harness, n: u64) {
         let sum = io_loop
             .run_sync(
                 move || {
-                    gen::coroutine(move |co| {
+                    gen_::coroutine(move |co| {
                         let mut sum = 0u64;
                         for i in 0..n {
                             sum += co.yield_(pool.submit(move || i))?;
@@ -213,7 +213,7 @@ fn bench_with_timeout(h: &mut Harness, n: u64) {
     h.bench("gen_toolbox/with_timeout done future", n, || {
         let mut sum = 0;
         for _ in 0..n {
-            sum += gen::with_timeout(Duration::from_secs(3600), &done)
+            sum += gen_::with_timeout(Duration::from_secs(3600), &done)
                 .take_result()
                 .unwrap();
         }

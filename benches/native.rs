@@ -30,18 +30,18 @@ mod common;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{Arc, mpsc};
 use std::task::{Poll, Waker};
 use std::time::Instant;
 
-use common::{black_box, Harness};
-use gust::gen;
+use common::{Harness, black_box};
+use gust::gen_;
 use gust::prelude::*;
 
 /// `run_sync` without a timeout: a timeout is a timer, which would make
 /// every loop iteration read the clock and check the timer heap, work the
 /// tokio baseline (no timers) does not do.
-fn run<Y: gen::Yieldable>(io_loop: &IOLoop, f: impl FnOnce() -> Y + 'static) -> Y::Output {
+fn run<Y: gen_::Yieldable>(io_loop: &IOLoop, f: impl FnOnce() -> Y + 'static) -> Y::Output {
     io_loop
         .run_sync(f, None)
         .unwrap_or_else(|e| panic!("bench failed: {e}"))
@@ -67,7 +67,7 @@ fn bench_await_ready(h: &mut Harness, io_loop: &IOLoop) {
     let n = h.n(10_000_000);
     h.bench("native/await_ready", n, || {
         let sum = run(io_loop, move || {
-            gen::native(async move {
+            gen_::native(async move {
                 let mut sum = 0u64;
                 for i in 0..n {
                     sum += Future::ready(i & 1).await?;
@@ -79,7 +79,7 @@ fn bench_await_ready(h: &mut Harness, io_loop: &IOLoop) {
     });
     h.bench("native/decorated yield_ready (comparison)", n, || {
         let sum = run(io_loop, move || {
-            gen::coroutine(move |co| {
+            gen_::coroutine(move |co| {
                 let mut sum = 0u64;
                 for i in 0..n {
                     sum += co.yield_(Future::ready(i & 1))?;
@@ -107,12 +107,12 @@ fn bench_spawn(h: &mut Harness, io_loop: &IOLoop) {
         });
         io_loop.run_until_idle().unwrap();
         assert_eq!(finished.get(), n);
-        assert_eq!(gen::task_count(io_loop), 0);
+        assert_eq!(gen_::task_count(io_loop), 0);
     });
     let n = h.n(10_000_000);
     h.bench("native/yield_now", n, || {
         run(io_loop, move || {
-            gen::native(async move {
+            gen_::native(async move {
                 for _ in 0..n {
                     yield_now().await;
                 }
@@ -142,7 +142,7 @@ fn finish_turns(slot: &Slot) {
 }
 
 fn decorated_player(slot: Slot, rounds: u64) -> Future<u64> {
-    gen::coroutine(move |co| {
+    gen_::coroutine(move |co| {
         for _ in 0..rounds {
             co.yield_(pass_turn(&slot))?;
         }
@@ -164,9 +164,9 @@ fn bench_ping_pong(h: &mut Harness, io_loop: &IOLoop) {
     h.bench("native/ping_pong decorated<->native (round trip)", n, || {
         let done = run(io_loop, move || {
             let slot: Slot = Rc::new(RefCell::new(None));
-            gen::multi((
+            gen_::multi((
                 decorated_player(slot.clone(), n),
-                gen::native(native_player(slot, n)),
+                gen_::native(native_player(slot, n)),
             ))
         });
         assert_eq!(done, (n, n));
@@ -174,16 +174,16 @@ fn bench_ping_pong(h: &mut Harness, io_loop: &IOLoop) {
     h.bench("native/ping_pong decorated<->decorated (round trip)", n, || {
         let done = run(io_loop, move || {
             let slot: Slot = Rc::new(RefCell::new(None));
-            gen::multi(vec![decorated_player(slot.clone(), n), decorated_player(slot, n)])
+            gen_::multi(vec![decorated_player(slot.clone(), n), decorated_player(slot, n)])
         });
         assert_eq!(done, vec![n, n]);
     });
     h.bench("native/ping_pong native<->native (round trip)", n, || {
         let done = run(io_loop, move || {
             let slot: Slot = Rc::new(RefCell::new(None));
-            gen::multi(vec![
-                gen::native(native_player(slot.clone(), n)),
-                gen::native(native_player(slot, n)),
+            gen_::multi(vec![
+                gen_::native(native_player(slot.clone(), n)),
+                gen_::native(native_player(slot, n)),
             ])
         });
         assert_eq!(done, vec![n, n]);
@@ -232,7 +232,7 @@ fn bench_cross_thread(h: &mut Harness, io_loop: &IOLoop) {
             Poll::Pending
         });
         let start = Instant::now();
-        run(io_loop, move || gen::native(task));
+        run(io_loop, move || gen_::native(task));
         let elapsed = start.elapsed();
         stop.store(true, Ordering::Release);
         thread.join().unwrap();

@@ -34,7 +34,7 @@
 use std::time::{Duration, Instant};
 
 use gust::concurrent::remote_future;
-use gust::gen::{self, PanicError};
+use gust::gen_::{self, PanicError};
 use gust::prelude::*;
 
 fn main() -> Result<(), Error> {
@@ -55,9 +55,9 @@ fn main() -> Result<(), Error> {
     let t = tokio.clone();
     let reply = io_loop.run_sync(
         move || {
-            gen::coroutine(move |co| {
-                let computed = gen::coroutine(|co| {
-                    co.yield_(gen::sleep(Duration::from_millis(20)))?;
+            gen_::coroutine(move |co| {
+                let computed = gen_::coroutine(|co| {
+                    co.yield_(gen_::sleep(Duration::from_millis(20)))?;
                     Ok(41)
                 });
                 let remote = computed.into_send(); // Send: may go to tokio
@@ -84,7 +84,7 @@ fn main() -> Result<(), Error> {
         setter.set_result(7);
     });
     let value = io_loop.run_sync(
-        move || gen::native(async move { Ok::<_, Error>(delivered.await? * 6) }),
+        move || gen_::native(async move { Ok::<_, Error>(delivered.await? * 6) }),
         Some(Duration::from_secs(10)),
     )?;
     println!("{} 2. tokio result delivered into the IOLoop: {value}", elapsed());
@@ -111,7 +111,7 @@ fn main() -> Result<(), Error> {
     let t = tokio.clone();
     let slept = io_loop.run_sync(
         move || {
-            gen::native(async move {
+            gen_::native(async move {
                 let started = Instant::now();
                 t.spawn(async { tokio::time::sleep(Duration::from_millis(20)).await })
                     .await
@@ -133,7 +133,7 @@ fn main() -> Result<(), Error> {
         let _ = sender.send("hello from a tokio task");
     });
     let message = io_loop.run_sync(
-        move || gen::native(async move { receiver.await.map_err(|e| Error::msg(e.to_string())) }),
+        move || gen_::native(async move { receiver.await.map_err(|e| Error::msg(e.to_string())) }),
         Some(Duration::from_secs(10)),
     )?;
     println!(

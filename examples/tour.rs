@@ -1,17 +1,17 @@
 //! A tour of gust: Tornado's coroutine patterns, in Rust.
 //!
 //! Run with `cargo run --example tour` (add `RUST_LOG=debug` with a logger
-//! to trace the Runner). Every "fetch" here is simulated with `gen::sleep`.
+//! to trace the Runner). Every "fetch" here is simulated with `gen_::sleep`.
 use std::time::{Duration, Instant};
 
 use gust::concurrent::ThreadPoolExecutor;
-use gust::gen;
+use gust::gen_;
 use gust::prelude::*;
 
 /// Tornado: `@gen.coroutine def fetch(url): yield gen.sleep(...); return body`
 fn fetch(url: &'static str, millis: u64) -> Future<String> {
-    gen::coroutine(move |co| {
-        co.yield_(gen::sleep(Duration::from_millis(millis)))?;
+    gen_::coroutine(move |co| {
+        co.yield_(gen_::sleep(Duration::from_millis(millis)))?;
         Ok(format!("<body of {url}>"))
     })
 }
@@ -22,7 +22,7 @@ fn is_prime(n: u32) -> bool {
 
 /// Tornado: `def divide(x, y): return x / y`, as a coroutine that fails.
 fn divide(x: i32, y: i32) -> Future<i32> {
-    gen::coroutine(move |_co| x.checked_div(y).ok_or_else(|| Error::msg("division by zero")))
+    gen_::coroutine(move |_co| x.checked_div(y).ok_or_else(|| Error::msg("division by zero")))
 }
 
 fn main() -> Result<(), Error> {
@@ -32,7 +32,7 @@ fn main() -> Result<(), Error> {
 
     io_loop.run_sync(
         move || {
-            gen::coroutine(move |co| {
+            gen_::coroutine(move |co| {
                 // 1. Yield a future: the coroutine waits without blocking.
                 let body = co.yield_(fetch("http://example.com/a", 20))?;
                 println!("{} fetched one: {body}", elapsed());
@@ -56,24 +56,24 @@ fn main() -> Result<(), Error> {
                 // 5. Running in the background: a loop started with
                 //    spawn_callback that sleeps between runs.
                 IOLoop::current().spawn_callback(move || {
-                    gen::coroutine(move |co| {
+                    gen_::coroutine(move |co| {
                         for tick in 1..=3 {
-                            let nxt = gen::sleep(Duration::from_millis(10)); // start the clock
+                            let nxt = gen_::sleep(Duration::from_millis(10)); // start the clock
                             println!("{} background tick {tick}", elapsed());
                             co.yield_(nxt)?; // wait for the timer to run out
                         }
                         Ok(())
                     })
                 });
-                co.yield_(gen::sleep(Duration::from_millis(40)))?;
+                co.yield_(gen_::sleep(Duration::from_millis(40)))?;
 
                 // 6. `moment` lets other coroutines run for one iteration.
-                co.yield_(gen::moment)?;
+                co.yield_(gen_::moment)?;
 
                 // 7. Results as they finish, errors included: WaitIterator.
-                let wait_iterator = gen::WaitIterator::new(vec![
+                let wait_iterator = gen_::WaitIterator::new(vec![
                     fetch("/slow", 30),
-                    gen::coroutine(|_co| Err(Error::msg("404 on /missing"))),
+                    gen_::coroutine(|_co| Err(Error::msg("404 on /missing"))),
                     fetch("/fast", 5),
                 ]);
                 for (index, result) in co.wait_iter(&wait_iterator) {
@@ -84,8 +84,11 @@ fn main() -> Result<(), Error> {
                 }
 
                 // 8. Give up waiting after a deadline (the work is not cancelled).
-                match co.yield_(gen::with_timeout(Duration::from_millis(10), fetch("/hang", 1000))) {
-                    Err(e) if e.is::<gen::TimeoutError>() => println!("{} gave up: {e}", elapsed()),
+                match co.yield_(gen_::with_timeout(
+                    Duration::from_millis(10),
+                    fetch("/hang", 1000),
+                )) {
+                    Err(e) if e.is::<gen_::TimeoutError>() => println!("{} gave up: {e}", elapsed()),
                     other => println!("unexpected: {other:?}"),
                 }
 
@@ -95,7 +98,7 @@ fn main() -> Result<(), Error> {
                 println!("{} a pool thread counted {primes} primes", elapsed());
 
                 // 10. Native coroutines: Rust async code, awaiting gust futures.
-                let native = gen::native(async {
+                let native = gen_::native(async {
                     let body = fetch("/from-async", 5).await?;
                     Ok::<_, Error>(body.len())
                 });

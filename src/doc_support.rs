@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
-use crate::gen;
+use crate::gen_;
 use crate::prelude::*;
 
 // --------------------------------------------------------------------
@@ -106,8 +106,8 @@ impl AsyncHTTPClient {
     pub fn fetch(&self, url: &str) -> Future<HTTPResponse> {
         let url = url.to_owned();
         REQUESTS.with(|r| r.borrow_mut().push((url.clone(), IOLoop::current().time())));
-        gen::coroutine(move |co| {
-            co.yield_(gen::sleep(latency(&url)))?;
+        gen_::coroutine(move |co| {
+            co.yield_(gen_::sleep(latency(&url)))?;
             let response = respond(&url);
             if response.code >= 400 {
                 return Err(Error::new(HTTPError {
@@ -244,8 +244,8 @@ impl RequestHandler {
     pub fn flush(&self) -> Future<()> {
         let state = self.state.clone();
         let chunks: Vec<String> = std::mem::take(&mut *state.buffer.borrow_mut());
-        gen::coroutine(move |co| {
-            co.yield_(gen::sleep(FLUSH_TIME))?;
+        gen_::coroutine(move |co| {
+            co.yield_(gen_::sleep(FLUSH_TIME))?;
             state.flushed.borrow_mut().extend(chunks);
             state.flushes.set(state.flushes.get() + 1);
             Ok(())
@@ -312,8 +312,8 @@ impl ChunkSource {
     pub fn fetch_next_chunk(&self) -> Future<Option<String>> {
         let source = self.clone();
         source.fetches.set(source.fetches.get() + 1);
-        gen::coroutine(move |co| {
-            co.yield_(gen::sleep(FETCH_TIME))?;
+        gen_::coroutine(move |co| {
+            co.yield_(gen_::sleep(FETCH_TIME))?;
             Ok(source.chunks.borrow_mut().pop_front())
         })
     }
@@ -322,11 +322,11 @@ impl ChunkSource {
     /// awaited or spawned).
     pub fn fetch_next_chunk_native(
         &self,
-    ) -> impl std::future::Future<Output = Result<Option<String>, Error>> {
+    ) -> impl std::future::Future<Output = Result<Option<String>, Error>> + use<> {
         let source = self.clone();
         async move {
             source.fetches.set(source.fetches.get() + 1);
-            gen::sleep(FETCH_TIME).await?;
+            gen_::sleep(FETCH_TIME).await?;
             let chunk = source.chunks.borrow_mut().pop_front();
             Ok(chunk)
         }
@@ -445,8 +445,8 @@ pub mod motor {
                 return Future::ready(true);
             }
             let cursor = self.clone();
-            gen::coroutine(move |co| {
-                co.yield_(gen::sleep(ROUND_TRIP))?;
+            gen_::coroutine(move |co| {
+                co.yield_(gen_::sleep(ROUND_TRIP))?;
                 let collection = &cursor.collection;
                 collection.round_trips.set(collection.round_trips.get() + 1);
                 let mut state = cursor.state.borrow_mut();

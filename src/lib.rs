@@ -10,11 +10,11 @@
 //! ```
 //! use std::time::Duration;
 //! use gust::prelude::*;
-//! use gust::gen;
+//! use gust::gen_;
 //!
 //! fn fetch(n: u32) -> Future<u32> {
-//!     gen::coroutine(move |co| {
-//!         co.yield_(gen::sleep(Duration::from_millis(1)))?;
+//!     gen_::coroutine(move |co| {
+//!         co.yield_(gen_::sleep(Duration::from_millis(1)))?;
 //!         Ok(n * 10)
 //!     })
 //! }
@@ -23,7 +23,7 @@
 //! let total = io_loop
 //!     .run_sync(
 //!         || {
-//!             gen::coroutine(|co| {
+//!             gen_::coroutine(|co| {
 //!                 // Wait for several coroutines in parallel, as `yield [a, b]`.
 //!                 let results = co.yield_(vec![fetch(1), fetch(2)])?;
 //!                 Ok(results.iter().sum::<u32>())
@@ -35,7 +35,7 @@
 //! assert_eq!(total, 30);
 //! ```
 //!
-//! Modules follow Tornado's: [`gen`], [`concurrent`], [`ioloop`].
+//! Modules follow Tornado's: [`gen_`], [`concurrent`], [`ioloop`].
 #![deny(missing_docs)]
 
 pub use gust_engine as engine;
@@ -45,29 +45,29 @@ pub use gust_yieldables as yieldables;
 pub use gust_yieldables::{Error, ErrorKind};
 
 /// Tornado's `tornado.gen`: coroutines and what they may yield.
-pub mod gen {
+pub mod gen_ {
     pub use gust_engine::{
-        coroutine, engine, runner_of, runners, Builder, Co, Generator, GeneratorExit, GeneratorFinishedError,
-        GeneratorIgnoredExitError, GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitIter, WaitingOn,
-        Yielder,
+        Builder, Co, Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError,
+        GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitIter, WaitingOn, Yielder, coroutine, engine,
+        runner_of, runners,
     };
     pub use gust_yieldables::{
+        AbandonedError, Arguments, BadYieldError, Callback, IntoResult, Key, KeyReuseError,
+        LeakedCallbackError, LegacyRunner, LoopClosedError, Moment, MultiChildren, MultiYieldPoint, Native,
+        PanicError, QuietExceptions, ResultCallback, ResultTypeError, ReturnValueIgnoredError,
+        StackExhaustedError, StoppedBeforeCompletionError, Task, TaskCallback, TimeoutError, TimeoutOptions,
+        UnknownKeyError, Wait, WaitAll, WaitIterator, WaitResult, YieldPoint, Yieldable, Yielded,
         convert_yielded, maybe_future, moment, multi, multi_future, multi_with, native, sleep, task_count,
-        with_timeout, with_timeout_quiet, with_timeout_with, AbandonedError, Arguments, BadYieldError,
-        Callback, IntoResult, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, LoopClosedError, Moment,
-        MultiChildren, MultiYieldPoint, Native, PanicError, QuietExceptions, ResultCallback, ResultTypeError,
-        ReturnValueIgnoredError, StackExhaustedError, StoppedBeforeCompletionError, Task, TaskCallback,
-        TimeoutError, TimeoutOptions, UnknownKeyError, Wait, WaitAll, WaitIterator, WaitResult, YieldPoint,
-        Yieldable, Yielded,
+        with_timeout, with_timeout_quiet, with_timeout_with,
     };
 }
 
 /// Tornado's `tornado.concurrent`: futures.
 pub mod concurrent {
     pub use gust_yieldables::{
-        chain_future, chain_future_cloned, remote_future, submit_to, AnyFuture, CancelledError,
-        DummyExecutor, Executor, ExecutorShutdownError, Future, FutureId, InvalidStateError, Job,
-        RemoteSetter, SendFuture, ThreadPoolExecutor, WeakFuture,
+        AnyFuture, CancelledError, DummyExecutor, Executor, ExecutorShutdownError, Future, FutureId,
+        InvalidStateError, Job, RemoteSetter, SendFuture, ThreadPoolExecutor, WeakFuture, chain_future,
+        chain_future_cloned, remote_future, submit_to,
     };
 }
 

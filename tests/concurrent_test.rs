@@ -10,20 +10,20 @@ mod common;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use gust::concurrent::{chain_future, chain_future_cloned, CancelledError, Future, InvalidStateError};
-use gust::gen;
+use gust::ErrorKind;
+use gust::concurrent::{CancelledError, Future, InvalidStateError, chain_future, chain_future_cloned};
+use gust::gen_;
 use gust::ioloop::IOLoopError;
 use gust::prelude::*;
 use gust::yieldables::{
     AbandonedError, BadYieldError, LoopClosedError, MessageError, PanicError, StackExhaustedError,
     StdErrorAdapter, StoppedBeforeCompletionError, TimeoutError,
 };
-use gust::ErrorKind;
 
 fn step(io_loop: &IOLoop) {
     io_loop.run_once(Some(Duration::ZERO)).unwrap();
@@ -147,11 +147,11 @@ fn test_errors_are_shared_by_all_consumers() {
     let by_take_again = f.take_result().unwrap_err();
     let by_exception = f.exception().unwrap();
     let g = f.clone();
-    let by_borrowed_yield = gen::coroutine(move |co| Ok(co.yield_(&g).unwrap_err()))
+    let by_borrowed_yield = gen_::coroutine(move |co| Ok(co.yield_(&g).unwrap_err()))
         .take_result()
         .unwrap();
     let g = f.clone();
-    let by_value_yield = gen::coroutine(move |co| Ok(co.yield_(g).unwrap_err()))
+    let by_value_yield = gen_::coroutine(move |co| Ok(co.yield_(g).unwrap_err()))
         .take_result()
         .unwrap();
     for e in [
@@ -215,8 +215,8 @@ fn test_cancel_coroutine_future_does_not_stop_it() {
     let io_loop = IOLoop::new();
     let finished = Rc::new(Cell::new(false));
     let fin = finished.clone();
-    let f = gen::coroutine(move |co| {
-        co.yield_(gen::moment)?;
+    let f = gen_::coroutine(move |co| {
+        co.yield_(gen_::moment)?;
         fin.set(true);
         Ok(1)
     });
@@ -226,8 +226,8 @@ fn test_cancel_coroutine_future_does_not_stop_it() {
     assert!(f.take_result().unwrap_err().is::<CancelledError>());
     assert!(common::app_errors().is_empty());
 
-    let g = gen::coroutine::<i32, _>(|co| {
-        co.yield_(gen::moment)?;
+    let g = gen_::coroutine::<i32, _>(|co| {
+        co.yield_(gen_::moment)?;
         Err(Error::msg("too late"))
     });
     g.cancel();
@@ -311,7 +311,7 @@ fn test_chain_future() {
     let fut2 = Future::new();
     chain_future(&fut, &fut2);
     fut.set_result(42).unwrap();
-    let result = gen::coroutine(move |co| co.yield_(fut2)).take_result().unwrap();
+    let result = gen_::coroutine(move |co| co.yield_(fut2)).take_result().unwrap();
     assert_eq!(result, 42);
     // chain_future takes a's result: a has none left.
     assert!(fut.result().unwrap_err().is::<InvalidStateError>());
@@ -356,16 +356,16 @@ fn test_chain_future_cloned_and_edge_cases() {
 // convert_yielded of a future is that same future.
 #[test]
 fn test_maybe_future_and_convert_yielded() {
-    let f = gen::maybe_future(5);
+    let f = gen_::maybe_future(5);
     assert!(f.done());
     assert_eq!(f.result().unwrap(), 5);
     let g = Future::<i32>::new();
-    assert!(gen::convert_yielded(g.clone()).ptr_eq(&g));
-    let from_ref = gen::convert_yielded(&f);
+    assert!(gen_::convert_yielded(g.clone()).ptr_eq(&g));
+    let from_ref = gen_::convert_yielded(&f);
     assert!(!from_ref.ptr_eq(&f), "a borrowed future converts to a copy");
     assert_eq!(from_ref.result().unwrap(), 5);
     assert_eq!(f.result().unwrap(), 5);
-    let err = gen::convert_yielded(Err::<i32, Error>(Error::msg("e")))
+    let err = gen_::convert_yielded(Err::<i32, Error>(Error::msg("e")))
         .take_result()
         .unwrap_err();
     assert_eq!(err.to_string(), "e");
@@ -437,8 +437,8 @@ impl fmt::Display for CapError {
 impl std::error::Error for CapError {}
 
 fn capitalize(request: &'static str) -> Future<String> {
-    gen::coroutine(move |co| {
-        co.yield_(gen::moment)?;
+    gen_::coroutine(move |co| {
+        co.yield_(gen_::moment)?;
         if request == request.to_uppercase() {
             Err(CapError("already capitalized".to_owned()).into())
         } else {
@@ -476,7 +476,7 @@ fn test_future_error() {
 fn test_generator() {
     let io_loop = IOLoop::new();
     let result = io_loop
-        .run_sync(|| gen::coroutine(|co| co.yield_(capitalize("hello"))), None)
+        .run_sync(|| gen_::coroutine(|co| co.yield_(capitalize("hello"))), None)
         .unwrap();
     assert_eq!(result, "HELLO");
 }
@@ -488,7 +488,7 @@ fn test_generator_error() {
     let caught = io_loop
         .run_sync(
             || {
-                gen::coroutine(|co| match co.yield_(capitalize("HELLO")) {
+                gen_::coroutine(|co| match co.yield_(capitalize("HELLO")) {
                     Err(e) if e.is::<CapError>() => Ok(e.to_string()),
                     Err(e) => Err(e),
                     Ok(s) => Err(Error::msg(format!("expected CapError, got {s}"))),
@@ -670,7 +670,7 @@ fn test_error_kinds() {
 #[test]
 fn test_question_mark_converts_std_errors() {
     let _io_loop = IOLoop::new();
-    let parsed = gen::coroutine(|_co| {
+    let parsed = gen_::coroutine(|_co| {
         let n: i32 = "x".parse()?;
         Ok(n)
     });
@@ -678,7 +678,7 @@ fn test_question_mark_converts_std_errors() {
     assert!(err.is::<std::num::ParseIntError>());
     assert_eq!(err.kind(), ErrorKind::Other);
 
-    let read = gen::coroutine(|_co| Ok(std::fs::read("/nonexistent/gust/concurrent_test")?));
+    let read = gen_::coroutine(|_co| Ok(std::fs::read("/nonexistent/gust/concurrent_test")?));
     let err = read.take_result().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io);
     assert_eq!(

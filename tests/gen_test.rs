@@ -1,5 +1,5 @@
 //! Ports of Tornado's `tornado/test/gen_test.py` (master, and the 4.5
-//! branch for the cases master dropped) to gust's `gen::coroutine`, plus
+//! branch for the cases master dropped) to gust's `gen_::coroutine`, plus
 //! tests of what a stackful engine adds: hop counts, nesting depth,
 //! stepping through the Runner, unwinding on close.
 //!
@@ -10,23 +10,23 @@
 
 mod common;
 
-use common::{new_log, run, Guard, KeyError, RuntimeError, ZeroDivisionError};
+use common::{Guard, KeyError, RuntimeError, ZeroDivisionError, new_log, run};
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
+use gust::ErrorKind;
 use gust::concurrent::InvalidStateError;
-use gust::gen::{self, QuietExceptions, RunnerState, WaitingOn};
+use gust::gen_::{self, QuietExceptions, RunnerState, WaitingOn};
 use gust::ioloop::{IOLoopError, ManualClock};
 use gust::prelude::*;
 use gust::yieldables::{
     AbandonedError, LoopClosedError, PanicError, StoppedBeforeCompletionError, TimeoutError,
 };
-use gust::ErrorKind;
 
 // --------------------------------------------------------------------
 // Helpers (GenBasicTest's delay / async_future / async_exception /
@@ -46,9 +46,9 @@ impl std::error::Error for LeakedException {}
 
 /// Returns `arg` after `iterations` loop iterations.
 fn delay<T: 'static>(iterations: usize, arg: T) -> Future<T> {
-    gen::coroutine(move |co| {
+    gen_::coroutine(move |co| {
         for _ in 0..iterations {
-            co.yield_(gen::moment)?;
+            co.yield_(gen_::moment)?;
         }
         Ok(arg)
     })
@@ -56,23 +56,23 @@ fn delay<T: 'static>(iterations: usize, arg: T) -> Future<T> {
 
 /// Returns `result` after one loop iteration.
 fn async_future<T: 'static>(result: T) -> Future<T> {
-    gen::coroutine(move |co| {
-        co.yield_(gen::moment)?;
+    gen_::coroutine(move |co| {
+        co.yield_(gen_::moment)?;
         Ok(result)
     })
 }
 
 /// Fails with `error` after one loop iteration.
 fn async_exception<T: 'static>(error: impl Into<Error> + 'static) -> Future<T> {
-    gen::coroutine(move |co| {
-        co.yield_(gen::moment)?;
+    gen_::coroutine(move |co| {
+        co.yield_(gen_::moment)?;
         Err(error.into())
     })
 }
 
 fn add_one_async(x: i32) -> Future<i32> {
-    gen::coroutine(move |co| {
-        co.yield_(gen::moment)?;
+    gen_::coroutine(move |co| {
+        co.yield_(gen_::moment)?;
         Ok(x + 1)
     })
 }
@@ -89,7 +89,7 @@ fn step(io_loop: &IOLoop) {
 #[test]
 fn test_no_yield() {
     let io_loop = IOLoop::new();
-    io_loop.run_sync(|| gen::coroutine(|_co| Ok(())), None).unwrap();
+    io_loop.run_sync(|| gen_::coroutine(|_co| Ok(())), None).unwrap();
 }
 
 // Ports GenBasicTest.test_exception_phase1: an error before the first yield.
@@ -98,7 +98,7 @@ fn test_exception_phase1() {
     let io_loop = IOLoop::new();
     let err = io_loop
         .run_sync(
-            || gen::coroutine::<(), _>(|_co| Err(ZeroDivisionError.into())),
+            || gen_::coroutine::<(), _>(|_co| Err(ZeroDivisionError.into())),
             None,
         )
         .unwrap_err();
@@ -112,8 +112,8 @@ fn test_exception_phase2() {
     let err = io_loop
         .run_sync(
             || {
-                gen::coroutine::<(), _>(|co| {
-                    co.yield_(gen::moment)?;
+                gen_::coroutine::<(), _>(|co| {
+                    co.yield_(gen_::moment)?;
                     Err(ZeroDivisionError.into())
                 })
             },
@@ -128,8 +128,8 @@ fn test_exception_phase2() {
 fn test_reuse() {
     let io_loop = IOLoop::new();
     let f = || {
-        gen::coroutine(|co| {
-            co.yield_(gen::moment)?;
+        gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
             Ok(())
         })
     };
@@ -141,7 +141,7 @@ fn test_reuse() {
 #[test]
 fn test_none() {
     let io_loop = IOLoop::new();
-    let f = gen::coroutine(|co| {
+    let f = gen_::coroutine(|co| {
         co.yield_(())?;
         Ok(())
     });
@@ -179,7 +179,7 @@ fn test_multi_delayed() {
     let v1 = delay(3, "v1");
     let v2 = delay(1, "v2");
     let (w1, w2) = (v1.clone(), v2.clone());
-    let responses = gen::multi_future(vec![v1, v2]);
+    let responses = gen_::multi_future(vec![v1, v2]);
     step(&io_loop);
     assert!(w2.done() && !w1.done() && !responses.done());
     step(&io_loop);
@@ -193,7 +193,7 @@ fn test_multi_delayed() {
 #[test]
 fn test_multi_dict_delayed() {
     let responses = run(|co| {
-        co.yield_(gen::multi_future(BTreeMap::from([
+        co.yield_(gen_::multi_future(BTreeMap::from([
             ("foo", delay(3, "v1")),
             ("bar", delay(1, "v2")),
         ])))
@@ -209,7 +209,7 @@ fn test_multi_dict_delayed() {
 fn test_multi_performance() {
     let io_loop = IOLoop::new();
     let before = io_loop.iterations();
-    let f = gen::coroutine(|co| Ok(co.yield_(vec![gen::moment; 2000])?.len()));
+    let f = gen_::coroutine(|co| Ok(co.yield_(vec![gen_::moment; 2000])?.len()));
     assert!(f.done());
     assert_eq!(io_loop.iterations(), before);
     assert_eq!(f.take_result().unwrap(), 2000);
@@ -219,7 +219,7 @@ fn test_multi_performance() {
 #[test]
 fn test_multi_empty() {
     let io_loop = IOLoop::new();
-    let f = gen::coroutine(|co| {
+    let f = gen_::coroutine(|co| {
         let x = co.yield_(Vec::<Future<i32>>::new())?;
         let y = co.yield_(HashMap::<String, Future<i32>>::new())?;
         let z = co.yield_(BTreeMap::<u8, Future<i32>>::new())?;
@@ -289,12 +289,12 @@ fn test_multi_dict_future() {
 }
 
 // Ports GenBasicTest.test_multi_exceptions (`gen.Multi(...)` is
-// `gen::multi`, `quiet_exceptions=` is `gen::multi_with`).
+// `gen_::multi`, `quiet_exceptions=` is `gen_::multi_with`).
 #[test]
 fn test_multi_exceptions() {
     common::clear();
     let err = run(|co| {
-        co.yield_(gen::multi(vec![
+        co.yield_(gen_::multi(vec![
             async_exception::<i32>(RuntimeError("error 1")),
             async_exception(RuntimeError("error 2")),
         ]))
@@ -310,7 +310,7 @@ fn test_multi_exceptions() {
     // With only one exception, no error is logged.
     common::clear();
     let err = run(|co| {
-        co.yield_(gen::multi(vec![
+        co.yield_(gen_::multi(vec![
             async_exception::<i32>(RuntimeError("error 1")),
             async_future(2),
         ]))
@@ -322,7 +322,7 @@ fn test_multi_exceptions() {
     // Exception logging may be explicitly quieted.
     common::clear();
     let err = run(|co| {
-        co.yield_(gen::multi_with(
+        co.yield_(gen_::multi_with(
             vec![
                 async_exception::<i32>(RuntimeError("error 1")),
                 async_exception(RuntimeError("error 2")),
@@ -368,7 +368,7 @@ fn test_multi_future_exceptions() {
     // Exception logging may be explicitly quieted.
     common::clear();
     let err = run(|co| {
-        co.yield_(gen::multi_with(
+        co.yield_(gen_::multi_with(
             vec![
                 async_exception::<i32>(RuntimeError("error 1")),
                 async_exception(RuntimeError("error 2")),
@@ -389,7 +389,7 @@ fn test_multi_first_error_in_input_order_after_all_finish() {
     common::clear();
     let _io_loop = IOLoop::new();
     let (a, b, c) = (Future::<i32>::new(), Future::<i32>::new(), Future::<i32>::new());
-    let m = gen::multi(vec![a.clone(), b.clone(), c.clone()]);
+    let m = gen_::multi(vec![a.clone(), b.clone(), c.clone()]);
     b.set_exception(RuntimeError("error 2")).unwrap();
     assert!(!m.done(), "multi waits for all children");
     a.set_exception(RuntimeError("error 1")).unwrap();
@@ -408,7 +408,7 @@ fn test_multi_first_error_in_input_order_after_all_finish() {
 #[test]
 fn test_multi_tuple() {
     let (n, s, unit) =
-        run(|co| co.yield_((async_future(1), async_future("two".to_owned()), gen::moment))).unwrap();
+        run(|co| co.yield_((async_future(1), async_future("two".to_owned()), gen_::moment))).unwrap();
     assert_eq!((n, s.as_str(), unit), (1, "two", ()));
 }
 
@@ -436,7 +436,7 @@ fn test_multi_tuple_exceptions() {
 #[test]
 fn test_sync_raise_return() {
     let io_loop = IOLoop::new();
-    io_loop.run_sync(|| gen::coroutine(|_co| Ok(())), None).unwrap();
+    io_loop.run_sync(|| gen_::coroutine(|_co| Ok(())), None).unwrap();
 }
 
 // Ports GenBasicTest.test_async_raise_return.
@@ -446,8 +446,8 @@ fn test_async_raise_return() {
     io_loop
         .run_sync(
             || {
-                gen::coroutine(|co| {
-                    co.yield_(gen::moment)?;
+                gen_::coroutine(|co| {
+                    co.yield_(gen_::moment)?;
                     Ok(())
                 })
             },
@@ -461,7 +461,7 @@ fn test_async_raise_return() {
 fn test_sync_raise_return_value() {
     let io_loop = IOLoop::new();
     assert_eq!(
-        io_loop.run_sync(|| gen::coroutine(|_co| Ok(42)), None).unwrap(),
+        io_loop.run_sync(|| gen_::coroutine(|_co| Ok(42)), None).unwrap(),
         42
     );
 }
@@ -472,7 +472,7 @@ fn test_sync_raise_return_value_tuple() {
     let io_loop = IOLoop::new();
     assert_eq!(
         io_loop
-            .run_sync(|| gen::coroutine(|_co| Ok((1, 2))), None)
+            .run_sync(|| gen_::coroutine(|_co| Ok((1, 2))), None)
             .unwrap(),
         (1, 2)
     );
@@ -485,8 +485,8 @@ fn test_async_raise_return_value() {
     let result = io_loop
         .run_sync(
             || {
-                gen::coroutine(|co| {
-                    co.yield_(gen::moment)?;
+                gen_::coroutine(|co| {
+                    co.yield_(gen_::moment)?;
                     Ok(42)
                 })
             },
@@ -503,8 +503,8 @@ fn test_async_raise_return_value_tuple() {
     let result = io_loop
         .run_sync(
             || {
-                gen::coroutine(|co| {
-                    co.yield_(gen::moment)?;
+                gen_::coroutine(|co| {
+                    co.yield_(gen_::moment)?;
                     Ok((1, 2))
                 })
             },
@@ -524,12 +524,12 @@ fn test_return_value() {
     #[derive(Debug, PartialEq)]
     struct NotClone(String);
     let io_loop = IOLoop::new();
-    let sync = gen::coroutine(|_co| Ok(NotClone("42".to_owned())));
-    let not_sync = gen::coroutine(|co| {
-        co.yield_(gen::moment)?;
+    let sync = gen_::coroutine(|_co| Ok(NotClone("42".to_owned())));
+    let not_sync = gen_::coroutine(|co| {
+        co.yield_(gen_::moment)?;
         Ok(NotClone("43".to_owned()))
     });
-    let parent = gen::coroutine(move |co| Ok((co.yield_(sync)?, co.yield_(not_sync)?)));
+    let parent = gen_::coroutine(move |co| Ok((co.yield_(sync)?, co.yield_(not_sync)?)));
     io_loop.run_until_idle().unwrap();
     let (a, b) = parent.take_result().unwrap();
     assert_eq!((a, b), (NotClone("42".to_owned()), NotClone("43".to_owned())));
@@ -539,8 +539,8 @@ fn test_return_value() {
 #[test]
 fn test_return_value_tuple() {
     let (s, v) = run(|co| {
-        co.yield_(gen::coroutine(|co| {
-            co.yield_(gen::moment)?;
+        co.yield_(gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
             Ok((String::from("one"), vec![2, 3]))
         }))
     })
@@ -559,11 +559,11 @@ fn test_return_value_tuple() {
 fn test_sync_gen_return() {
     let io_loop = IOLoop::new();
     let before = io_loop.iterations();
-    let f = gen::coroutine(|_co| Ok(42));
+    let f = gen_::coroutine(|_co| Ok(42));
     assert!(f.done());
-    assert!(gen::runners(&io_loop).is_empty());
+    assert!(gen_::runners(&io_loop).is_empty());
     // Yielding it from another coroutine continues at once, too.
-    let g = gen::coroutine(move |co| co.yield_(f));
+    let g = gen_::coroutine(move |co| co.yield_(f));
     assert!(g.done());
     assert_eq!(g.take_result().unwrap(), 42);
     assert_eq!(io_loop.iterations(), before);
@@ -573,8 +573,8 @@ fn test_sync_gen_return() {
 #[test]
 fn test_async_gen_return() {
     let result = run(|co| {
-        co.yield_(gen::coroutine(|co| {
-            co.yield_(gen::moment)?;
+        co.yield_(gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
             Ok(42)
         }))
     })
@@ -585,7 +585,7 @@ fn test_async_gen_return() {
 // Ports GenCoroutineTest.test_sync_return.
 #[test]
 fn test_sync_return() {
-    assert_eq!(run(|co| co.yield_(gen::coroutine(|_co| Ok(42)))).unwrap(), 42);
+    assert_eq!(run(|co| co.yield_(gen_::coroutine(|_co| Ok(42)))).unwrap(), 42);
 }
 
 // Ports GenCoroutineTest.test_async_return: not done at call, done one
@@ -593,8 +593,8 @@ fn test_sync_return() {
 #[test]
 fn test_async_return() {
     let io_loop = IOLoop::new();
-    let f = gen::coroutine(|co| {
-        co.yield_(gen::moment)?;
+    let f = gen_::coroutine(|co| {
+        co.yield_(gen_::moment)?;
         Ok(42)
     });
     assert!(!f.done());
@@ -608,11 +608,11 @@ fn test_async_return() {
 #[test]
 fn test_async_early_return() {
     fn f(early: bool) -> Future<i32> {
-        gen::coroutine(move |co| {
+        gen_::coroutine(move |co| {
             if early {
                 return Ok(42);
             }
-            co.yield_(gen::moment)?;
+            co.yield_(gen_::moment)?;
             Ok(0)
         })
     }
@@ -620,13 +620,13 @@ fn test_async_early_return() {
     let result = f(true);
     assert!(result.done());
     assert_eq!(result.take_result().unwrap(), 42);
-    assert!(gen::runners(&io_loop).is_empty());
+    assert!(gen_::runners(&io_loop).is_empty());
 }
 
 // Ports GenCoroutineTest.test_sync_return_no_value.
 #[test]
 fn test_sync_return_no_value() {
-    let result: () = run(|co| co.yield_(gen::coroutine(|_co| Ok(())))).unwrap();
+    let result: () = run(|co| co.yield_(gen_::coroutine(|_co| Ok(())))).unwrap();
     assert_eq!(result, ());
 }
 
@@ -634,8 +634,8 @@ fn test_sync_return_no_value() {
 #[test]
 fn test_async_return_no_value() {
     let result: () = run(|co| {
-        co.yield_(gen::coroutine(|co| {
-            co.yield_(gen::moment)?;
+        co.yield_(gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
             Ok(())
         }))
     })
@@ -648,10 +648,10 @@ fn test_async_return_no_value() {
 #[test]
 fn test_sync_raise() {
     let io_loop = IOLoop::new();
-    let future = gen::coroutine::<i32, _>(|_co| Err(ZeroDivisionError.into()));
+    let future = gen_::coroutine::<i32, _>(|_co| Err(ZeroDivisionError.into()));
     assert!(future.done());
     assert!(future.is_failed());
-    let parent = gen::coroutine(move |co| {
+    let parent = gen_::coroutine(move |co| {
         let yielded = co.yield_(future);
         Ok(yielded.map_err(|e| e.is::<ZeroDivisionError>()))
     });
@@ -663,12 +663,12 @@ fn test_sync_raise() {
 #[test]
 fn test_async_raise() {
     let io_loop = IOLoop::new();
-    let future = gen::coroutine::<i32, _>(|co| {
-        co.yield_(gen::moment)?;
+    let future = gen_::coroutine::<i32, _>(|co| {
+        co.yield_(gen_::moment)?;
         Err(ZeroDivisionError.into())
     });
     assert!(!future.done());
-    let parent = gen::coroutine(move |co| {
+    let parent = gen_::coroutine(move |co| {
         let yielded = co.yield_(future);
         Ok(yielded.map_err(|e| e.is::<ZeroDivisionError>()))
     });
@@ -682,9 +682,9 @@ fn test_async_raise() {
 #[test]
 fn test_replace_yieldpoint_exception() {
     fn f1(wait_first: bool) -> Future<()> {
-        gen::coroutine(move |co| {
+        gen_::coroutine(move |co| {
             if wait_first {
-                co.yield_(gen::moment)?;
+                co.yield_(gen_::moment)?;
             }
             Err(ZeroDivisionError.into())
         })
@@ -706,9 +706,9 @@ fn test_replace_yieldpoint_exception() {
 #[test]
 fn test_swallow_yieldpoint_exception() {
     fn f1(wait_first: bool) -> Future<i32> {
-        gen::coroutine(move |co| {
+        gen_::coroutine(move |co| {
             if wait_first {
-                co.yield_(gen::moment)?;
+                co.yield_(gen_::moment)?;
             }
             Err(ZeroDivisionError.into())
         })
@@ -732,13 +732,13 @@ enum Kind {
 
 /// test_moment's `f(name, yieldable)`: appends `name` and yields, 5 times.
 fn take_turns(name: char, kind: Kind, immediate: Future<()>, calls: Rc<RefCell<String>>) -> Future<()> {
-    gen::coroutine(move |co| {
+    gen_::coroutine(move |co| {
         for _ in 0..5 {
             calls.borrow_mut().push(name);
             match kind {
                 Kind::Immediate => co.yield_(&immediate)?,
-                Kind::Moment => co.yield_(gen::moment)?,
-                Kind::Sleep0 => co.yield_(gen::sleep(Duration::ZERO))?,
+                Kind::Moment => co.yield_(gen_::moment)?,
+                Kind::Sleep0 => co.yield_(gen_::sleep(Duration::ZERO))?,
             }
         }
         Ok(())
@@ -756,8 +756,7 @@ fn interleaving(a: Kind, b: Kind) -> String {
         ])
     })
     .unwrap();
-    let s = calls.borrow().clone();
-    s
+    calls.borrow().clone()
 }
 
 // Ports GenCoroutineTest.test_moment: without moment each coroutine
@@ -790,8 +789,8 @@ fn test_sleep() {
     io_loop
         .run_sync(
             || {
-                gen::coroutine(|co| {
-                    co.yield_(gen::sleep(Duration::from_millis(10)))?;
+                gen_::coroutine(|co| {
+                    co.yield_(gen_::sleep(Duration::from_millis(10)))?;
                     Ok(())
                 })
             },
@@ -806,7 +805,7 @@ fn test_sleep() {
 #[test]
 fn test_py3_leak_exception_context() {
     fn inner(iteration: u32) -> Future<()> {
-        gen::coroutine(move |_co| Err(LeakedException(iteration).into()))
+        gen_::coroutine(move |_co| Err(LeakedException(iteration).into()))
     }
     let (e1, e2) = run(|co| {
         let e1 = co.yield_(inner(1)).unwrap_err();
@@ -829,10 +828,10 @@ fn test_coroutine_refcounting() {
     let local_ref: Rc<RefCell<Weak<Foo>>> = Rc::new(RefCell::new(Weak::new()));
     let slot = local_ref.clone();
     let inner = move || {
-        gen::coroutine::<(), _>(move |co| {
+        gen_::coroutine::<(), _>(move |co| {
             let local_var = Rc::new(Foo);
             *slot.borrow_mut() = Rc::downgrade(&local_var);
-            co.yield_(gen::coroutine(|_co| Ok(())))?;
+            co.yield_(gen_::coroutine(|_co| Ok(())))?;
             drop(local_var);
             Err(RuntimeError("Some error").into())
         })
@@ -841,7 +840,7 @@ fn test_coroutine_refcounting() {
     io_loop
         .run_sync(
             move || {
-                gen::coroutine(move |co| {
+                gen_::coroutine(move |co| {
                     if let Err(e) = co.yield_(inner()) {
                         assert!(e.is::<RuntimeError>());
                     }
@@ -864,7 +863,7 @@ fn test_coroutine_refcounting() {
 #[test]
 fn test_gc() {
     let result = run(|co| {
-        let tester = gen::coroutine(|co| {
+        let tester = gen_::coroutine(|co| {
             let fut = Future::<i32>::new();
             let weak = fut.downgrade();
             IOLoop::current().add_callback(move || {
@@ -901,16 +900,16 @@ fn test_gc_infinite_coro() {
     io_loop
         .run_sync(
             move || {
-                gen::coroutine(move |co| {
-                    let fut = gen::coroutine(move |co| {
+                gen_::coroutine(move |co| {
+                    let fut = gen_::coroutine(move |co| {
                         let _finally = Finally(r.clone());
                         loop {
-                            co.yield_(gen::sleep(Duration::from_millis(1)))?;
+                            co.yield_(gen_::sleep(Duration::from_millis(1)))?;
                             r.borrow_mut().push(Some(true));
                         }
                     });
                     *w.borrow_mut() = Some(fut);
-                    co.yield_(gen::sleep(Duration::from_millis(200)))?;
+                    co.yield_(gen_::sleep(Duration::from_millis(200)))?;
                     Ok(())
                 })
             },
@@ -918,7 +917,7 @@ fn test_gc_infinite_coro() {
         )
         .unwrap();
     assert_eq!(
-        gen::runners(&io_loop).len(),
+        gen_::runners(&io_loop).len(),
         1,
         "the infinite coroutine is still suspended"
     );
@@ -937,7 +936,7 @@ fn test_multi_moment() {
     let io_loop = IOLoop::new();
     let result = io_loop
         .run_sync(
-            || gen::coroutine(|co| co.yield_(gen::multi(vec![gen::moment, gen::moment]))),
+            || gen_::coroutine(|co| co.yield_(gen_::multi(vec![gen_::moment, gen_::moment]))),
             None,
         )
         .unwrap();
@@ -952,8 +951,8 @@ fn test_multi_moment() {
 fn test_uncaught_exception_log() {
     common::clear();
     let io_loop = IOLoop::new();
-    let g = gen::coroutine::<(), _>(|co| {
-        co.yield_(gen::moment)?;
+    let g = gen_::coroutine::<(), _>(|co| {
+        co.yield_(gen_::moment)?;
         Err(ZeroDivisionError.into())
     });
     step(&io_loop);
@@ -985,7 +984,7 @@ fn test_uncaught_exception_log() {
 #[test]
 fn test_future_exception_never_retrieved_only_when_unobserved() {
     let io_loop = IOLoop::new();
-    let fail = || gen::coroutine::<i32, _>(|_co| Err(ZeroDivisionError.into()));
+    let fail = || gen_::coroutine::<i32, _>(|_co| Err(ZeroDivisionError.into()));
 
     common::clear();
     drop(fail());
@@ -999,7 +998,7 @@ fn test_future_exception_never_retrieved_only_when_unobserved() {
     assert!(f.take_result().is_err());
     drop(f);
     let f = fail();
-    let parent = gen::coroutine(move |co| Ok(co.yield_(f).is_err()));
+    let parent = gen_::coroutine(move |co| Ok(co.yield_(f).is_err()));
     assert!(parent.take_result().unwrap());
     drop(parent);
     // A clone dropped while another handle lives logs nothing either.
@@ -1024,7 +1023,7 @@ fn test_pending_future_resumes_one_iteration_after_resolution() {
     let f = Future::new();
     let waiter = {
         let f = f.clone();
-        gen::coroutine(move |co| co.yield_(f))
+        gen_::coroutine(move |co| co.yield_(f))
     };
     let resolved_at = Rc::new(Cell::new(0));
     let (setter, at, lp) = (f.clone(), resolved_at.clone(), io_loop.clone());
@@ -1050,7 +1049,7 @@ fn test_pending_future_resumes_one_iteration_after_resolution() {
 #[test]
 fn test_done_future_costs_no_iteration_and_moment_one() {
     let io_loop = IOLoop::new();
-    let f = gen::coroutine(|co| {
+    let f = gen_::coroutine(|co| {
         let done = Future::ready(1u64);
         let mut sum = 0;
         for _ in 0..100_000 {
@@ -1062,9 +1061,9 @@ fn test_done_future_costs_no_iteration_and_moment_one() {
     assert_eq!(f.take_result().unwrap(), 100_000);
     assert_eq!(io_loop.iterations(), 0);
 
-    let g = gen::coroutine(|co| {
+    let g = gen_::coroutine(|co| {
         for _ in 0..3 {
-            co.yield_(gen::moment)?;
+            co.yield_(gen_::moment)?;
         }
         Ok(())
     });
@@ -1081,15 +1080,15 @@ fn test_done_future_costs_no_iteration_and_moment_one() {
 #[test]
 fn test_sleep_zero_costs_two_iterations() {
     let io_loop = IOLoop::new();
-    let f = gen::coroutine(|co| {
-        co.yield_(gen::sleep(Duration::ZERO))?;
+    let f = gen_::coroutine(|co| {
+        co.yield_(gen_::sleep(Duration::ZERO))?;
         Ok(())
     });
     assert!(!f.done());
     step(&io_loop);
     assert!(!f.done());
     assert!(matches!(
-        gen::runners(&io_loop)[0].state,
+        gen_::runners(&io_loop)[0].state,
         RunnerState::Scheduled(_)
     ));
     step(&io_loop);
@@ -1099,15 +1098,15 @@ fn test_sleep_zero_costs_two_iterations() {
 /// Each level yields a child coroutine; the deepest yields a moment. Some
 /// levels, once resumed, count how many runners are running at once.
 fn nested(depth: u32, max_running: Rc<Cell<usize>>) -> Future<u32> {
-    gen::coroutine(move |co| {
+    gen_::coroutine(move |co| {
         let value = if depth == 0 {
-            co.yield_(gen::moment)?;
+            co.yield_(gen_::moment)?;
             0
         } else {
             co.yield_(nested(depth - 1, max_running.clone()))? + 1
         };
         if depth % 1000 == 0 {
-            let running = gen::runners(&IOLoop::current())
+            let running = gen_::runners(&IOLoop::current())
                 .iter()
                 .filter(|info| info.state == RunnerState::Running)
                 .count();
@@ -1127,7 +1126,7 @@ fn test_nested_coroutines_10000_deep() {
     let io_loop = IOLoop::new();
     let max_running = Rc::new(Cell::new(0));
     let top = nested(DEPTH, max_running.clone());
-    assert_eq!(gen::runners(&io_loop).len(), DEPTH as usize + 1);
+    assert_eq!(gen_::runners(&io_loop).len(), DEPTH as usize + 1);
     let before = io_loop.iterations();
     while !top.done() {
         step(&io_loop);
@@ -1135,7 +1134,7 @@ fn test_nested_coroutines_10000_deep() {
     assert_eq!(io_loop.iterations() - before, u64::from(DEPTH) + 1);
     assert_eq!(top.take_result().unwrap(), DEPTH);
     assert_eq!(max_running.get(), 1);
-    assert!(gen::runners(&io_loop).is_empty());
+    assert!(gen_::runners(&io_loop).is_empty());
 }
 
 // ====================================================================
@@ -1150,13 +1149,13 @@ fn test_step_through_runner() {
     let f: Future<i32> = Future::new();
     let coro = {
         let f = f.clone();
-        gen::Builder::new().name("stepper").spawn(move |co| {
+        gen_::Builder::new().name("stepper").spawn(move |co| {
             let a = co.yield_(f)?;
-            co.yield_(gen::moment)?;
+            co.yield_(gen_::moment)?;
             Ok(a * 2)
         })
     };
-    let infos = gen::runners(&io_loop);
+    let infos = gen_::runners(&io_loop);
     assert_eq!(infos.len(), 1);
     let info = &infos[0];
     assert_eq!(info.name, "stepper");
@@ -1167,24 +1166,24 @@ fn test_step_through_runner() {
     };
     assert_eq!(info.state, RunnerState::Parked(waiting));
     assert!(matches!(info.state, RunnerState::Parked(WaitingOn::Future { id, .. }) if id == f.id()));
-    assert_eq!(gen::runner_of(&coro).map(|i| i.id), Some(info.id));
+    assert_eq!(gen_::runner_of(&coro).map(|i| i.id), Some(info.id));
     assert_eq!(io_loop.ready_len(), 0);
 
     f.set_result(21).unwrap();
-    assert_eq!(gen::runners(&io_loop)[0].state, RunnerState::Scheduled(waiting));
+    assert_eq!(gen_::runners(&io_loop)[0].state, RunnerState::Scheduled(waiting));
     assert_eq!(io_loop.ready_len(), 1);
     assert!(!coro.done());
 
     step(&io_loop);
     assert_eq!(
-        gen::runners(&io_loop)[0].state,
+        gen_::runners(&io_loop)[0].state,
         RunnerState::Scheduled(WaitingOn::Moment)
     );
     assert!(!coro.done());
 
     step(&io_loop);
-    assert!(gen::runners(&io_loop).is_empty());
-    assert!(gen::runner_of(&coro).is_none());
+    assert!(gen_::runners(&io_loop).is_empty());
+    assert!(gen_::runner_of(&coro).is_none());
     assert_eq!(coro.take_result().unwrap(), 42);
 }
 
@@ -1198,7 +1197,7 @@ fn test_builder_name_in_runners_and_panic_error() {
     let seen = Rc::new(RefCell::new(None));
     let coro = {
         let (f, seen) = (f.clone(), seen.clone());
-        gen::Builder::new()
+        gen_::Builder::new()
             .name("x")
             .stack_size(64 * 1024)
             .spawn(move |co| -> Result<(), Error> {
@@ -1207,8 +1206,8 @@ fn test_builder_name_in_runners_and_panic_error() {
                 panic!("boom");
             })
     };
-    let unnamed = gen::coroutine(|co| co.yield_(gen::moment));
-    let infos = gen::runners(&io_loop);
+    let unnamed = gen_::coroutine(|co| co.yield_(gen_::moment));
+    let infos = gen_::runners(&io_loop);
     assert_eq!(infos.len(), 2);
     let named = infos.iter().find(|i| i.result == coro.id()).unwrap();
     assert_eq!(named.name, "x");
@@ -1239,14 +1238,14 @@ fn test_builder_name_in_runners_and_panic_error() {
 #[test]
 fn test_panic_becomes_panic_error_and_loop_survives() {
     let io_loop = IOLoop::new();
-    let early = gen::coroutine::<(), _>(|_co| panic!("early {}", 1));
+    let early = gen_::coroutine::<(), _>(|_co| panic!("early {}", 1));
     assert!(early.done());
     let err = early.take_result().unwrap_err();
     assert!(err.is::<PanicError>());
     assert_eq!(err.downcast_ref::<PanicError>().unwrap().message, "early 1");
 
-    let late = gen::coroutine::<(), _>(|co| {
-        co.yield_(gen::moment)?;
+    let late = gen_::coroutine::<(), _>(|co| {
+        co.yield_(gen_::moment)?;
         panic!("late");
     });
     let after = Rc::new(Cell::new(false));
@@ -1272,13 +1271,13 @@ fn test_spawn_callback_failure_is_logged() {
     common::clear();
     let io_loop = IOLoop::new();
     io_loop.spawn_callback(|| {
-        gen::coroutine::<(), _>(|co| {
-            co.yield_(gen::moment)?;
+        gen_::coroutine::<(), _>(|co| {
+            co.yield_(gen_::moment)?;
             Err(Error::msg("spawned failure"))
         })
     });
-    io_loop.spawn_callback(|| gen::coroutine::<(), _>(|_co| Err(Error::msg("sync failure"))));
-    io_loop.spawn_callback(|| gen::coroutine(|_co| Ok(1)));
+    io_loop.spawn_callback(|| gen_::coroutine::<(), _>(|_co| Err(Error::msg("sync failure"))));
+    io_loop.spawn_callback(|| gen_::coroutine(|_co| Ok(1)));
     io_loop.run_until_idle().unwrap();
     let logged = common::app_errors();
     assert_eq!(logged.len(), 2, "{logged:?}");
@@ -1307,29 +1306,29 @@ fn test_close_unwinds_suspended_coroutines() {
     let log = new_log();
     let never: Future<i32> = Future::new();
     let (l, n) = (log.clone(), never.clone());
-    let parked = gen::coroutine(move |co| {
+    let parked = gen_::coroutine(move |co| {
         let _guard = Guard::new(&l, "parked");
         co.yield_(n)
     });
     let l = log.clone();
-    let child = gen::coroutine(move |co| {
+    let child = gen_::coroutine(move |co| {
         let _guard = Guard::new(&l, "child");
-        co.yield_(gen::sleep(Duration::from_secs(3600)))
+        co.yield_(gen_::sleep(Duration::from_secs(3600)))
     });
     let l = log.clone();
-    let parent = gen::coroutine(move |co| {
+    let parent = gen_::coroutine(move |co| {
         let _guard = Guard::new(&l, "parent");
         co.yield_(child)
     });
     let l = log.clone();
     let ready = Future::new();
     let r = ready.clone();
-    let scheduled = gen::coroutine(move |co| {
+    let scheduled = gen_::coroutine(move |co| {
         let _guard = Guard::new(&l, "scheduled");
         co.yield_(r)
     });
     ready.set_result(1).unwrap();
-    assert_eq!(gen::runners(&io_loop).len(), 4);
+    assert_eq!(gen_::runners(&io_loop).len(), 4);
     assert!(log.borrow().is_empty());
 
     io_loop.close().unwrap();
@@ -1340,7 +1339,7 @@ fn test_close_unwinds_suspended_coroutines() {
         assert!(f.take_result().unwrap_err().is::<LoopClosedError>());
     }
     assert_eq!(parent.take_result().unwrap_err().kind(), ErrorKind::LoopClosed);
-    assert!(gen::runners(&io_loop).is_empty());
+    assert!(gen_::runners(&io_loop).is_empty());
     assert_eq!(common::app_errors(), Vec::<String>::new());
     drop(never);
 }
@@ -1352,9 +1351,9 @@ fn test_drop_loop_unwinds_suspended_coroutines() {
     let io_loop = IOLoop::new();
     let log = new_log();
     let l = log.clone();
-    let f = gen::coroutine(move |co| {
+    let f = gen_::coroutine(move |co| {
         let _guard = Guard::new(&l, "guard");
-        co.yield_(gen::sleep(Duration::from_secs(3600)))?;
+        co.yield_(gen_::sleep(Duration::from_secs(3600)))?;
         Ok(1)
     });
     assert!(!f.done());
@@ -1373,14 +1372,14 @@ fn test_abandoned_wait() {
     let log = new_log();
     let f: Future<i32> = Future::new();
     let (l, g) = (log.clone(), f.clone());
-    let coro = gen::Builder::new().name("waiter").spawn(move |co| {
+    let coro = gen_::Builder::new().name("waiter").spawn(move |co| {
         let _guard = Guard::new(&l, "guard");
         co.yield_(g)
     });
-    assert!(matches!(gen::runners(&io_loop)[0].state, RunnerState::Parked(_)));
+    assert!(matches!(gen_::runners(&io_loop)[0].state, RunnerState::Parked(_)));
     drop(f);
     assert!(matches!(
-        gen::runners(&io_loop)[0].state,
+        gen_::runners(&io_loop)[0].state,
         RunnerState::Scheduled(_)
     ));
     assert!(log.borrow().is_empty());
@@ -1392,7 +1391,7 @@ fn test_abandoned_wait() {
         err.downcast_ref::<AbandonedError>().unwrap().coroutine.as_deref(),
         Some("waiter")
     );
-    assert!(gen::runners(&io_loop).is_empty());
+    assert!(gen_::runners(&io_loop).is_empty());
     assert_eq!(common::app_errors(), Vec::<String>::new());
 }
 
@@ -1404,13 +1403,13 @@ fn test_abandoned_wait_on_own_future() {
     let io_loop = IOLoop::new();
     let log = new_log();
     let l = log.clone();
-    let coro = gen::coroutine(move |co| {
+    let coro = gen_::coroutine(move |co| {
         let _guard = Guard::new(&l, "guard");
         co.yield_(Future::<i32>::new())
     });
     assert_eq!(*log.borrow(), vec!["guard"]);
     assert!(coro.take_result().unwrap_err().is::<AbandonedError>());
-    assert!(gen::runners(&io_loop).is_empty());
+    assert!(gen_::runners(&io_loop).is_empty());
 }
 
 // gust-specific (Python: "generator ignored GeneratorExit"): a body that
@@ -1423,19 +1422,19 @@ fn test_yield_while_closing_is_refused() {
     let s = second.clone();
     let never: Future<i32> = Future::new();
     let n = never.clone();
-    let f = gen::coroutine(move |co| {
+    let f = gen_::coroutine(move |co| {
         let caught = catch_unwind(AssertUnwindSafe(|| co.yield_(n.clone())));
         match caught {
             Ok(_) => Ok(()),
             Err(payload) => {
-                *s.borrow_mut() = Some(co.yield_(gen::moment));
+                *s.borrow_mut() = Some(co.yield_(gen_::moment));
                 resume_unwind(payload)
             }
         }
     });
     io_loop.close().unwrap();
     let second = second.borrow_mut().take().expect("the body caught the close");
-    assert!(second.unwrap_err().is::<gen::GeneratorExit>());
+    assert!(second.unwrap_err().is::<gen_::GeneratorExit>());
     assert!(f.take_result().unwrap_err().is::<LoopClosedError>());
     drop(never);
 }
@@ -1452,7 +1451,7 @@ fn test_yield_by_value_moves_result_by_reference_copies() {
     let _io_loop = IOLoop::new();
     let f = Future::ready(String::from("x"));
     let g = f.clone();
-    let out = gen::coroutine(move |co| {
+    let out = gen_::coroutine(move |co| {
         let a = co.yield_(&g)?;
         let b = co.yield_(&g)?;
         let c = co.yield_(g.clone())?;
@@ -1481,7 +1480,7 @@ fn test_helper_function_can_yield() {
 #[test]
 fn test_custom_yieldable() {
     struct Deferred(Future<i32>);
-    impl gen::Yieldable for Deferred {
+    impl gen_::Yieldable for Deferred {
         type Output = i32;
         fn convert_yielded(self) -> Future<i32> {
             self.0
@@ -1503,8 +1502,8 @@ fn test_run_sync_result() {
     let result = io_loop
         .run_sync(
             || {
-                gen::coroutine(|co| {
-                    co.yield_(gen::sleep(Duration::from_secs(60)))?;
+                gen_::coroutine(|co| {
+                    co.yield_(gen_::sleep(Duration::from_secs(60)))?;
                     Ok(42)
                 })
             },
@@ -1519,7 +1518,7 @@ fn test_run_sync_result() {
             .unwrap(),
         vec![1, 2]
     );
-    io_loop.run_sync(|| gen::moment, None).unwrap();
+    io_loop.run_sync(|| gen_::moment, None).unwrap();
 }
 
 // Ports TestIOLoopRunSync.test_sync_exception / test_async_exception.
@@ -1530,7 +1529,7 @@ fn test_run_sync_error() {
     let io_loop = IOLoop::new();
     let err = io_loop
         .run_sync(
-            || gen::coroutine::<(), _>(|_co| Err(ZeroDivisionError.into())),
+            || gen_::coroutine::<(), _>(|_co| Err(ZeroDivisionError.into())),
             None,
         )
         .unwrap_err();
@@ -1575,7 +1574,7 @@ fn test_run_sync_timeout() {
     let err = io_loop
         .run_sync(
             move || {
-                let f = gen::coroutine(|co| co.yield_(gen::sleep(Duration::from_secs(3600))));
+                let f = gen_::coroutine(|co| co.yield_(gen_::sleep(Duration::from_secs(3600))));
                 *s.borrow_mut() = Some(f.clone());
                 f
             },
@@ -1590,7 +1589,7 @@ fn test_run_sync_timeout() {
 
     let err = io_loop
         .run_sync(
-            || gen::coroutine(|co| co.yield_(gen::sleep(Duration::from_secs(3600)))),
+            || gen_::coroutine(|co| co.yield_(gen_::sleep(Duration::from_secs(3600)))),
             Some(Duration::from_millis(500)),
         )
         .unwrap_err();
@@ -1605,9 +1604,9 @@ fn test_run_sync_stopped_before_completion() {
     let err = io_loop
         .run_sync(
             || {
-                gen::coroutine(|co| {
+                gen_::coroutine(|co| {
                     IOLoop::current().stop();
-                    co.yield_(gen::sleep(Duration::from_secs(3600)))
+                    co.yield_(gen_::sleep(Duration::from_secs(3600)))
                 })
             },
             None,
@@ -1648,25 +1647,25 @@ fn test_run_sync_on_running_loop_is_an_error() {
 fn test_hop_counts_of_compositions() {
     type Waiter = fn(Future<u32>) -> Future<u32>;
     let waiters: Vec<(&str, Waiter, u64)> = vec![
-        ("plain", |f| gen::coroutine(move |co| co.yield_(f)), 1),
+        ("plain", |f| gen_::coroutine(move |co| co.yield_(f)), 1),
         (
             "list",
-            |f| gen::coroutine(move |co| Ok(co.yield_(vec![f])?[0])),
+            |f| gen_::coroutine(move |co| Ok(co.yield_(vec![f])?[0])),
             1,
         ),
         (
             "with_timeout",
-            |f| gen::coroutine(move |co| co.yield_(gen::with_timeout(Duration::from_secs(60), f))),
+            |f| gen_::coroutine(move |co| co.yield_(gen_::with_timeout(Duration::from_secs(60), f))),
             1,
         ),
         (
             "wait_iterator",
-            |f| gen::coroutine(move |co| co.yield_(gen::WaitIterator::new(vec![f]).next())),
+            |f| gen_::coroutine(move |co| co.yield_(gen_::WaitIterator::new(vec![f]).next())),
             1,
         ),
         (
             "child",
-            |f| gen::coroutine(move |co| co.yield_(gen::coroutine(move |co| co.yield_(f)))),
+            |f| gen_::coroutine(move |co| co.yield_(gen_::coroutine(move |co| co.yield_(f)))),
             2,
         ),
     ];

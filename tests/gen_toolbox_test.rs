@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{run, KeyError, RuntimeError, ZeroDivisionError};
+use common::{KeyError, RuntimeError, ZeroDivisionError, run};
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -25,18 +25,18 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
+use gust::ErrorKind;
 use gust::concurrent::{
     CancelledError, DummyExecutor, Executor, ExecutorShutdownError, InvalidStateError, Job,
     ThreadPoolExecutor,
 };
-use gust::gen::{
+use gust::gen_::{
     self, Arguments, BadYieldError, Callback, KeyReuseError, LeakedCallbackError, MultiYieldPoint,
     PanicError, QuietExceptions, ResultCallback, ResultTypeError, ReturnValueIgnoredError, RunnerState,
     TaskCallback, TimeoutError, TimeoutOptions, UnknownKeyError, Wait, WaitAll, WaitIterator, WaitingOn,
 };
 use gust::ioloop::ManualClock;
 use gust::prelude::*;
-use gust::ErrorKind;
 
 // ====================================================================
 // Helpers
@@ -50,7 +50,7 @@ where
     F: FnOnce(&Co) -> Result<T, Error> + 'static,
 {
     let io_loop = IOLoop::new();
-    io_loop.run_sync(move || gen::coroutine(body), Some(Duration::from_secs(10)))
+    io_loop.run_sync(move || gen_::coroutine(body), Some(Duration::from_secs(10)))
 }
 
 fn step(io_loop: &IOLoop) {
@@ -64,16 +64,16 @@ fn elapsed_since(start: Instant) -> Duration {
 
 /// Returns `value` after sleeping `delay` on the loop's clock.
 fn delayed<T: 'static>(delay: Duration, value: T) -> Future<T> {
-    gen::coroutine(move |co| {
-        co.yield_(gen::sleep(delay))?;
+    gen_::coroutine(move |co| {
+        co.yield_(gen_::sleep(delay))?;
         Ok(value)
     })
 }
 
 /// Fails with `error` after one loop iteration.
 fn async_exception<T: 'static>(error: impl Into<Error> + 'static) -> Future<T> {
-    gen::coroutine(move |co| {
-        co.yield_(gen::moment)?;
+    gen_::coroutine(move |co| {
+        co.yield_(gen_::moment)?;
         Err(error.into())
     })
 }
@@ -84,18 +84,18 @@ struct Event(Arc<(Mutex<bool>, Condvar)>);
 
 impl Event {
     fn set(&self) {
-        *self.0 .0.lock().unwrap() = true;
-        self.0 .1.notify_all();
+        *self.0.0.lock().unwrap() = true;
+        self.0.1.notify_all();
     }
 
     fn is_set(&self) -> bool {
-        *self.0 .0.lock().unwrap()
+        *self.0.0.lock().unwrap()
     }
 
     /// Waits until set, at most `timeout`; returns whether it was set.
     fn wait(&self, timeout: Duration) -> bool {
-        let guard = self.0 .0.lock().unwrap();
-        let (guard, _) = self.0 .1.wait_timeout_while(guard, timeout, |set| !*set).unwrap();
+        let guard = self.0.0.lock().unwrap();
+        let (guard, _) = self.0.1.wait_timeout_while(guard, timeout, |set| !*set).unwrap();
         *guard
     }
 }
@@ -110,15 +110,15 @@ impl Event {
 fn test_sleep() {
     run(|co| {
         let start = IOLoop::current().time();
-        co.yield_(gen::sleep(Duration::from_millis(10)))?;
+        co.yield_(gen_::sleep(Duration::from_millis(10)))?;
         assert_eq!(elapsed_since(start), Duration::from_millis(10));
-        co.yield_(gen::sleep(Duration::from_millis(250)))?;
+        co.yield_(gen_::sleep(Duration::from_millis(250)))?;
         assert_eq!(elapsed_since(start), Duration::from_millis(260));
 
         let start = IOLoop::current().time();
         co.yield_(vec![
-            gen::sleep(Duration::from_millis(250)),
-            gen::sleep(Duration::from_millis(10)),
+            gen_::sleep(Duration::from_millis(250)),
+            gen_::sleep(Duration::from_millis(10)),
         ])?;
         assert_eq!(elapsed_since(start), Duration::from_millis(250));
         Ok(())
@@ -132,8 +132,8 @@ fn test_sleep() {
 fn test_sleep_timer_starts_when_called() {
     run(|co| {
         let start = IOLoop::current().time();
-        let next = gen::sleep(Duration::from_secs(3));
-        co.yield_(gen::sleep(Duration::from_secs(1)))?;
+        let next = gen_::sleep(Duration::from_secs(3));
+        co.yield_(gen_::sleep(Duration::from_secs(1)))?;
         co.yield_(next)?;
         assert_eq!(elapsed_since(start), Duration::from_secs(3));
         Ok(())
@@ -148,7 +148,7 @@ fn test_sleep_timer_starts_when_called() {
 fn test_sleep_stepwise_on_manual_clock() {
     let clock = ManualClock::new();
     let io_loop = IOLoop::with_clock(&clock);
-    let f = gen::coroutine(|co| co.yield_(gen::sleep(Duration::from_millis(250))));
+    let f = gen_::coroutine(|co| co.yield_(gen_::sleep(Duration::from_millis(250))));
     assert_eq!(io_loop.timer_count(), 1);
     step(&io_loop);
     assert!(!f.done());
@@ -170,7 +170,7 @@ fn test_sleep_stepwise_on_manual_clock() {
 fn test_sleep_cancelled() {
     let clock = ManualClock::new();
     let io_loop = IOLoop::with_clock(&clock);
-    let s = gen::sleep(Duration::from_secs(1));
+    let s = gen_::sleep(Duration::from_secs(1));
     assert!(s.cancel());
     assert_eq!(io_loop.timer_count(), 1, "the timer stays");
     clock.advance(Duration::from_secs(1));
@@ -185,22 +185,22 @@ fn test_sleep_cancelled() {
 #[test]
 fn test_moment_in_list_resolves_without_a_hop() {
     let io_loop = IOLoop::new();
-    let f = gen::coroutine(|co| co.yield_(vec![gen::moment, gen::moment]));
+    let f = gen_::coroutine(|co| co.yield_(vec![gen_::moment, gen_::moment]));
     assert!(f.done(), "a list of moments resolves inline");
     assert_eq!(io_loop.iterations(), 0);
     assert_eq!(f.take_result().unwrap(), vec![(), ()]);
 
-    let g = gen::coroutine(|co| co.yield_((gen::moment, (), gen::moment)));
+    let g = gen_::coroutine(|co| co.yield_((gen_::moment, (), gen_::moment)));
     assert!(g.done());
     assert_eq!(g.take_result().unwrap(), ((), (), ()));
 
     // `yield [gen.moment]*2000` does not take 2000 hops.
-    let h = gen::coroutine(|co| co.yield_(vec![gen::moment; 2000]));
+    let h = gen_::coroutine(|co| co.yield_(vec![gen_::moment; 2000]));
     assert!(h.done());
     assert_eq!(h.take_result().unwrap().len(), 2000);
     assert_eq!(io_loop.iterations(), 0);
 
-    let bare = gen::coroutine(|co| co.yield_(gen::moment));
+    let bare = gen_::coroutine(|co| co.yield_(gen_::moment));
     assert!(!bare.done(), "a bare moment costs one iteration");
     step(&io_loop);
     assert!(bare.done());
@@ -211,12 +211,12 @@ fn test_moment_in_list_resolves_without_a_hop() {
 #[test]
 fn test_multi_moment() {
     let io_loop = IOLoop::new();
-    let f = gen::multi(vec![gen::moment, gen::moment]);
+    let f = gen_::multi(vec![gen_::moment, gen_::moment]);
     assert!(f.done());
     assert_eq!(f.take_result().unwrap(), vec![(), ()]);
     let result = io_loop
         .run_sync(
-            || gen::coroutine(|co| co.yield_(gen::multi(vec![gen::moment, gen::moment]))),
+            || gen_::coroutine(|co| co.yield_(gen_::multi(vec![gen_::moment, gen_::moment]))),
             None,
         )
         .unwrap();
@@ -234,7 +234,10 @@ fn test_timeout() {
     run(|co| {
         let start = IOLoop::current().time();
         let err = co
-            .yield_(gen::with_timeout(Duration::from_millis(100), Future::<()>::new()))
+            .yield_(gen_::with_timeout(
+                Duration::from_millis(100),
+                Future::<()>::new(),
+            ))
             .unwrap_err();
         assert!(err.is::<TimeoutError>(), "{err}");
         assert_eq!(err.kind(), ErrorKind::Timeout);
@@ -258,7 +261,7 @@ fn test_completes_before_timeout() {
             setter.set_result("asdf").unwrap();
         });
         let timers_before = io_loop.timer_count();
-        let limited = gen::with_timeout(Duration::from_secs(3600), future);
+        let limited = gen_::with_timeout(Duration::from_secs(3600), future);
         assert_eq!(io_loop.timer_count(), timers_before + 1);
         assert_eq!(co.yield_(limited)?, "asdf");
         assert_eq!(elapsed_since(start), Duration::from_millis(100));
@@ -283,7 +286,7 @@ fn test_fails_before_timeout() {
             setter.set_exception(ZeroDivisionError).unwrap();
         });
         let err = co
-            .yield_(gen::with_timeout(Duration::from_secs(3600), future))
+            .yield_(gen_::with_timeout(Duration::from_secs(3600), future))
             .unwrap_err();
         assert!(err.is::<ZeroDivisionError>(), "{err}");
         Ok(())
@@ -297,23 +300,23 @@ fn test_fails_before_timeout() {
 fn test_already_resolved() {
     let io_loop = IOLoop::with_clock(ManualClock::new());
     let future = Future::ready("asdf");
-    let limited = gen::with_timeout(Duration::from_secs(3600), future);
+    let limited = gen_::with_timeout(Duration::from_secs(3600), future);
     assert!(limited.done());
     assert_eq!(io_loop.timer_count(), 0);
     assert_eq!(limited.take_result().unwrap(), "asdf");
 
     // By reference: the result is copied, the input keeps it.
     let shared = Future::ready(7);
-    let limited = gen::with_timeout(Duration::from_secs(3600), &shared);
+    let limited = gen_::with_timeout(Duration::from_secs(3600), &shared);
     assert!(limited.done());
     assert_eq!(io_loop.timer_count(), 0);
     assert_eq!(limited.take_result().unwrap(), 7);
     assert_eq!(shared.result().unwrap(), 7);
 
     // An already-failed input, and a moment, likewise.
-    let failed = gen::with_timeout(Duration::from_secs(1), Future::<i32>::failed(KeyError));
+    let failed = gen_::with_timeout(Duration::from_secs(1), Future::<i32>::failed(KeyError));
     assert!(failed.take_result().unwrap_err().is::<KeyError>());
-    let moment = gen::with_timeout(Duration::from_secs(1), gen::moment);
+    let moment = gen_::with_timeout(Duration::from_secs(1), gen_::moment);
     assert!(moment.done());
     assert_eq!(io_loop.timer_count(), 0);
     assert_eq!(io_loop.iterations(), 0);
@@ -329,10 +332,10 @@ fn test_timeout_absolute_and_relative_deadlines() {
     let io_loop = IOLoop::with_clock(&clock);
     let input = Future::<i32>::new();
 
-    let absolute = gen::with_timeout(io_loop.time() + Duration::from_secs(2), &input);
+    let absolute = gen_::with_timeout(io_loop.time() + Duration::from_secs(2), &input);
     clock.advance(Duration::from_secs(1));
-    let relative = gen::with_timeout(Duration::from_secs(2), &input); // due at +3 s
-    let now = gen::with_timeout(io_loop.time(), &input);
+    let relative = gen_::with_timeout(Duration::from_secs(2), &input); // due at +3 s
+    let now = gen_::with_timeout(io_loop.time(), &input);
     assert_eq!(io_loop.timer_count(), 3);
 
     step(&io_loop);
@@ -359,7 +362,7 @@ fn test_timeout_does_not_cancel_input() {
         let io_loop = IOLoop::current();
         let input = Future::<i32>::new();
         let err = co
-            .yield_(gen::with_timeout(Duration::from_secs(1), &input))
+            .yield_(gen_::with_timeout(Duration::from_secs(1), &input))
             .unwrap_err();
         assert!(err.is::<TimeoutError>());
         assert!(!input.done(), "still pending");
@@ -369,7 +372,7 @@ fn test_timeout_does_not_cancel_input() {
         io_loop.add_timeout(Duration::from_secs(1), move || setter.set_result(5).unwrap());
         assert_eq!(co.yield_(&input)?, 5);
         // Re-waitable, with or without a timeout.
-        assert_eq!(co.yield_(gen::with_timeout(Duration::from_secs(1), &input))?, 5);
+        assert_eq!(co.yield_(gen_::with_timeout(Duration::from_secs(1), &input))?, 5);
         assert_eq!(co.yield_(&input)?, 5);
         assert_eq!(input.result().unwrap(), 5);
         Ok(())
@@ -386,7 +389,7 @@ fn test_timeout_late_failure_is_logged() {
     let clock = ManualClock::new();
     let io_loop = IOLoop::with_clock(&clock);
     let input = Future::<i32>::new();
-    let limited = gen::with_timeout(Duration::from_secs(1), input.clone());
+    let limited = gen_::with_timeout(Duration::from_secs(1), input.clone());
     clock.advance(Duration::from_secs(1));
     step(&io_loop);
     assert!(limited.take_result().unwrap_err().is::<TimeoutError>());
@@ -422,12 +425,12 @@ fn test_timeout_quiet_exceptions() {
     let io_loop = IOLoop::with_clock(&clock);
     let quiet_input = Future::<i32>::new();
     let loud_input = Future::<i32>::new();
-    let a = gen::with_timeout_quiet(
+    let a = gen_::with_timeout_quiet(
         Duration::from_secs(1),
         quiet_input.clone(),
         QuietExceptions::of::<ZeroDivisionError>(),
     );
-    let b = gen::with_timeout_quiet(
+    let b = gen_::with_timeout_quiet(
         Duration::from_secs(1),
         loud_input.clone(),
         QuietExceptions::of::<KeyError>(),
@@ -454,8 +457,8 @@ fn test_timeout_late_cancellation_and_success_are_silent() {
     let io_loop = IOLoop::with_clock(&clock);
     let cancelled = Future::<i32>::new();
     let succeeded = Future::<i32>::new();
-    let a = gen::with_timeout(Duration::from_secs(1), cancelled.clone());
-    let b = gen::with_timeout(Duration::from_secs(1), &succeeded);
+    let a = gen_::with_timeout(Duration::from_secs(1), cancelled.clone());
+    let b = gen_::with_timeout(Duration::from_secs(1), &succeeded);
     clock.advance(Duration::from_secs(1));
     step(&io_loop);
     assert!(a.take_result().unwrap_err().is::<TimeoutError>());
@@ -473,7 +476,7 @@ fn test_timeout_late_cancellation_and_success_are_silent() {
 fn test_timeout_input_cancelled_before_timeout() {
     let io_loop = IOLoop::with_clock(ManualClock::new());
     let input = Future::<i32>::new();
-    let limited = gen::with_timeout(Duration::from_secs(1), input.clone());
+    let limited = gen_::with_timeout(Duration::from_secs(1), input.clone());
     assert!(input.cancel());
     assert!(limited.done());
     assert!(limited.cancelled());
@@ -493,7 +496,7 @@ fn test_timeout_custom_message() {
             ..TimeoutOptions::default()
         };
         let err = co
-            .yield_(gen::with_timeout_with(
+            .yield_(gen_::with_timeout_with(
                 Duration::from_millis(5),
                 Future::<()>::new(),
                 options(),
@@ -506,7 +509,7 @@ fn test_timeout_custom_message() {
             "took too long"
         );
         // Not used when the input wins.
-        let v = co.yield_(gen::with_timeout_with(
+        let v = co.yield_(gen_::with_timeout_with(
             Duration::from_secs(1),
             delayed(Duration::from_millis(5), 1),
             options(),
@@ -524,25 +527,25 @@ fn test_timeout_custom_message() {
 #[test]
 fn test_timeout_around_coroutine() {
     run(|co| {
-        let fast = gen::coroutine(|co| {
-            co.yield_(gen::sleep(Duration::from_millis(10)))?;
+        let fast = gen_::coroutine(|co| {
+            co.yield_(gen_::sleep(Duration::from_millis(10)))?;
             Ok(7)
         });
-        assert_eq!(co.yield_(gen::with_timeout(Duration::from_secs(1), fast))?, 7);
+        assert_eq!(co.yield_(gen_::with_timeout(Duration::from_secs(1), fast))?, 7);
 
         let finished = Rc::new(Cell::new(false));
         let flag = finished.clone();
-        let slow = gen::coroutine(move |co| {
-            co.yield_(gen::sleep(Duration::from_secs(2)))?;
+        let slow = gen_::coroutine(move |co| {
+            co.yield_(gen_::sleep(Duration::from_secs(2)))?;
             flag.set(true);
             Ok(8)
         });
         let err = co
-            .yield_(gen::with_timeout(Duration::from_secs(1), slow))
+            .yield_(gen_::with_timeout(Duration::from_secs(1), slow))
             .unwrap_err();
         assert!(err.is::<TimeoutError>());
         assert!(!finished.get());
-        co.yield_(gen::sleep(Duration::from_secs(2)))?;
+        co.yield_(gen_::sleep(Duration::from_secs(2)))?;
         assert!(finished.get(), "the coroutine was not cancelled");
         Ok(())
     })
@@ -553,7 +556,7 @@ fn test_timeout_around_coroutine() {
 #[test]
 fn test_timeout_around_list() {
     run(|co| {
-        let both = co.yield_(gen::with_timeout(
+        let both = co.yield_(gen_::with_timeout(
             Duration::from_secs(1),
             vec![
                 delayed(Duration::from_millis(20), 1),
@@ -563,7 +566,7 @@ fn test_timeout_around_list() {
         assert_eq!(both, vec![1, 2]);
 
         let err = co
-            .yield_(gen::with_timeout(
+            .yield_(gen_::with_timeout(
                 Duration::from_secs(1),
                 vec![
                     delayed(Duration::from_millis(20), 1),
@@ -575,7 +578,7 @@ fn test_timeout_around_list() {
 
         // A tuple of different types, and an all-done list (no timer).
         let timers = IOLoop::current().timer_count();
-        let t = gen::with_timeout(Duration::from_secs(1), (Future::ready(1), Future::ready("a")));
+        let t = gen_::with_timeout(Duration::from_secs(1), (Future::ready(1), Future::ready("a")));
         assert!(t.done());
         assert_eq!(IOLoop::current().timer_count(), timers);
         assert_eq!(co.yield_(t)?, (1, "a"));
@@ -847,9 +850,9 @@ fn test_next_after_done_is_invalid_state() {
 #[test]
 fn test_no_ref() {
     run(|co| {
-        co.yield_(gen::with_timeout(
+        co.yield_(gen_::with_timeout(
             Duration::from_millis(100),
-            WaitIterator::new(vec![gen::sleep(Duration::ZERO)]).next(),
+            WaitIterator::new(vec![gen_::sleep(Duration::ZERO)]).next(),
         ))
     })
     .unwrap();
@@ -1057,7 +1060,7 @@ fn test_executor_shutdown_cancels_queued_futures() {
     let (first, queued, late) = io_loop
         .run_sync(
             move || {
-                gen::coroutine(move |co| {
+                gen_::coroutine(move |co| {
                     let first = co.yield_(running)?;
                     let queued: Vec<Result<i32, Error>> = queued.into_iter().map(|f| co.yield_(f)).collect();
                     Ok((first, queued, co.yield_(late)))
@@ -1152,7 +1155,7 @@ fn test_timeout_concurrent_future() {
         let r = release.clone();
         let job = pool.submit(move || r.wait(Duration::from_secs(10)));
         let err = co
-            .yield_(gen::with_timeout(IOLoop::current().time(), &job))
+            .yield_(gen_::with_timeout(IOLoop::current().time(), &job))
             .unwrap_err();
         assert!(err.is::<TimeoutError>(), "{err}");
         release.set();
@@ -1173,7 +1176,7 @@ fn test_completed_concurrent_future() {
         co.yield_(&f)?; // wait for completion
         let io_loop = IOLoop::current();
         let timers = io_loop.timer_count();
-        let limited = gen::with_timeout(Duration::from_secs(3600), &f);
+        let limited = gen_::with_timeout(Duration::from_secs(3600), &f);
         assert!(limited.done());
         assert_eq!(io_loop.timer_count(), timers);
         assert_eq!(co.yield_(limited)?, "dummy");
@@ -1190,7 +1193,7 @@ fn test_normal_concurrent_future() {
         let pool = ThreadPoolExecutor::new(1);
         let io_loop = IOLoop::current();
         let timers = io_loop.timer_count();
-        let limited = gen::with_timeout(
+        let limited = gen_::with_timeout(
             Duration::from_secs(3600),
             pool.submit(|| (1..=10).product::<u64>()),
         );
@@ -1266,7 +1269,7 @@ fn delay_callback(iterations: u32, callback: impl FnOnce() + 'static) {
 #[test]
 fn test_no_yield() {
     run_gen(|stop| {
-        gen::engine(move |_co| {
+        gen_::engine(move |_co| {
             stop.stop();
             Ok(())
         })
@@ -1282,7 +1285,7 @@ fn test_inline_cb() {
     let io_loop = IOLoop::new();
     let finished = Rc::new(Cell::new(false));
     let flag = finished.clone();
-    gen::engine(move |co| {
+    gen_::engine(move |co| {
         (co.yield_(Callback::new("k1"))?).call();
         let () = co.yield_(Wait::<()>::new("k1"))?; // `res is None`
         flag.set(true);
@@ -1292,7 +1295,7 @@ fn test_inline_cb() {
     assert_eq!(io_loop.iterations(), 0);
 
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call();
             co.yield_(Wait::<()>::new("k1"))?;
             stop.stop();
@@ -1306,7 +1309,7 @@ fn test_inline_cb() {
 #[test]
 fn test_ioloop_cb() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             let cb = co.yield_(Callback::new("k1"))?;
             IOLoop::current().add_callback(move || cb.call());
             co.yield_(Wait::<()>::new("k1"))?;
@@ -1320,7 +1323,7 @@ fn test_ioloop_cb() {
 // Ports GenEngineTest.test_exception_phase1: the failure is logged.
 #[test]
 fn test_exception_phase1() {
-    let errors = run_gen(|_stop| gen::engine::<(), _>(|_co| Err(ZeroDivisionError.into()))).unwrap_err();
+    let errors = run_gen(|_stop| gen_::engine::<(), _>(|_co| Err(ZeroDivisionError.into()))).unwrap_err();
     assert_engine_error(&errors, ": division by zero");
 }
 
@@ -1328,7 +1331,7 @@ fn test_exception_phase1() {
 #[test]
 fn test_exception_phase2() {
     let errors = run_gen(|_stop| {
-        gen::engine::<(), _>(|co| {
+        gen_::engine::<(), _>(|co| {
             let cb = co.yield_(Callback::new("k1"))?;
             IOLoop::current().add_callback(move || cb.call());
             co.yield_(Wait::<()>::new("k1"))?;
@@ -1344,8 +1347,8 @@ fn test_exception_phase2() {
 #[test]
 fn test_exception_in_task_phase1() {
     run_gen(|stop| {
-        gen::engine(move |co| {
-            let outcome = co.yield_(gen::Task(|_callback: TaskCallback<()>| {
+        gen_::engine(move |co| {
+            let outcome = co.yield_(gen_::Task(|_callback: TaskCallback<()>| {
                 panic!("division by zero")
             }));
             let err = outcome.expect_err("did not get expected exception");
@@ -1362,7 +1365,7 @@ fn test_exception_in_task_phase1() {
 #[test]
 fn test_with_arg() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call_with(42);
             let res = co.yield_(Wait::<i32>::new("k1"))?;
             assert_eq!(res, 42);
@@ -1378,7 +1381,7 @@ fn test_with_arg() {
 #[test]
 fn test_with_arg_tuple() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             (co.yield_(Callback::new(12))?).call_with((3, 4));
             let res = co.yield_(Wait::<(i32, i32)>::new(12))?;
             assert_eq!(res, (3, 4));
@@ -1393,7 +1396,7 @@ fn test_with_arg_tuple() {
 #[test]
 fn test_key_reuse() {
     let errors = run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             co.yield_(Callback::new("k1"))?;
             co.yield_(Callback::new("k1"))?;
             stop.stop();
@@ -1418,7 +1421,7 @@ fn test_key_reuse() {
 #[test]
 fn test_key_mismatch() {
     let errors = run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             co.yield_(Callback::new("k1"))?;
             co.yield_(Wait::<()>::new("k2"))?;
             stop.stop();
@@ -1433,7 +1436,7 @@ fn test_key_mismatch() {
 #[test]
 fn test_leaked_callback() {
     let errors = run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             co.yield_(Callback::new("k1"))?;
             stop.stop();
             Ok(())
@@ -1448,7 +1451,7 @@ fn test_leaked_callback() {
 #[test]
 fn test_leaked_callback_tuple() {
     let errors = run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             co.yield_(Callback::new(1))?;
             stop.stop();
             Ok(())
@@ -1473,7 +1476,7 @@ fn test_leaked_callback_tuple() {
 #[test]
 fn test_parallel_callback() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             let io_loop = IOLoop::current();
             for k in 0..3 {
                 let cb = co.yield_(Callback::new(k))?;
@@ -1496,7 +1499,7 @@ fn test_parallel_callback() {
 #[test]
 fn test_reuse() {
     let f = |stop: Stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             let cb = co.yield_(Callback::new(0))?;
             IOLoop::current().add_callback(move || cb.call());
             co.yield_(Wait::<()>::new(0))?;
@@ -1512,8 +1515,8 @@ fn test_reuse() {
 #[test]
 fn test_task() {
     run_gen(|stop| {
-        gen::engine(move |co| {
-            co.yield_(gen::Task(|cb: TaskCallback<()>| {
+        gen_::engine(move |co| {
+            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             stop.stop();
@@ -1527,7 +1530,7 @@ fn test_task() {
 #[test]
 fn test_wait_all() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call_with("v1");
             (co.yield_(Callback::new("k2"))?).call_with("v2");
             let results = co.yield_(WaitAll::<&str>::new(["k1", "k2"]))?;
@@ -1543,7 +1546,7 @@ fn test_wait_all() {
 #[test]
 fn test_exception_in_yield() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             let err = co
                 .yield_(Wait::<()>::new("k1"))
                 .expect_err("did not get expected exception");
@@ -1559,7 +1562,7 @@ fn test_exception_in_yield() {
 #[test]
 fn test_resume_after_exception_in_yield() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             let err = co
                 .yield_(Wait::<()>::new("k1"))
                 .expect_err("did not get expected exception");
@@ -1580,7 +1583,7 @@ fn test_orphaned_callback() {
     let orphan: Rc<RefCell<Option<ResultCallback>>> = Rc::new(RefCell::new(None));
     let slot = orphan.clone();
     let errors = run_gen(move |_stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             *slot.borrow_mut() = Some(co.yield_(Callback::new(1))?);
             Ok(())
         })
@@ -1597,7 +1600,7 @@ fn test_orphaned_callback() {
 #[test]
 fn test_multi() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call_with("v1");
             (co.yield_(Callback::new("k2"))?).call_with("v2");
             let results = co.yield_(vec![Wait::<&str>::new("k1"), Wait::new("k2")])?;
@@ -1618,7 +1621,7 @@ fn test_multi() {
 #[test]
 fn test_multi_dict() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call_with("v1");
             (co.yield_(Callback::new("k2"))?).call_with("v2");
             let results = co.yield_(BTreeMap::from([
@@ -1635,7 +1638,7 @@ fn test_multi_dict() {
 
 /// `gen.Task(self.delay_callback, iterations, arg=arg)`.
 fn delayed_task(iterations: u32, arg: &'static str) -> Future<&'static str> {
-    gen::Task(move |cb: TaskCallback<&'static str>| delay_callback(iterations, move || cb.call(arg)))
+    gen_::Task(move |cb: TaskCallback<&'static str>| delay_callback(iterations, move || cb.call(arg)))
 }
 
 // Ports GenEngineTest.test_multi_yieldpoint_delayed: `gen.Multi([Task,
@@ -1644,7 +1647,7 @@ fn delayed_task(iterations: u32, arg: &'static str) -> Future<&'static str> {
 #[test]
 fn test_multi_yieldpoint_delayed() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             // callbacks run at different times
             let responses = co.yield_(MultiYieldPoint::new(
                 vec![delayed_task(3, "v1"), delayed_task(1, "v2")],
@@ -1670,7 +1673,7 @@ fn test_multi_yieldpoint_delayed() {
 #[test]
 fn test_multi_yieldpoint_dict_delayed() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             let responses = co.yield_(MultiYieldPoint::from_map(
                 HashMap::from([("foo", delayed_task(3, "v1")), ("bar", delayed_task(1, "v2"))]),
                 QuietExceptions::none(),
@@ -1747,10 +1750,10 @@ fn test_multi_exceptions() {
 fn test_multi_future_delayed() {
     let task = delayed_task;
     run_gen(move |stop| {
-        gen::engine(move |co| {
-            let responses = co.yield_(gen::multi_future(vec![task(3, "v1"), task(1, "v2")]))?;
+        gen_::engine(move |co| {
+            let responses = co.yield_(gen_::multi_future(vec![task(3, "v1"), task(1, "v2")]))?;
             assert_eq!(responses, vec!["v1", "v2"]);
-            let responses = co.yield_(gen::multi_future(BTreeMap::from([
+            let responses = co.yield_(gen_::multi_future(BTreeMap::from([
                 ("foo", task(3, "v1")),
                 ("bar", task(1, "v2")),
             ])))?;
@@ -1768,7 +1771,7 @@ fn test_multi_performance() {
     let started = Instant::now();
     let n = run(|co| {
         let tasks: Vec<Future<()>> = (0..2000)
-            .map(|_| gen::Task(|cb: TaskCallback<()>| IOLoop::current().add_callback(move || cb.call(()))))
+            .map(|_| gen_::Task(|cb: TaskCallback<()>| IOLoop::current().add_callback(move || cb.call(()))))
             .collect();
         Ok(co.yield_(tasks)?.len())
     })
@@ -1790,7 +1793,7 @@ fn test_multi_mixed_types() {
         (co.yield_(Callback::new("k1"))?).call_with("v1");
         let responses = co.yield_((
             Wait::<&str>::new("k1"),
-            gen::Task(|cb: TaskCallback<&'static str>| delay_callback(3, move || cb.call("v2"))),
+            gen_::Task(|cb: TaskCallback<&'static str>| delay_callback(3, move || cb.call("v2"))),
         ))?;
         assert_eq!(responses, ("v1", "v2"));
         Ok(())
@@ -1829,7 +1832,7 @@ fn test_multi_yieldpoint_exceptions() {
 #[test]
 fn test_arguments() {
     run_gen(|stop| {
-        gen::engine(move |co| {
+        gen_::engine(move |co| {
             (co.yield_(Callback::new("noargs"))?).call();
             let () = co.yield_(Wait::<()>::new("noargs"))?;
             (co.yield_(Callback::new("1arg"))?).call_with(42);
@@ -1861,7 +1864,7 @@ fn test_arguments() {
 
             // Task's callback takes one value; several are passed as
             // Arguments explicitly.
-            let result = co.yield_(gen::Task(|callback: TaskCallback<Arguments>| {
+            let result = co.yield_(gen_::Task(|callback: TaskCallback<Arguments>| {
                 callback.call(Arguments {
                     args: vec![Box::new(None::<i32>)],
                     kwargs: vec![("error".to_owned(), Box::new("foo"))],
@@ -1886,9 +1889,10 @@ fn test_wait_type_mismatch() {
         let mismatch = err.downcast_ref::<ResultTypeError>().expect("a ResultTypeError");
         assert_eq!(mismatch.got, "i32");
         assert_eq!(mismatch.expected, std::any::type_name::<String>());
-        assert!(err
-            .to_string()
-            .starts_with("the callback for key 'k' was called with a i32"));
+        assert!(
+            err.to_string()
+                .starts_with("the callback for key 'k' was called with a i32")
+        );
         Ok(())
     })
     .unwrap();
@@ -1899,15 +1903,15 @@ fn test_wait_type_mismatch() {
 #[test]
 fn test_raise_return_no_value() {
     run_gen(|stop| {
-        gen::engine(move |_co| {
+        gen_::engine(move |_co| {
             stop.stop();
             Ok(())
         })
     })
     .unwrap();
     run_gen(|stop| {
-        gen::engine(move |co| {
-            co.yield_(gen::Task(|cb: TaskCallback<()>| {
+        gen_::engine(move |co| {
+            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             stop.stop();
@@ -1921,9 +1925,9 @@ fn test_raise_return_no_value() {
 // test_sync_raise_return_value*): an engine function may not return a value.
 #[test]
 fn test_return_value() {
-    let errors = run_gen(|_stop| gen::engine(|_co| Ok(42))).unwrap_err();
+    let errors = run_gen(|_stop| gen_::engine(|_co| Ok(42))).unwrap_err();
     assert_engine_error(&errors, ": @gen.engine functions cannot return values: 42");
-    let errors = run_gen(|_stop| gen::engine(|_co| Ok((1, 2)))).unwrap_err();
+    let errors = run_gen(|_stop| gen_::engine(|_co| Ok((1, 2)))).unwrap_err();
     assert_engine_error(&errors, ": @gen.engine functions cannot return values: (1, 2)");
 }
 
@@ -1932,8 +1936,8 @@ fn test_return_value() {
 #[test]
 fn test_async_return_value() {
     let errors = run_gen(|_stop| {
-        gen::engine(|co| {
-            co.yield_(gen::Task(|cb: TaskCallback<()>| {
+        gen_::engine(|co| {
+            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             Ok((1, 2))
@@ -1956,7 +1960,7 @@ fn test_async_return_value() {
 #[test]
 fn test_yield_point_as_future_is_bad_yield() {
     let io_loop = IOLoop::new();
-    let err = gen::convert_yielded(Wait::<i32>::new("k"))
+    let err = gen_::convert_yielded(Wait::<i32>::new("k"))
         .take_result()
         .unwrap_err();
     assert!(err.is::<BadYieldError>(), "{err}");
@@ -1964,13 +1968,15 @@ fn test_yield_point_as_future_is_bad_yield() {
     assert!(err.to_string().starts_with("yielded unknown object "), "{err}");
     assert!(err.to_string().contains("Wait"), "{err}");
 
-    let err = gen::with_timeout(Duration::from_secs(1), Wait::<i32>::new("k"))
+    let err = gen_::with_timeout(Duration::from_secs(1), Wait::<i32>::new("k"))
         .take_result()
         .unwrap_err();
     assert!(err.is::<BadYieldError>(), "{err}");
     assert_eq!(io_loop.timer_count(), 0);
 
-    let err = gen::multi(vec![Wait::<i32>::new("k")]).take_result().unwrap_err();
+    let err = gen_::multi(vec![Wait::<i32>::new("k")])
+        .take_result()
+        .unwrap_err();
     assert!(err.is::<BadYieldError>(), "{err}");
 
     let wi = WaitIterator::new(vec![Wait::<i32>::new("k")]);
@@ -1990,8 +1996,8 @@ fn test_yield_point_as_future_is_bad_yield() {
 #[test]
 fn test_async_gen_return() {
     let result = run(|co| {
-        let f = gen::coroutine(|co| {
-            co.yield_(gen::Task(|cb: TaskCallback<()>| {
+        let f = gen_::coroutine(|co| {
+            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             Ok(42)
@@ -2006,8 +2012,8 @@ fn test_async_gen_return() {
 #[test]
 fn test_async_raise() {
     run(|co| {
-        let future = gen::coroutine::<(), _>(|co| {
-            co.yield_(gen::Task(|cb: TaskCallback<()>| {
+        let future = gen_::coroutine::<(), _>(|co| {
+            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             Err(ZeroDivisionError.into())
@@ -2024,8 +2030,8 @@ fn test_async_raise() {
 #[test]
 fn test_pass_callback() {
     let result = run(|co| {
-        co.yield_(gen::Task(|callback: TaskCallback<i32>| {
-            let f = gen::coroutine(|_co| Ok(42));
+        co.yield_(gen_::Task(|callback: TaskCallback<i32>| {
+            let f = gen_::coroutine(|_co| Ok(42));
             f.add_done_callback(move |done| callback.call(done.take_result().unwrap()));
         }))
     })
@@ -2065,7 +2071,7 @@ fn test_coroutine_sequence() {
 #[test]
 fn test_leaked_callback_in_coroutine() {
     let err = run(|co| {
-        co.yield_(gen::coroutine(|co| {
+        co.yield_(gen_::coroutine(|co| {
             co.yield_(Callback::new("k1"))?;
             Ok(())
         }))
@@ -2106,12 +2112,12 @@ fn test_result_callback_resumes_next_iteration() {
     let io_loop = IOLoop::new();
     let slot: Rc<RefCell<Option<ResultCallback>>> = Rc::new(RefCell::new(None));
     let s = slot.clone();
-    let f = gen::coroutine(move |co| {
+    let f = gen_::coroutine(move |co| {
         *s.borrow_mut() = Some(co.yield_(Callback::new("k"))?);
         co.yield_(Wait::<i32>::new("k"))
     });
     assert!(!f.done());
-    let runners = gen::runners(&io_loop);
+    let runners = gen_::runners(&io_loop);
     assert_eq!(runners.len(), 1);
     assert_eq!(runners[0].state, RunnerState::Parked(WaitingOn::YieldPoint));
 
@@ -2126,7 +2132,7 @@ fn test_result_callback_resumes_next_iteration() {
     step(&io_loop);
     assert_eq!(done_inside.get(), Some(false), "not resumed inside the callback");
     assert_eq!(
-        gen::runners(&io_loop)[0].state,
+        gen_::runners(&io_loop)[0].state,
         RunnerState::Scheduled(WaitingOn::YieldPoint)
     );
     step(&io_loop);

@@ -1,4 +1,4 @@
-//! The `Generator` layer (`gust::gen::Generator`): Python's generator
+//! The `Generator` layer (`gust::gen_::Generator`): Python's generator
 //! protocol (`send`, `throw`, `close`, `StopIteration`, `GeneratorExit`)
 //! over a closure running on its own stack, and a port of the Tornado
 //! docs' "simplified inner loop of tornado.gen.Runner" built on it.
@@ -6,14 +6,14 @@
 mod common;
 
 use std::cell::{Cell, RefCell};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
+use gust::ErrorKind;
 use gust::concurrent::InvalidStateError;
-use gust::gen::{Generator, GeneratorExit, GeneratorFinishedError, GeneratorState, Yielder};
+use gust::gen_::{Generator, GeneratorExit, GeneratorFinishedError, GeneratorState, Yielder};
 use gust::prelude::*;
 use gust::yieldables::PanicError;
-use gust::ErrorKind;
 
 /// Records its name in a shared list when dropped (Python's `finally`).
 struct Guard(Rc<RefCell<Vec<&'static str>>>, &'static str);
@@ -34,42 +34,42 @@ type Gen = Generator<i32, i32, i32>;
 // send, each step returning Yielded until the body returns.
 #[test]
 fn test_send_yields_then_returns() {
-    let mut gen: Gen = Generator::new(|y| {
+    let mut generator: Gen = Generator::new(|y| {
         let x = y.yield_(1)?;
         let z = y.yield_(x + 1)?;
         Ok(x + z)
     })
     .unwrap();
-    assert!(gen.is_new());
-    assert_eq!(gen.start().unwrap(), GeneratorState::Yielded(1));
-    assert!(gen.is_suspended());
-    assert_eq!(gen.send(10).unwrap(), GeneratorState::Yielded(11));
-    assert_eq!(gen.send(5).unwrap(), GeneratorState::Returned(15));
-    assert!(gen.is_finished());
+    assert!(generator.is_new());
+    assert_eq!(generator.start().unwrap(), GeneratorState::Yielded(1));
+    assert!(generator.is_suspended());
+    assert_eq!(generator.send(10).unwrap(), GeneratorState::Yielded(11));
+    assert_eq!(generator.send(5).unwrap(), GeneratorState::Returned(15));
+    assert!(generator.is_finished());
 }
 
 // A body that returns without yielding finishes in start (Python: the
 // first next() raises StopIteration).
 #[test]
 fn test_body_without_yield_returns_from_start() {
-    let mut gen: Gen = Generator::new(|_y| Ok(7)).unwrap();
-    assert_eq!(gen.start().unwrap(), GeneratorState::Returned(7));
-    assert!(gen.is_finished());
+    let mut generator: Gen = Generator::new(|_y| Ok(7)).unwrap();
+    assert_eq!(generator.start().unwrap(), GeneratorState::Returned(7));
+    assert!(generator.is_finished());
 }
 
 // Resuming a finished generator is a typed error, not a panic (Python
 // raises StopIteration again); starting twice is an InvalidStateError.
 #[test]
 fn test_resume_finished_generator_is_generator_finished_error() {
-    let mut gen: Gen = Generator::new(|y| y.yield_(0)).unwrap();
-    gen.start().unwrap();
-    assert_eq!(gen.send(3).unwrap(), GeneratorState::Returned(3));
-    let err = gen.send(4).unwrap_err();
+    let mut generator: Gen = Generator::new(|y| y.yield_(0)).unwrap();
+    generator.start().unwrap();
+    assert_eq!(generator.send(3).unwrap(), GeneratorState::Returned(3));
+    let err = generator.send(4).unwrap_err();
     assert!(err.is::<GeneratorFinishedError>(), "{err}");
     assert_eq!(err.to_string(), "the generator has already finished");
-    let err = gen.throw(Error::msg("late")).unwrap_err();
+    let err = generator.throw(Error::msg("late")).unwrap_err();
     assert!(err.is::<GeneratorFinishedError>(), "{err}");
-    let err = gen.start().unwrap_err();
+    let err = generator.start().unwrap_err();
     assert!(err.is::<InvalidStateError>(), "{err}");
     assert_eq!(err.kind(), ErrorKind::InvalidState);
 }
@@ -81,16 +81,16 @@ fn test_resume_finished_generator_is_generator_finished_error() {
 fn test_send_before_start_is_invalid_state() {
     let ran = Rc::new(Cell::new(false));
     let r = ran.clone();
-    let mut gen: Gen = Generator::new(move |y| {
+    let mut generator: Gen = Generator::new(move |y| {
         r.set(true);
         y.yield_(1)
     })
     .unwrap();
-    let err = gen.send(1).unwrap_err();
+    let err = generator.send(1).unwrap_err();
     assert!(err.is::<InvalidStateError>(), "{err}");
     assert!(!ran.get());
-    assert!(gen.is_new());
-    assert_eq!(gen.start().unwrap(), GeneratorState::Yielded(1));
+    assert!(generator.is_new());
+    assert_eq!(generator.start().unwrap(), GeneratorState::Yielded(1));
     assert!(ran.get());
 }
 
@@ -99,7 +99,7 @@ fn test_send_before_start_is_invalid_state() {
 // that very error.
 #[test]
 fn test_throw_delivers_error_at_the_yield() {
-    let mut gen: Gen = Generator::new(|y| {
+    let mut generator: Gen = Generator::new(|y| {
         let first = match y.yield_(1) {
             Ok(v) => v,
             Err(e) if e.to_string() == "caught" => -1,
@@ -109,15 +109,15 @@ fn test_throw_delivers_error_at_the_yield() {
         Ok(second)
     })
     .unwrap();
-    gen.start().unwrap();
+    generator.start().unwrap();
     assert_eq!(
-        gen.throw(Error::msg("caught")).unwrap(),
+        generator.throw(Error::msg("caught")).unwrap(),
         GeneratorState::Yielded(-1)
     );
     let thrown = Error::msg("propagated");
-    let err = gen.throw(thrown.clone()).unwrap_err();
+    let err = generator.throw(thrown.clone()).unwrap_err();
     assert!(err.ptr_eq(&thrown), "the body's `?` hands back the same error");
-    assert!(gen.is_finished());
+    assert!(generator.is_finished());
 }
 
 // Python: throwing into a just-created generator raises at once without
@@ -126,17 +126,17 @@ fn test_throw_delivers_error_at_the_yield() {
 fn test_throw_into_new_generator_finishes_it() {
     let ran = Rc::new(Cell::new(false));
     let r = ran.clone();
-    let mut gen: Gen = Generator::new(move |y| {
+    let mut generator: Gen = Generator::new(move |y| {
         r.set(true);
         y.yield_(1)
     })
     .unwrap();
     let thrown = Error::msg("early");
-    let err = gen.throw(thrown.clone()).unwrap_err();
+    let err = generator.throw(thrown.clone()).unwrap_err();
     assert!(err.ptr_eq(&thrown));
     assert!(!ran.get());
-    assert!(gen.is_finished());
-    assert!(gen.send(1).unwrap_err().is::<GeneratorFinishedError>());
+    assert!(generator.is_finished());
+    assert!(generator.send(1).unwrap_err().is::<GeneratorFinishedError>());
 }
 
 // gen.close(): the suspended body unwinds from its yield, so the
@@ -148,7 +148,7 @@ fn test_close_runs_destructors_on_the_stack() {
     let l = log.clone();
     let after_yield = Rc::new(Cell::new(false));
     let a = after_yield.clone();
-    let mut gen: Gen = Generator::new(move |y| {
+    let mut generator: Gen = Generator::new(move |y| {
         let _outer = Guard(l.clone(), "outer");
         fn helper(y: &Yielder<i32, i32>, l: &Rc<RefCell<Vec<&'static str>>>) -> Result<i32, Error> {
             let _inner = Guard(l.clone(), "inner");
@@ -159,15 +159,15 @@ fn test_close_runs_destructors_on_the_stack() {
         Ok(v)
     })
     .unwrap();
-    gen.start().unwrap();
+    generator.start().unwrap();
     assert!(log.borrow().is_empty());
-    gen.close().unwrap();
+    generator.close().unwrap();
     assert_eq!(*log.borrow(), vec!["inner", "outer"]);
     assert!(!after_yield.get(), "code after the yield does not run");
-    assert!(gen.is_finished());
-    gen.close().unwrap();
+    assert!(generator.is_finished());
+    generator.close().unwrap();
     assert_eq!(log.borrow().len(), 2);
-    assert!(gen.send(0).unwrap_err().is::<GeneratorFinishedError>());
+    assert!(generator.send(0).unwrap_err().is::<GeneratorFinishedError>());
 }
 
 // Dropping a suspended generator closes it (Python: a generator collected
@@ -176,14 +176,14 @@ fn test_close_runs_destructors_on_the_stack() {
 fn test_drop_suspended_generator_runs_destructors() {
     let log = new_log();
     let l = log.clone();
-    let mut gen: Gen = Generator::new(move |y| {
+    let mut generator: Gen = Generator::new(move |y| {
         let _guard = Guard(l, "guard");
         y.yield_(1)?;
         y.yield_(2)
     })
     .unwrap();
-    gen.start().unwrap();
-    drop(gen);
+    generator.start().unwrap();
+    drop(generator);
     assert_eq!(*log.borrow(), vec!["guard"]);
 }
 
@@ -194,25 +194,25 @@ fn test_unstarted_generator_drops_its_captures() {
     let log = new_log();
     let ran = Rc::new(Cell::new(false));
     let (guard, r) = (Guard(log.clone(), "captured"), ran.clone());
-    let gen: Gen = Generator::new(move |y| {
+    let generator: Gen = Generator::new(move |y| {
         let _guard = guard;
         r.set(true);
         y.yield_(1)
     })
     .unwrap();
-    drop(gen);
+    drop(generator);
     assert!(!ran.get());
     assert_eq!(*log.borrow(), vec!["captured"]);
 
     let (guard, r) = (Guard(log.clone(), "closed"), ran.clone());
-    let mut gen: Gen = Generator::new(move |y| {
+    let mut generator: Gen = Generator::new(move |y| {
         let _guard = guard;
         r.set(true);
         y.yield_(1)
     })
     .unwrap();
-    gen.close().unwrap();
-    assert!(gen.is_finished());
+    generator.close().unwrap();
+    assert!(generator.is_finished());
     assert!(!ran.get());
     assert_eq!(*log.borrow(), vec!["captured", "closed"]);
 }
@@ -258,7 +258,7 @@ fn test_close_asks_again_until_the_body_finishes() {
     let c = caught.clone();
     let log = new_log();
     let l = log.clone();
-    let mut gen: Gen = Generator::new(move |y| {
+    let mut generator: Gen = Generator::new(move |y| {
         let _guard = Guard(l, "guard");
         for i in 0..3 {
             if catch_unwind(AssertUnwindSafe(|| y.yield_(i))).is_err() {
@@ -268,10 +268,10 @@ fn test_close_asks_again_until_the_body_finishes() {
         Ok(99)
     })
     .unwrap();
-    assert_eq!(gen.start().unwrap(), GeneratorState::Yielded(0));
-    gen.close().unwrap();
+    assert_eq!(generator.start().unwrap(), GeneratorState::Yielded(0));
+    generator.close().unwrap();
     assert_eq!(caught.get(), 3);
-    assert!(gen.is_finished());
+    assert!(generator.is_finished());
     assert_eq!(*log.borrow(), vec!["guard"]);
 }
 
@@ -283,16 +283,18 @@ fn test_close_asks_again_until_the_body_finishes() {
 fn test_close_gives_up_on_a_body_that_never_stops_yielding() {
     common::install();
     common::clear();
-    let mut gen: Gen = Generator::new(|y| loop {
-        let _ = catch_unwind(AssertUnwindSafe(|| y.yield_(0)));
+    let mut generator: Gen = Generator::new(|y| {
+        loop {
+            let _ = catch_unwind(AssertUnwindSafe(|| y.yield_(0)));
+        }
     })
     .unwrap();
-    assert_eq!(gen.start().unwrap(), GeneratorState::Yielded(0));
-    let err = gen.close().unwrap_err();
-    assert!(err.is::<gust::gen::GeneratorIgnoredExitError>());
+    assert_eq!(generator.start().unwrap(), GeneratorState::Yielded(0));
+    let err = generator.close().unwrap_err();
+    assert!(err.is::<gust::gen_::GeneratorIgnoredExitError>());
     assert_eq!(err.to_string(), "generator ignored GeneratorExit");
-    assert!(gen.is_suspended());
-    drop(gen);
+    assert!(generator.is_suspended());
+    drop(generator);
     assert_eq!(
         common::app_errors_containing("generator ignored GeneratorExit").len(),
         1
@@ -315,16 +317,19 @@ fn test_generator_errors_are_typed() {
 // The stack size asked for is a minimum.
 #[test]
 fn test_stack_size() {
-    let mut gen: Generator<usize, (), ()> = Generator::with_stack_size(200 * 1024, |y| {
+    let mut generator: Generator<usize, (), ()> = Generator::with_stack_size(200 * 1024, |y| {
         // Use a good part of it.
         let buf = [7u8; 100 * 1024];
         y.yield_(std::hint::black_box(&buf).iter().map(|&b| b as usize).sum())?;
         Ok(())
     })
     .unwrap();
-    assert!(gen.stack_size() >= 200 * 1024);
-    assert_eq!(gen.start().unwrap(), GeneratorState::Yielded(7 * 100 * 1024));
-    assert_eq!(gen.send(()).unwrap(), GeneratorState::Returned(()));
+    assert!(generator.stack_size() >= 200 * 1024);
+    assert_eq!(
+        generator.start().unwrap(),
+        GeneratorState::Yielded(7 * 100 * 1024)
+    );
+    assert_eq!(generator.send(()).unwrap(), GeneratorState::Returned(()));
 }
 
 // ====================================================================
@@ -341,19 +346,19 @@ fn test_stack_size() {
 // ====================================================================
 
 struct SimpleRunner {
-    gen: RefCell<Generator<Future<i32>, i32, i32>>,
+    generator: RefCell<Generator<Future<i32>, i32, i32>>,
     result: Future<i32>,
     steps: Cell<u32>,
 }
 
 impl SimpleRunner {
-    fn start(gen: Generator<Future<i32>, i32, i32>) -> Rc<SimpleRunner> {
+    fn start(generator: Generator<Future<i32>, i32, i32>) -> Rc<SimpleRunner> {
         let runner = Rc::new(SimpleRunner {
-            gen: RefCell::new(gen),
+            generator: RefCell::new(generator),
             result: Future::new(),
             steps: Cell::new(0),
         });
-        let state = runner.gen.borrow_mut().start();
+        let state = runner.generator.borrow_mut().start();
         SimpleRunner::handle(&runner, state);
         runner
     }
@@ -362,8 +367,8 @@ impl SimpleRunner {
         // send(x) makes the current yield return x (throw: raise x there).
         // It returns when the next yield is reached.
         let state = match next {
-            Ok(value) => self.gen.borrow_mut().send(value),
-            Err(error) => self.gen.borrow_mut().throw(error),
+            Ok(value) => self.generator.borrow_mut().send(value),
+            Err(error) => self.generator.borrow_mut().throw(error),
         };
         SimpleRunner::handle(self, state);
     }
@@ -391,7 +396,7 @@ fn test_simplified_runner_inner_loop() {
     let b = Future::ready(2);
     let c = Future::new();
     let (ga, gb, gc) = (a.clone(), b.clone(), c.clone());
-    let gen = Generator::new(move |y: &Yielder<Future<i32>, i32>| {
+    let generator = Generator::new(move |y: &Yielder<Future<i32>, i32>| {
         let x = y.yield_(ga)?;
         let z = y.yield_(gb)?;
         let w = match y.yield_(gc) {
@@ -402,7 +407,7 @@ fn test_simplified_runner_inner_loop() {
         Ok(x + z + w)
     })
     .unwrap();
-    let runner = SimpleRunner::start(gen);
+    let runner = SimpleRunner::start(generator);
     assert!(!runner.result.done());
     assert_eq!(runner.steps.get(), 1);
 
@@ -415,7 +420,7 @@ fn test_simplified_runner_inner_loop() {
     c.set_exception(Error::msg("c failed")).unwrap();
     assert_eq!(runner.steps.get(), 4);
     assert_eq!(runner.result.result().unwrap(), 103);
-    assert!(runner.gen.borrow().is_finished());
+    assert!(runner.generator.borrow().is_finished());
 }
 
 // The same runner reports a generator's uncaught error in its result.
@@ -423,12 +428,12 @@ fn test_simplified_runner_inner_loop() {
 fn test_simplified_runner_propagates_errors() {
     let a = Future::new();
     let ga = a.clone();
-    let gen = Generator::new(move |y: &Yielder<Future<i32>, i32>| {
+    let generator = Generator::new(move |y: &Yielder<Future<i32>, i32>| {
         let x = y.yield_(ga)?;
         Ok(x)
     })
     .unwrap();
-    let runner = SimpleRunner::start(gen);
+    let runner = SimpleRunner::start(generator);
     let error = Error::msg("a failed");
     a.set_exception(error.clone()).unwrap();
     let got = runner.result.result().unwrap_err();

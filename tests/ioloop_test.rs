@@ -19,13 +19,13 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use gust::ioloop::{
-    CallbackResult, Deadline, Events, Extension, HandlerId, IOLoop, IOLoopError, LoopClosedError, LoopHandle,
-    ManualClock, NonPositivePeriodError, PeriodicCallback, APP_LOG,
+    APP_LOG, CallbackResult, Deadline, Events, Extension, HandlerId, IOLoop, IOLoopError, LoopClosedError,
+    LoopHandle, ManualClock, NonPositivePeriodError, PeriodicCallback,
 };
 use mio::net::{TcpListener, UnixStream};
 use mio::unix::SourceFd;
@@ -1293,9 +1293,11 @@ fn test_mixed_fd_fileobj() {
     let mut p = pair();
     let (id, seen, _data) = recording_handler(&io_loop, &p, Events::READ);
     let fd = p.rx.borrow().as_raw_fd();
-    assert!(io_loop
-        .add_handler(&mut SourceFd(&fd), Events::READ, |_| {})
-        .is_err());
+    assert!(
+        io_loop
+            .add_handler(&mut SourceFd(&fd), Events::READ, |_| {})
+            .is_err()
+    );
     assert_eq!(io_loop.handler_count(), 1);
     io_loop.remove_handler(&mut SourceFd(&fd), id).unwrap();
     assert_eq!(io_loop.handler_count(), 0);
@@ -2180,8 +2182,7 @@ fn simulate_calls(durations: &[f64], jitter: Option<(f64, Vec<f64>)>) -> Vec<f64
     pc.start();
     start_guarded(&io_loop);
     pc.stop();
-    let out = times.borrow().clone();
-    out
+    times.borrow().clone()
 }
 
 #[test]

@@ -1,12 +1,12 @@
 //! Native coroutines (Rust `async`) mixed with decorated ones
-//! (`gen::coroutine`): ports of the mixed cases of Tornado's
+//! (`gen_::coroutine`): ports of the mixed cases of Tornado's
 //! `tornado/test/gen_test.py` (`GenCoroutineTest`, 6.x, plus
 //! `test_async_await_mixed_multi_native_yieldpoint` from 4.5),
 //! `tornado/test/ioloop_test.py` (`test_native_coroutine`,
 //! `test_exception_logging_native_coro`, `test_spawn_callback`) and
 //! `tornado/test/testing_test.py` (`test_native_coroutine`,
 //! `test_native_coroutine_timeout`); then what gust adds: start semantics and
-//! hop counts, tasks (`IOLoopExt::spawn`, `gen::native`, `gen::task_count`),
+//! hop counts, tasks (`IOLoopExt::spawn`, `gen_::native`, `gen_::task_count`),
 //! `Co::await_`, the task waker, and interop with tokio.
 //!
 //! Conventions as in `gen_test.rs`: [`run`] is Tornado's `@gen_test` (a
@@ -17,19 +17,19 @@
 
 mod common;
 
-use common::{new_log, run, Guard, ZeroDivisionError};
+use common::{Guard, ZeroDivisionError, new_log, run};
 
 use std::cell::{Cell, RefCell};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{Arc, mpsc};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gust::concurrent::{remote_future, RemoteSetter, SendFuture};
-use gust::gen::{self, BadYieldError, IntoResult, LoopClosedError, PanicError, TimeoutError};
+use gust::concurrent::{RemoteSetter, SendFuture, remote_future};
+use gust::gen_::{self, BadYieldError, IntoResult, LoopClosedError, PanicError, TimeoutError};
 use gust::ioloop::ManualClock;
 use gust::prelude::*;
 
@@ -45,7 +45,7 @@ where
     F::Output: IntoResult,
 {
     let io_loop = IOLoop::with_clock(ManualClock::autojump());
-    io_loop.run_sync(move || gen::native(future), Some(Duration::from_secs(5)))
+    io_loop.run_sync(move || gen_::native(future), Some(Duration::from_secs(5)))
 }
 
 fn step(io_loop: &IOLoop) {
@@ -81,8 +81,8 @@ fn explode(message: &str) {
 
 /// A decorated coroutine: one `moment`, then `value`.
 fn after_moment<T: 'static>(value: T) -> Future<T> {
-    gen::coroutine(move |co| {
-        co.yield_(gen::moment)?;
+    gen_::coroutine(move |co| {
+        co.yield_(gen_::moment)?;
         Ok(value)
     })
 }
@@ -109,8 +109,8 @@ fn panic_message(error: &Error) -> String {
 #[test]
 fn test_async_await() {
     fn f1() -> Future<i32> {
-        gen::coroutine(|co| {
-            co.yield_(gen::moment)?;
+        gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
             Ok(42) // raise gen.Return(42)
         })
     }
@@ -120,7 +120,7 @@ fn test_async_await() {
         Ok(result)
     }
 
-    let result = run(|co| co.yield_(gen::native(f2()))).unwrap();
+    let result = run(|co| co.yield_(gen_::native(f2()))).unwrap();
     assert_eq!(result, 42);
 }
 
@@ -134,7 +134,7 @@ fn test_native_awaits_decorated_that_yields_native() {
     }
 
     fn middle() -> Future<i32> {
-        gen::coroutine(|co| Ok(co.yield_(gen::native(leaf()))? + 1))
+        gen_::coroutine(|co| Ok(co.yield_(gen_::native(leaf()))? + 1))
     }
 
     let result = run_native(async { Ok::<_, Error>(middle().await? * 2) }).unwrap();
@@ -150,12 +150,12 @@ fn test_asyncio_sleep_zero() {
         Ok(42)
     }
 
-    let result = run(|co| co.yield_(gen::native(f()))).unwrap();
+    let result = run(|co| co.yield_(gen_::native(f()))).unwrap();
     assert_eq!(result, 42);
 }
 
 // Hop counts of the native ways to let the loop run: `yield_now` (Python's
-// `asyncio.sleep(0)`) costs exactly one iteration, `gen::sleep(0)` two (the
+// `asyncio.sleep(0)`) costs exactly one iteration, `gen_::sleep(0)` two (the
 // timer fires in the next iteration, the task is polled in the one after,
 // as in Tornado), and awaiting `convert_yielded(moment)` none: outside a
 // decorated coroutine's runner, `moment` is just a done future.
@@ -170,10 +170,10 @@ fn test_native_sleep_zero_hop_counts() {
             hops.push(io_loop.iterations() - start);
         }
         let start = io_loop.iterations();
-        gen::sleep(Duration::ZERO).await?;
+        gen_::sleep(Duration::ZERO).await?;
         hops.push(io_loop.iterations() - start);
         let start = io_loop.iterations();
-        gen::convert_yielded(gen::moment).await?;
+        gen_::convert_yielded(gen_::moment).await?;
         hops.push(io_loop.iterations() - start);
         Ok::<_, Error>(hops)
     })
@@ -192,15 +192,15 @@ fn test_moment_and_yield_now_alternate() {
     let c = calls.clone();
     run(move |co| {
         let c1 = c.clone();
-        let a = gen::coroutine(move |co| {
+        let a = gen_::coroutine(move |co| {
             for _ in 0..5 {
                 c1.borrow_mut().push('a');
-                co.yield_(gen::moment)?;
+                co.yield_(gen_::moment)?;
             }
             Ok(())
         });
         let c2 = c.clone();
-        let b = gen::native(async move {
+        let b = gen_::native(async move {
             for _ in 0..5 {
                 c2.borrow_mut().push('b');
                 yield_now().await;
@@ -220,7 +220,7 @@ fn test_moment_and_yield_now_alternate() {
 #[test]
 fn test_async_await_mixed_multi_native_future() {
     fn f1() -> Future<()> {
-        gen::coroutine(|co| co.yield_(gen::moment))
+        gen_::coroutine(|co| co.yield_(gen_::moment))
     }
 
     async fn f2() -> Result<i32, Error> {
@@ -229,25 +229,25 @@ fn test_async_await_mixed_multi_native_future() {
     }
 
     fn f3() -> Future<i32> {
-        gen::coroutine(|co| {
-            co.yield_(gen::moment)?;
+        gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
             Ok(43)
         })
     }
 
-    let results = run(|co| co.yield_((gen::native(f2()), f3()))).unwrap();
+    let results = run(|co| co.yield_((gen_::native(f2()), f3()))).unwrap();
     assert_eq!(results, (42, 43));
 
-    let results = run(|co| co.yield_(vec![gen::convert_yielded(gen::native(f2())), f3()])).unwrap();
+    let results = run(|co| co.yield_(vec![gen_::convert_yielded(gen_::native(f2())), f3()])).unwrap();
     assert_eq!(results, vec![42, 43]);
 
     // Children of one `async fn` have one type: a plain Vec of them.
-    let results = run(|co| co.yield_(vec![gen::native(f2()), gen::native(f2())])).unwrap();
+    let results = run(|co| co.yield_(vec![gen_::native(f2()), gen_::native(f2())])).unwrap();
     assert_eq!(results, vec![42, 42]);
 }
 
 // The guide's "use tornado.gen.multi to do this in native coroutines":
-// native code cannot yield a list; it awaits `gen::multi`.
+// native code cannot yield a list; it awaits `gen_::multi`.
 #[test]
 fn test_multi_awaited_from_native_code() {
     async fn child(n: i32) -> Result<i32, Error> {
@@ -256,9 +256,9 @@ fn test_multi_awaited_from_native_code() {
     }
 
     let results = run_native(async {
-        let (a, b) = gen::multi((gen::native(child(1)), after_moment(2))).await?;
-        let list = gen::multi(vec![after_moment(3), after_moment(4)]).await?;
-        let natives = gen::multi(vec![gen::native(child(5)), gen::native(child(6))]).await?;
+        let (a, b) = gen_::multi((gen_::native(child(1)), after_moment(2))).await?;
+        let list = gen_::multi(vec![after_moment(3), after_moment(4)]).await?;
+        let natives = gen_::multi(vec![gen_::native(child(5)), gen_::native(child(6))]).await?;
         Ok::<_, Error>((a, b, list, natives))
     })
     .unwrap();
@@ -279,9 +279,9 @@ fn test_multi_native_children_errors() {
     common::clear();
     let error = run_native(async {
         // "first" finishes last, yet is the error reported.
-        gen::multi(vec![
-            gen::native(fail("first", 3)),
-            gen::native(fail("second", 0)),
+        gen_::multi(vec![
+            gen_::native(fail("first", 3)),
+            gen_::native(fail("second", 0)),
         ])
         .await
     })
@@ -300,13 +300,13 @@ fn test_multi_native_children_errors() {
 fn test_async_await_mixed_multi_native_yieldpoint() {
     async fn f1() -> Result<i32, Error> {
         // await gen.Task(self.io_loop.add_callback)
-        gen::Task(|cb: gen::TaskCallback<()>| IOLoop::current().add_callback(move || cb.call(()))).await?;
+        gen_::Task(|cb: gen_::TaskCallback<()>| IOLoop::current().add_callback(move || cb.call(()))).await?;
         Ok(42)
     }
 
-    fn f2(callback: gen::ResultCallback) -> Future<()> {
-        gen::coroutine(move |co| {
-            co.yield_(gen::Task(|cb: gen::TaskCallback<()>| {
+    fn f2(callback: gen_::ResultCallback) -> Future<()> {
+        gen_::coroutine(move |co| {
+            co.yield_(gen_::Task(|cb: gen_::TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             callback.call_with(43); // raise gen.Return(43) into callback=
@@ -315,9 +315,9 @@ fn test_async_await_mixed_multi_native_yieldpoint() {
     }
 
     let results = run(|co| {
-        let callback = co.yield_(gen::Callback::new("cb"))?;
+        let callback = co.yield_(gen_::Callback::new("cb"))?;
         let f = f2(callback);
-        let results = co.yield_((gen::native(f1()), gen::Wait::<i32>::new("cb")))?;
+        let results = co.yield_((gen_::native(f1()), gen_::Wait::<i32>::new("cb")))?;
         co.yield_(f)?;
         Ok(results)
     })
@@ -337,18 +337,18 @@ fn test_yieldpoint_in_native_code_is_bad_yield() {
         Ok(42)
     }
 
-    let error =
-        run_native(async { gen::multi((gen::native(f1()), gen::Wait::<i32>::new("cb"))).await }).unwrap_err();
+    let error = run_native(async { gen_::multi((gen_::native(f1()), gen_::Wait::<i32>::new("cb"))).await })
+        .unwrap_err();
     assert!(error.is::<BadYieldError>(), "{error}");
     assert!(error.to_string().contains("YieldPoint"), "{error}");
 
-    let error = run_native(async { gen::convert_yielded(gen::Wait::<i32>::new("k")).await }).unwrap_err();
+    let error = run_native(async { gen_::convert_yielded(gen_::Wait::<i32>::new("k")).await }).unwrap_err();
     assert!(error.is::<BadYieldError>(), "{error}");
-    let error = run_native(async { gen::convert_yielded(gen::Callback::new("k")).await }).unwrap_err();
+    let error = run_native(async { gen_::convert_yielded(gen_::Callback::new("k")).await }).unwrap_err();
     assert!(error.is::<BadYieldError>(), "{error}");
     // with_timeout of a YieldPoint: the same.
     let error =
-        run_native(async { gen::with_timeout(Duration::from_secs(1), gen::Wait::<i32>::new("k")).await })
+        run_native(async { gen_::with_timeout(Duration::from_secs(1), gen_::Wait::<i32>::new("k")).await })
             .unwrap_err();
     assert!(error.is::<BadYieldError>(), "{error}");
 }
@@ -362,7 +362,7 @@ fn test_async_with_timeout() {
     }
 
     let result =
-        run(|co| co.yield_(gen::with_timeout(Duration::from_secs(3600), gen::native(f1())))).unwrap();
+        run(|co| co.yield_(gen_::with_timeout(Duration::from_secs(3600), gen_::native(f1())))).unwrap();
     assert_eq!(result, 42);
 }
 
@@ -376,21 +376,25 @@ fn test_native_with_timeout_expires() {
     }
 
     let error =
-        run(|co| co.yield_(gen::with_timeout(Duration::from_secs(1), gen::native(never())))).unwrap_err();
+        run(|co| co.yield_(gen_::with_timeout(Duration::from_secs(1), gen_::native(never())))).unwrap_err();
     assert!(error.is::<TimeoutError>(), "{error}");
     assert_eq!(error.to_string(), "Timeout");
 
     let io_loop = IOLoop::with_clock(ManualClock::autojump());
     let error = io_loop
         .run_sync(
-            || gen::native(async { gen::with_timeout(Duration::from_secs(1), gen::native(never())).await }),
+            || {
+                gen_::native(async {
+                    gen_::with_timeout(Duration::from_secs(1), gen_::native(never())).await
+                })
+            },
             Some(Duration::from_secs(5)),
         )
         .unwrap_err();
     assert!(error.is::<TimeoutError>(), "{error}");
-    assert_eq!(gen::task_count(&io_loop), 1, "the timed-out task is still there");
+    assert_eq!(gen_::task_count(&io_loop), 1, "the timed-out task is still there");
     io_loop.close().unwrap();
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
 }
 
 // Ports GenCoroutineTest.test_async_return and test_async_gen_return
@@ -399,8 +403,8 @@ fn test_native_with_timeout_expires() {
 #[test]
 fn test_async_return() {
     fn f() -> Future<i32> {
-        gen::coroutine(|co| {
-            co.yield_(gen::moment)?;
+        gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
             Ok(42)
         })
     }
@@ -410,7 +414,7 @@ fn test_async_return() {
         yield_now().await;
         Ok(42)
     }
-    assert_eq!(run(|co| co.yield_(gen::native(g()))).unwrap(), 42);
+    assert_eq!(run(|co| co.yield_(gen_::native(g()))).unwrap(), 42);
     assert_eq!(run_native(g()).unwrap(), 42);
 }
 
@@ -424,11 +428,11 @@ fn test_async_early_return() {
     let early = Rc::new(Cell::new(true));
 
     let e = early.clone();
-    let decorated: Future<i32> = gen::coroutine(move |co| {
+    let decorated: Future<i32> = gen_::coroutine(move |co| {
         if e.get() {
             return Ok(42);
         }
-        co.yield_(gen::moment)?;
+        co.yield_(gen_::moment)?;
         Ok(0)
     });
     assert!(decorated.done());
@@ -454,8 +458,8 @@ fn test_async_early_return() {
 #[test]
 fn test_errors_cross_between_native_and_decorated() {
     fn decorated_fails() -> Future<i32> {
-        gen::coroutine(|co| {
-            co.yield_(gen::moment)?;
+        gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
             Err(ZeroDivisionError.into())
         })
     }
@@ -467,14 +471,14 @@ fn test_errors_cross_between_native_and_decorated() {
     .unwrap_err();
     assert!(error.is::<ZeroDivisionError>());
 
-    let replaced = run(|co| match co.yield_(gen::native(divide(1, 0))) {
+    let replaced = run(|co| match co.yield_(gen_::native(divide(1, 0))) {
         Err(e) if e.is::<ZeroDivisionError>() => Ok("caught"),
         Err(e) => Err(e),
         Ok(_) => Ok("no error"),
     })
     .unwrap();
     assert_eq!(replaced, "caught");
-    assert_eq!(run(|co| co.yield_(gen::native(divide(84, 2)))).unwrap(), 42);
+    assert_eq!(run(|co| co.yield_(gen_::native(divide(84, 2)))).unwrap(), 42);
 }
 
 // The guide: decorated coroutines can yield `executor.submit(...)`
@@ -490,7 +494,7 @@ fn test_executor_results_in_native_code() {
     let (a, b) = io_loop
         .run_sync(
             move || {
-                gen::native(async move {
+                gen_::native(async move {
                     // submit() delivers to the current loop: call it on the loop.
                     let a = pool.submit(|| (1..=10).sum::<u32>()).await?;
                     let b = IOLoop::current().run_in_executor(None, || 6 * 7).await?;
@@ -503,7 +507,7 @@ fn test_executor_results_in_native_code() {
     assert_eq!((a, b), (55, 42));
     let c = io_loop
         .run_sync(
-            || gen::coroutine(|co| co.yield_(IOLoop::current().run_in_executor(None, || "decorated"))),
+            || gen_::coroutine(|co| co.yield_(IOLoop::current().run_in_executor(None, || "decorated"))),
             Some(Duration::from_secs(10)),
         )
         .unwrap();
@@ -515,8 +519,8 @@ fn test_executor_results_in_native_code() {
 #[test]
 fn test_wait_iterator_in_native_code() {
     let order = run_native(async {
-        let wait_iterator = gen::WaitIterator::new(vec![
-            gen::convert_yielded(gen::native(async {
+        let wait_iterator = gen_::WaitIterator::new(vec![
+            gen_::convert_yielded(gen_::native(async {
                 for _ in 0..3 {
                     yield_now().await;
                 }
@@ -544,7 +548,7 @@ fn test_wait_iterator_in_native_code() {
 #[test]
 fn test_run_sync_native_coroutine() {
     fn f1() -> Future<()> {
-        gen::coroutine(|co| co.yield_(gen::moment))
+        gen_::coroutine(|co| co.yield_(gen_::moment))
     }
 
     async fn f2() -> Result<(), Error> {
@@ -553,10 +557,10 @@ fn test_run_sync_native_coroutine() {
 
     let io_loop = IOLoop::new();
     io_loop
-        .run_sync(|| gen::native(f2()), Some(Duration::from_secs(5)))
+        .run_sync(|| gen_::native(f2()), Some(Duration::from_secs(5)))
         .unwrap();
     // run_sync(lambda: divide(1, 0)) from the guide: the error comes back.
-    let error = io_loop.run_sync(|| gen::native(divide(1, 0)), None).unwrap_err();
+    let error = io_loop.run_sync(|| gen_::native(divide(1, 0)), None).unwrap_err();
     assert!(error.is::<ZeroDivisionError>());
 }
 
@@ -567,7 +571,7 @@ fn test_run_sync_native_coroutine_timeout() {
     let io_loop = IOLoop::with_clock(ManualClock::autojump());
     let error = io_loop
         .run_sync(
-            || gen::native(async { gen::sleep(Duration::from_secs(1)).await }),
+            || gen_::native(async { gen_::sleep(Duration::from_secs(1)).await }),
             Some(Duration::from_millis(100)),
         )
         .unwrap_err();
@@ -583,7 +587,7 @@ fn test_run_sync_native_coroutine_timeout() {
 fn test_exception_logging_native_coro() {
     common::clear();
     let io_loop = IOLoop::with_clock(ManualClock::new());
-    io_loop.add_callback(|| gen::native(async { Err::<(), Error>(ZeroDivisionError.into()) }));
+    io_loop.add_callback(|| gen_::native(async { Err::<(), Error>(ZeroDivisionError.into()) }));
     step(&io_loop);
     assert!(common::app_errors().is_empty(), "not polled yet");
     step(&io_loop);
@@ -597,15 +601,15 @@ fn test_exception_logging_native_coro() {
 // Ports TestIOLoop.test_spawn_callback with native coroutines, and the
 // guide's `IOLoop.current().spawn_callback(divide, 1, 0)`: spawn_callback
 // is "required for functions using async def" in Tornado; in gust the
-// callback returns `gen::native(...)`. Failures and panics are logged, the
+// callback returns `gen_::native(...)`. Failures and panics are logged, the
 // loop carries on.
 #[test]
 fn test_spawn_callback_native() {
     common::clear();
     let io_loop = IOLoop::with_clock(ManualClock::new());
-    io_loop.spawn_callback(|| gen::native(divide(1, 0)));
+    io_loop.spawn_callback(|| gen_::native(divide(1, 0)));
     io_loop.spawn_callback(|| {
-        gen::native(async {
+        gen_::native(async {
             yield_now().await;
             explode("spawned boom");
         })
@@ -613,7 +617,7 @@ fn test_spawn_callback_native() {
     let ok = Rc::new(Cell::new(0));
     let o = ok.clone();
     io_loop.spawn_callback(move || {
-        gen::native(async move {
+        gen_::native(async move {
             o.set(divide(84, 2).await?);
             Ok::<(), Error>(())
         })
@@ -624,7 +628,7 @@ fn test_spawn_callback_native() {
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[0].ends_with(": division by zero"), "{}", errors[0]);
     assert!(errors[1].ends_with(": spawned boom"), "{}", errors[1]);
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
 }
 
 // ====================================================================
@@ -640,7 +644,7 @@ fn test_native_does_nothing_until_spawned_decorated_runs_at_once() {
 
     let decorated_ran = Rc::new(Cell::new(false));
     let d = decorated_ran.clone();
-    let decorated = gen::coroutine(move |_co| {
+    let decorated = gen_::coroutine(move |_co| {
         d.set(true);
         Ok(())
     });
@@ -653,23 +657,23 @@ fn test_native_does_nothing_until_spawned_decorated_runs_at_once() {
         n.set(true);
     };
     assert!(!native_ran.get(), "creating an async block runs nothing");
-    let marked = gen::native(native);
-    assert!(!native_ran.get(), "gen::native only marks it");
-    assert_eq!(gen::task_count(&io_loop), 0);
+    let marked = gen_::native(native);
+    assert!(!native_ran.get(), "gen_::native only marks it");
+    assert_eq!(gen_::task_count(&io_loop), 0);
     assert_eq!(io_loop.ready_len(), 0);
 
     // convert_yielded spawns it (Tornado: "convert_yielded() starts the
     // native coroutine in the background"), for the next iteration.
-    let spawned = gen::convert_yielded(marked);
+    let spawned = gen_::convert_yielded(marked);
     assert!(!native_ran.get());
     assert!(!spawned.done());
-    assert_eq!(gen::task_count(&io_loop), 1);
+    assert_eq!(gen_::task_count(&io_loop), 1);
     let before = io_loop.iterations();
     step(&io_loop);
     assert!(native_ran.get());
     assert_eq!(io_loop.iterations() - before, 1);
     assert!(spawned.done());
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
 
     // A native coroutine never awaited nor spawned never runs (and, unlike
     // Python's "coroutine was never awaited" warning, nothing is logged:
@@ -677,7 +681,7 @@ fn test_native_does_nothing_until_spawned_decorated_runs_at_once() {
     common::clear();
     let never_ran = Rc::new(Cell::new(false));
     let n = never_ran.clone();
-    drop(gen::native(async move { n.set(true) }));
+    drop(gen_::native(async move { n.set(true) }));
     assert_eq!(io_loop.run_until_idle().unwrap(), 0);
     assert!(!never_ran.get());
     assert!(common::capture().is_empty());
@@ -720,7 +724,7 @@ fn test_spawn_first_polls_on_next_iteration() {
 #[test]
 fn test_interleaving_pattern() {
     async fn fetch_next_chunk(chunks: Rc<RefCell<Vec<&'static str>>>) -> Result<Option<&'static str>, Error> {
-        gen::sleep(Duration::from_millis(10)).await?;
+        gen_::sleep(Duration::from_millis(10)).await?;
         Ok(chunks.borrow_mut().pop())
     }
 
@@ -730,16 +734,16 @@ fn test_interleaving_pattern() {
         let written = io_loop
             .run_sync(
                 move || {
-                    gen::coroutine(move |co| {
+                    gen_::coroutine(move |co| {
                         let chunks = Rc::new(RefCell::new(vec!["c3", "c2", "c1"]));
                         let mut written = Vec::new();
-                        let fetch = || gen::native(fetch_next_chunk(chunks.clone()));
+                        let fetch = || gen_::native(fetch_next_chunk(chunks.clone()));
                         if background {
-                            let mut fetch_future = gen::convert_yielded(fetch());
+                            let mut fetch_future = gen_::convert_yielded(fetch());
                             while let Some(chunk) = co.yield_(fetch_future)? {
-                                fetch_future = gen::convert_yielded(fetch());
+                                fetch_future = gen_::convert_yielded(fetch());
                                 written.push(chunk);
-                                co.yield_(gen::sleep(Duration::from_millis(10)))?;
+                                co.yield_(gen_::sleep(Duration::from_millis(10)))?;
                                 // self.flush()
                             }
                         } else {
@@ -747,7 +751,7 @@ fn test_interleaving_pattern() {
                             while let Some(chunk) = co.yield_(fetch_native)? {
                                 fetch_native = fetch(); // not started yet
                                 written.push(chunk);
-                                co.yield_(gen::sleep(Duration::from_millis(10)))?;
+                                co.yield_(gen_::sleep(Duration::from_millis(10)))?;
                             }
                         }
                         Ok(written)
@@ -789,7 +793,7 @@ fn test_panic_in_task_becomes_panic_error() {
         yield_now().await;
         Ok::<i32, Error>(3)
     });
-    assert_eq!(gen::task_count(&io_loop), 3);
+    assert_eq!(gen_::task_count(&io_loop), 3);
     io_loop.run_until_idle().unwrap();
 
     let error = first.take_result().unwrap_err();
@@ -800,10 +804,13 @@ fn test_panic_in_task_becomes_panic_error() {
     assert_eq!(panic_message(&error), "boom after a yield");
     assert_eq!(*log.borrow(), vec!["later"]);
     assert_eq!(fine.take_result().unwrap(), 3);
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
 
     // The loop is fully usable afterwards.
-    assert_eq!(io_loop.run_sync(|| gen::native(divide(84, 2)), None).unwrap(), 42);
+    assert_eq!(
+        io_loop.run_sync(|| gen_::native(divide(84, 2)), None).unwrap(),
+        42
+    );
 }
 
 // A panic in a decorated coroutine awaited from native code arrives as the
@@ -811,10 +818,10 @@ fn test_panic_in_task_becomes_panic_error() {
 #[test]
 fn test_panic_in_decorated_awaited_from_native() {
     let error = run_native(async {
-        gen::Builder::new()
+        gen_::Builder::new()
             .name("exploder")
             .spawn(|co| {
-                co.yield_(gen::moment)?;
+                co.yield_(gen_::moment)?;
                 explode("decorated boom");
                 Ok(1)
             })
@@ -847,7 +854,7 @@ fn test_close_drops_pending_tasks() {
     let unpolled = io_loop.spawn(async move {
         let _guard = guard;
     });
-    assert_eq!(gen::task_count(&io_loop), 2);
+    assert_eq!(gen_::task_count(&io_loop), 2);
     assert!(log.borrow().is_empty());
 
     io_loop.close().unwrap();
@@ -856,7 +863,7 @@ fn test_close_drops_pending_tasks() {
     assert_eq!(dropped, vec!["parked", "unpolled"]);
     assert!(parked.take_result().unwrap_err().is::<LoopClosedError>());
     assert!(unpolled.take_result().unwrap_err().is::<LoopClosedError>());
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
 
     let late = io_loop.spawn(async { Ok::<_, Error>(1) });
     assert!(late.take_result().unwrap_err().is::<LoopClosedError>());
@@ -905,7 +912,7 @@ fn test_spawn_from_destructor_while_closing() {
     io_loop.close().unwrap();
     let spawned = slot.borrow_mut().take().expect("the destructor ran");
     assert!(spawned.take_result().unwrap_err().is::<LoopClosedError>());
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
 }
 
 // Cancelling a task's future does not stop the task (as for a decorated
@@ -928,7 +935,7 @@ fn test_cancelling_task_future_does_not_stop_it() {
     assert!(task.cancelled());
     io_loop.run_until_idle().unwrap();
     assert_eq!(steps.get(), 3, "the task ran to its end");
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
     // Its late error is reported as Tornado's
     // future_set_exception_unless_cancelled does.
     assert_eq!(
@@ -965,14 +972,14 @@ fn test_wake_after_close_is_ignored() {
 #[test]
 fn test_task_count() {
     let io_loop = IOLoop::with_clock(ManualClock::new());
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
     let gate: Future<u32> = Future::new();
     let tasks: Vec<Future<u32>> = (0..10)
         .map(|i| {
             let gate = gate.clone();
             io_loop.spawn(async move {
                 let g = if i % 2 == 0 {
-                    gen::convert_yielded(&gate).await?
+                    gen_::convert_yielded(&gate).await?
                 } else {
                     i
                 };
@@ -980,12 +987,12 @@ fn test_task_count() {
             })
         })
         .collect();
-    assert_eq!(gen::task_count(&io_loop), 10);
+    assert_eq!(gen_::task_count(&io_loop), 10);
     io_loop.run_until_idle().unwrap();
-    assert_eq!(gen::task_count(&io_loop), 5, "the odd ones finished");
+    assert_eq!(gen_::task_count(&io_loop), 5, "the odd ones finished");
     gate.set_result(100).unwrap();
     io_loop.run_until_idle().unwrap();
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
     let results: Vec<u32> = tasks.iter().map(|t| t.take_result().unwrap()).collect();
     assert_eq!(results, vec![100, 2, 102, 6, 104, 10, 106, 14, 108, 18]);
 }
@@ -1001,7 +1008,7 @@ fn test_co_await_borrows_a_local() {
     let io_loop = IOLoop::with_clock(ManualClock::new());
     let pending: Future<u32> = Future::new();
     let p = pending.clone();
-    let f = gen::coroutine(move |co| {
+    let f = gen_::coroutine(move |co| {
         let mut local = vec![1u32, 2];
         let sum = co.await_(async {
             let extra = p.await?;
@@ -1013,7 +1020,7 @@ fn test_co_await_borrows_a_local() {
     });
     assert!(!f.done());
     assert_eq!(
-        gen::task_count(&io_loop),
+        gen_::task_count(&io_loop),
         0,
         "no task: polled on the coroutine's stack"
     );
@@ -1030,13 +1037,13 @@ fn test_co_await_borrows_a_local() {
 #[test]
 fn test_co_await_of_gust_futures() {
     let io_loop = IOLoop::with_clock(ManualClock::new());
-    let ready = gen::coroutine(|co| co.await_(Future::ready(5)));
+    let ready = gen_::coroutine(|co| co.await_(Future::ready(5)));
     assert_eq!(ready.take_result().unwrap(), 5);
 
     let (a, b) = (Future::<u32>::new(), Future::<u32>::new());
     let (a2, b2) = (a.clone(), b.clone());
-    let by_await = gen::coroutine(move |co| co.await_(a2));
-    let by_yield = gen::coroutine(move |co| co.yield_(b2));
+    let by_await = gen_::coroutine(move |co| co.await_(a2));
+    let by_yield = gen_::coroutine(move |co| co.yield_(b2));
     a.set_result(1).unwrap();
     b.set_result(2).unwrap();
     assert!(!by_await.done() && !by_yield.done(), "never resumed re-entrantly");
@@ -1049,7 +1056,7 @@ fn test_co_await_of_gust_futures() {
 
     let failed: Future<u32> = Future::new();
     let f2 = failed.clone();
-    let caught = gen::coroutine(move |co| match co.await_(f2) {
+    let caught = gen_::coroutine(move |co| match co.await_(f2) {
         Err(e) if e.is::<ZeroDivisionError>() => Ok("caught"),
         other => other.map(|_| "no error"),
     });
@@ -1066,7 +1073,7 @@ fn test_co_await_async_block_with_timer() {
         let io_loop = IOLoop::current();
         let start = io_loop.time();
         let value = co.await_(async {
-            gen::sleep(Duration::from_millis(50)).await?;
+            gen_::sleep(Duration::from_millis(50)).await?;
             let x = after_moment(6).await?;
             Ok::<_, Error>(x * 7)
         })?;
@@ -1084,7 +1091,7 @@ fn test_co_await_panic_fails_the_coroutine() {
     let io_loop = IOLoop::with_clock(ManualClock::new());
     let log = new_log();
     let l = log.clone();
-    let f: Future<()> = gen::Builder::new().name("awaiter").spawn(move |co| {
+    let f: Future<()> = gen_::Builder::new().name("awaiter").spawn(move |co| {
         let _guard = Guard::new(&l, "awaiter");
         co.await_(async {
             yield_now().await;
@@ -1110,7 +1117,7 @@ fn test_close_unwinds_coroutine_in_await() {
     let log = new_log();
     let never: Future<i32> = Future::new();
     let (l, n) = (log.clone(), never.clone());
-    let f = gen::coroutine(move |co| {
+    let f = gen_::coroutine(move |co| {
         let _guard = Guard::new(&l, "awaiting");
         co.await_(n)
     });
@@ -1131,7 +1138,7 @@ fn test_drop_loop_unwinds_coroutine_in_await() {
 
     let io_loop = IOLoop::with_clock(ManualClock::new());
     let (l, n) = (log.clone(), never.clone());
-    let by_yield = gen::coroutine(move |co| {
+    let by_yield = gen_::coroutine(move |co| {
         let _guard = Guard::new(&l, "in yield_");
         co.yield_(n)
     });
@@ -1142,7 +1149,7 @@ fn test_drop_loop_unwinds_coroutine_in_await() {
     let io_loop = IOLoop::with_clock(ManualClock::new());
     let weak = io_loop.downgrade();
     let (l, n) = (log.clone(), never.clone());
-    let by_await = gen::coroutine(move |co| {
+    let by_await = gen_::coroutine(move |co| {
         let _guard = Guard::new(&l, "in await_");
         co.await_(n)
     });
@@ -1236,7 +1243,7 @@ fn test_wakes_are_coalesced() {
     io_loop.run_until_idle().unwrap();
     assert_eq!(polls.get(), 5);
     assert!(task.done());
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
     // A wake after the task finished is harmless.
     let stale = waker.borrow().clone().unwrap();
     stale.wake();
@@ -1376,7 +1383,7 @@ fn test_wake_from_another_thread_wakes_sleeping_loop() {
     let started = Instant::now();
     let result = io_loop.run_sync(
         move || {
-            gen::native(Handoff {
+            gen_::native(Handoff {
                 to_thread: Some(sender),
                 flag,
             })
@@ -1424,7 +1431,7 @@ fn test_concurrent_wakes_from_many_threads() {
         }
     });
     let io_loop = IOLoop::new();
-    let result = io_loop.run_sync(move || gen::native(task), Some(Duration::from_secs(20)));
+    let result = io_loop.run_sync(move || gen_::native(task), Some(Duration::from_secs(20)));
     for handle in threads {
         handle.join().unwrap();
     }
@@ -1502,7 +1509,7 @@ fn test_cross_thread_wake_is_never_lost() {
                 waker.wake_by_ref();
             }
         });
-        let result = io_loop.run_sync(move || gen::native(task), Some(Duration::from_secs(5)));
+        let result = io_loop.run_sync(move || gen_::native(task), Some(Duration::from_secs(5)));
         waker_thread.join().unwrap();
         if let Err(error) = result {
             panic!("trial {trial}: the last wake-up was lost: {error}");
@@ -1535,9 +1542,9 @@ fn test_tokio_awaits_gust_future_via_into_send() {
     let (value, tokio_thread) = io_loop
         .run_sync(
             move || {
-                gen::coroutine(move |co| {
-                    let slow = gen::coroutine(|co| {
-                        co.yield_(gen::sleep(Duration::from_millis(5)))?;
+                gen_::coroutine(move |co| {
+                    let slow = gen_::coroutine(|co| {
+                        co.yield_(gen_::sleep(Duration::from_millis(5)))?;
                         Ok(41)
                     });
                     let remote: SendFuture<i32> = slow.into_send();
@@ -1590,7 +1597,7 @@ fn test_tokio_task_delivers_into_ioloop_via_remote_future() {
     let (value, error) = io_loop
         .run_sync(
             move || {
-                gen::native(async move {
+                gen_::native(async move {
                     let value = future.await?;
                     let error = failing.await.unwrap_err();
                     Ok::<_, Error>((value * 6, error.to_string()))
@@ -1622,11 +1629,11 @@ fn test_tokio_reactor_future_on_ioloop_is_panic_error() {
         panic_message(&error).contains("there is no reactor running"),
         "{error}"
     );
-    assert_eq!(gen::task_count(&io_loop), 0);
+    assert_eq!(gen_::task_count(&io_loop), 0);
 
     // The same inside a decorated coroutine's Co::await_: the coroutine fails.
     let in_coroutine =
-        gen::coroutine(|co| co.await_(async { tokio::time::sleep(Duration::from_millis(1)).await }));
+        gen_::coroutine(|co| co.await_(async { tokio::time::sleep(Duration::from_millis(1)).await }));
     let error = in_coroutine.take_result().unwrap_err();
     assert!(
         panic_message(&error).contains("there is no reactor running"),
@@ -1642,7 +1649,7 @@ fn test_tokio_reactor_future_on_ioloop_is_panic_error() {
     let slept = io_loop
         .run_sync(
             move || {
-                gen::native(async move {
+                gen_::native(async move {
                     let started = Instant::now();
                     // Even creating a tokio Sleep needs the runtime: build
                     // it inside the spawned future, on tokio's side.
@@ -1679,7 +1686,7 @@ fn test_tokio_sync_channels_ping_pong_with_ioloop() {
     let last = io_loop
         .run_sync(
             move || {
-                gen::native(async move {
+                gen_::native(async move {
                     let mut n = 0;
                     for _ in 0..ROUNDS {
                         to_tokio.send(n).await.map_err(|e| Error::msg(e.to_string()))?;

@@ -24,13 +24,13 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Output};
 use std::rc::Rc;
 
+use gust::ErrorKind;
 use gust::engine::{
-    guard_mode, set_max_live_stacks, stack_stats, GuardMode, StackStats, DEFAULT_STACK_SIZE, MIN_STACK_SIZE,
+    DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, StackStats, guard_mode, set_max_live_stacks, stack_stats,
 };
-use gust::gen;
+use gust::gen_;
 use gust::prelude::*;
 use gust::yieldables::{PanicError, StackExhaustedError};
-use gust::ErrorKind;
 
 /// Set in a child process to the name of the test it runs.
 const CHILD_ENV: &str = "GUST_STACKS_TEST_CHILD";
@@ -127,9 +127,9 @@ fn hundred_thousand_suspended_coroutines_fit_in_the_default_map_count() {
         // in 65530 maps. Then the promise is a typed error before the limit.
         let mut made = Vec::new();
         let error = loop {
-            let f: Future<()> = gen::Builder::new()
+            let f: Future<()> = gen_::Builder::new()
                 .stack_size(MIN_STACK_SIZE)
-                .spawn(|co| co.yield_(gen::moment));
+                .spawn(|co| co.yield_(gen_::moment));
             if f.done() {
                 break f.take_result().unwrap_err();
             }
@@ -155,7 +155,7 @@ fn hundred_thousand_suspended_coroutines_fit_in_the_default_map_count() {
             1 => Wait::Gate,
             _ => Wait::Moment,
         };
-        let builder = gen::Builder::new().stack_size(16 * 1024);
+        let builder = gen_::Builder::new().stack_size(16 * 1024);
         let result: Future<u64> = match &wait {
             Wait::Own(f) => {
                 let f = f.clone();
@@ -166,7 +166,7 @@ fn hundred_thousand_suspended_coroutines_fit_in_the_default_map_count() {
                 builder.spawn(move |co| Ok(co.yield_(&gate)? + i))
             }
             Wait::Moment => builder.spawn(move |co| {
-                co.yield_(gen::moment)?;
+                co.yield_(gen_::moment)?;
                 Ok(i)
             }),
         };
@@ -179,7 +179,7 @@ fn hundred_thousand_suspended_coroutines_fit_in_the_default_map_count() {
         results.push(result);
     }
 
-    assert_eq!(gen::runners(&io_loop).len(), N as usize);
+    assert_eq!(gen_::runners(&io_loop).len(), N as usize);
     let stats = stack_stats();
     assert_eq!(stats.live - stats0.live, N as usize, "{stats:?}");
     let maps = vma_count();
@@ -214,7 +214,7 @@ fn hundred_thousand_suspended_coroutines_fit_in_the_default_map_count() {
         assert!(result.done(), "coroutine {i} is still suspended");
         assert_eq!(result.take_result().unwrap(), expected, "coroutine {i}");
     }
-    assert!(gen::runners(&io_loop).is_empty());
+    assert!(gen_::runners(&io_loop).is_empty());
     let after = stack_stats();
     assert_eq!(after.live, stats0.live, "{after:?}");
     assert_eq!(after.pooled - stats0.pooled, N as usize, "{after:?}");
@@ -237,7 +237,7 @@ fn the_live_stack_limit_fails_the_next_coroutine_with_a_typed_error() {
         } else {
             second_gate.clone()
         };
-        waiting.push(gen::coroutine(move |co| Ok(co.yield_(&gate)? + i)));
+        waiting.push(gen_::coroutine(move |co| Ok(co.yield_(&gate)? + i)));
     }
     assert!(waiting.iter().all(|f| !f.done()));
     assert_eq!(stack_stats().live, base + LIMIT);
@@ -245,7 +245,7 @@ fn the_live_stack_limit_fails_the_next_coroutine_with_a_typed_error() {
     // The (LIMIT+1)th: no panic, a failed future, and the body never runs.
     let ran = Rc::new(Cell::new(false));
     let ran2 = ran.clone();
-    let refused: Future<u32> = gen::Builder::new().name("one-too-many").spawn(move |_co| {
+    let refused: Future<u32> = gen_::Builder::new().name("one-too-many").spawn(move |_co| {
         ran2.set(true);
         Ok(0)
     });
@@ -273,7 +273,7 @@ fn the_live_stack_limit_fails_the_next_coroutine_with_a_typed_error() {
     );
 
     // Generator::new is refused the same way.
-    let generator = gen::Generator::<(), (), ()>::new(|_y| Ok(()));
+    let generator = gen_::Generator::<(), (), ()>::new(|_y| Ok(()));
     assert!(generator.is_err());
 
     // Release 20 (the first gate); 20 new coroutines fit, and not 21.
@@ -286,11 +286,11 @@ fn the_live_stack_limit_fails_the_next_coroutine_with_a_typed_error() {
     let mut again = Vec::new();
     for i in 0..20u32 {
         let gate = second_gate.clone();
-        let f: Future<u32> = gen::coroutine(move |co| Ok(co.yield_(&gate)? * i));
+        let f: Future<u32> = gen_::coroutine(move |co| Ok(co.yield_(&gate)? * i));
         assert!(!f.done(), "creation after release failed: {:?}", f.exception());
         again.push(f);
     }
-    let refused: Future<u32> = gen::coroutine(|_co| Ok(0));
+    let refused: Future<u32> = gen_::coroutine(|_co| Ok(0));
     assert_eq!(
         refused.take_result().unwrap_err().kind(),
         ErrorKind::StackExhausted
@@ -298,7 +298,7 @@ fn the_live_stack_limit_fails_the_next_coroutine_with_a_typed_error() {
 
     // Lifting the limit lets more in.
     set_max_live_stacks(None);
-    let extra: Future<u32> = gen::coroutine(|co| co.yield_(gen::moment).map(|()| 5));
+    let extra: Future<u32> = gen_::coroutine(|co| co.yield_(gen_::moment).map(|()| 5));
     assert!(!extra.done());
 
     second_gate.set_result(3).unwrap();
@@ -334,7 +334,7 @@ fn running_out_of_address_space_is_a_typed_error() {
         let error = loop {
             let g = gate.clone();
             let n = made.len();
-            let f: Future<usize> = gen::coroutine(move |co| Ok(co.yield_(&g)? + n));
+            let f: Future<usize> = gen_::coroutine(move |co| Ok(co.yield_(&g)? + n));
             if f.done() {
                 break f.take_result().unwrap_err();
             }
@@ -354,8 +354,8 @@ fn running_out_of_address_space_is_a_typed_error() {
             assert_eq!(f.take_result().unwrap(), n + 1);
         }
         // ...and with stacks back in the pool, creation works again.
-        let again: Future<u32> = gen::coroutine(|co| {
-            co.yield_(gen::moment)?;
+        let again: Future<u32> = gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
             Ok(9)
         });
         assert!(!again.done(), "{:?}", again.exception());
@@ -389,7 +389,7 @@ fn coroutine_stack_overflow_aborts_with_a_clear_message() {
     if is_child(NAME) {
         no_core_dumps();
         let _io_loop = IOLoop::new();
-        let f: Future<u64> = gen::Builder::new().name("deep-recursion").spawn(|co| {
+        let f: Future<u64> = gen_::Builder::new().name("deep-recursion").spawn(|co| {
             println!("stack_size={}", co.stack_size());
             Ok(recurse(0))
         });
@@ -447,12 +447,12 @@ fn frames_larger_than_the_guard_page_do_not_reach_the_neighbouring_stack() {
         let _io_loop = IOLoop::new();
         // Fresh slots are handed out upwards, so the neighbour's stack lies
         // just below the guard page of the one that overflows.
-        let neighbour: Future<()> = gen::Builder::new()
+        let neighbour: Future<()> = gen_::Builder::new()
             .name("neighbour")
             .stack_size(64 * 1024)
-            .spawn(|co| co.yield_(gen::moment));
+            .spawn(|co| co.yield_(gen_::moment));
         assert!(!neighbour.done());
-        let f: Future<u64> = gen::Builder::new()
+        let f: Future<u64> = gen_::Builder::new()
             .name("big-frames")
             .stack_size(64 * 1024)
             .spawn(|_co| Ok(recurse_big(0)));
@@ -478,7 +478,7 @@ fn thread_stack_overflow_still_reaches_rusts_handler() {
         no_core_dumps();
         // Install gust's handler first (it is installed with the first stack).
         let _io_loop = IOLoop::new();
-        let f: Future<u32> = gen::coroutine(|_co| Ok(1));
+        let f: Future<u32> = gen_::coroutine(|_co| Ok(1));
         assert_eq!(f.take_result().unwrap(), 1);
         println!("handler installed");
         let thread = std::thread::Builder::new()
@@ -518,12 +518,12 @@ fn a_panic_with_full_backtrace_fits_in_the_default_stack() {
         assert_eq!(std::env::var("RUST_BACKTRACE").as_deref(), Ok("full"));
         let io_loop = IOLoop::new();
         // Panics on its first step, in the caller's turn...
-        let early: Future<()> = gen::Builder::new()
+        let early: Future<()> = gen_::Builder::new()
             .name("panics-early")
             .spawn(|_co| panic!("early boom"));
         // ...and after a suspension, resumed from the loop.
-        let late: Future<()> = gen::Builder::new().name("panics-late").spawn(|co| {
-            co.yield_(gen::moment)?;
+        let late: Future<()> = gen_::Builder::new().name("panics-late").spawn(|co| {
+            co.yield_(gen_::moment)?;
             let depth = recurse_a_little(20);
             panic!("late boom at depth {depth}")
         });
@@ -575,7 +575,7 @@ fn stacks_are_reused_across_create_finish_cycles() {
         let futures: Vec<Future<usize>> = (0..n)
             .map(|i| {
                 let gate = gate.clone();
-                gen::Builder::new()
+                gen_::Builder::new()
                     .stack_size(stack_size)
                     .spawn(move |co| Ok(co.yield_(&gate)? + i))
             })
@@ -620,7 +620,7 @@ fn stacks_are_reused_across_create_finish_cycles() {
 
     // Within one cycle, a finished coroutine's stack is taken by the next.
     for _ in 0..10_000 {
-        let f: Future<u32> = gen::coroutine(|_co| Ok(1));
+        let f: Future<u32> = gen_::coroutine(|_co| Ok(1));
         assert_eq!(f.take_result().unwrap(), 1);
     }
     assert_eq!(stack_stats(), small);

@@ -95,11 +95,7 @@ impl Harness {
 
     /// `n` in full mode; `n / 1000` (at least 1) in smoke-test mode.
     pub fn n(&self, n: u64) -> u64 {
-        if self.full {
-            n
-        } else {
-            (n / 1000).max(1)
-        }
+        if self.full { n } else { (n / 1000).max(1) }
     }
 
     /// Whether the filters select `name`.

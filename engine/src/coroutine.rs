@@ -4,19 +4,19 @@
 use std::any::type_name;
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
-use gust_ioloop::{panic_message, IOLoop};
+use gust_ioloop::{IOLoop, panic_message};
 use gust_yieldables::{
     Error, Extract, Future, FutureId, IntoResult, InvalidStateError, LegacyRunner, LoopClosedError,
     NativeWait, PanicError, WaitIterator, Waiter, YieldPoint, Yieldable, Yielded,
 };
 
-use crate::generator::{close_unwind, is_close_unwind, GeneratorExit, Yielder};
-use crate::runner::{CloseReason, CoName, Park, Registry, Resume, RunnerGen, RunnerId, WaitingOn, GEN_LOG};
-use crate::stack_pool::{default_stack_size, PooledStack};
+use crate::generator::{GeneratorExit, Yielder, close_unwind, is_close_unwind};
+use crate::runner::{CloseReason, CoName, GEN_LOG, Park, Registry, Resume, RunnerGen, RunnerId, WaitingOn};
+use crate::stack_pool::{PooledStack, default_stack_size};
 
 /// The handle a coroutine's body receives: what it yields with.
 ///
@@ -63,7 +63,7 @@ impl<'a> Co<'a> {
     ///   continues at once: no switch, no loop iteration.
     /// * A pending future suspends the coroutine; it resumes from a loop
     ///   callback one iteration after the future is done.
-    /// * `gen::moment` (or `()`) resumes after exactly one loop iteration.
+    /// * `gen_::moment` (or `()`) resumes after exactly one loop iteration.
     /// * A collection (`Vec`, map, tuple) waits for all its members in
     ///   parallel ([`multi`](gust_yieldables::multi)).
     ///
@@ -360,7 +360,7 @@ impl Builder {
         let setter = result.clone();
         let result_id = result.id();
         let owner = registry.clone();
-        let gen = RunnerGen::on_stack(stack, move |yielder| {
+        let generator = RunnerGen::on_stack(stack, move |yielder| {
             let co = Co {
                 yielder,
                 registry: owner,
@@ -408,7 +408,7 @@ impl Builder {
             }
             Ok(())
         });
-        registry.start(gen);
+        registry.start(generator);
         result
     }
 }

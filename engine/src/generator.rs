@@ -22,26 +22,26 @@
 //! use gust_engine::{Generator, GeneratorState};
 //!
 //! // def body(): x = yield 1; y = yield x + 1; return x + y
-//! let mut gen = Generator::new(|y| {
+//! let mut generator = Generator::new(|y| {
 //!     let x: i32 = y.yield_(1)?;
 //!     let z: i32 = y.yield_(x + 1)?;
 //!     Ok(x + z)
 //! })
 //! .unwrap();
-//! assert_eq!(gen.start().unwrap(), GeneratorState::Yielded(1));
-//! assert_eq!(gen.send(10).unwrap(), GeneratorState::Yielded(11));
-//! assert_eq!(gen.send(5).unwrap(), GeneratorState::Returned(15));
-//! assert!(gen.send(0).is_err()); // finished: a typed error, not a panic
+//! assert_eq!(generator.start().unwrap(), GeneratorState::Yielded(1));
+//! assert_eq!(generator.send(10).unwrap(), GeneratorState::Yielded(11));
+//! assert_eq!(generator.send(5).unwrap(), GeneratorState::Returned(15));
+//! assert!(generator.send(0).is_err()); // finished: a typed error, not a panic
 //! ```
 
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use corosensei::{Coroutine, CoroutineResult};
 use gust_ioloop::panic_message;
 use gust_yieldables::{Error, InvalidStateError, PanicError, StackExhaustedError};
 use thiserror::Error as ThisError;
 
-use crate::stack_pool::{default_stack_size, PooledStack};
+use crate::stack_pool::{PooledStack, default_stack_size};
 
 /// What a generator did when resumed: yielded a value (and is suspended),
 /// or returned (and is finished).

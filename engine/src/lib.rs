@@ -39,12 +39,12 @@ mod overflow;
 mod runner;
 mod stack_pool;
 
-pub use coroutine::{coroutine, engine, Builder, Co, WaitIter};
+pub use coroutine::{Builder, Co, WaitIter, coroutine, engine};
 pub use generator::{
     Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError, GeneratorState, Yielder,
 };
-pub use runner::{runner_of, runners, RunnerId, RunnerInfo, RunnerState, WaitingOn, GEN_LOG};
+pub use runner::{GEN_LOG, RunnerId, RunnerInfo, RunnerState, WaitingOn, runner_of, runners};
 pub use stack_pool::{
-    default_stack_size, guard_mode, set_default_stack_size, set_max_live_stacks, stack_stats,
-    trim_stack_pool, GuardMode, PooledStack, StackStats, DEFAULT_STACK_SIZE, MIN_STACK_SIZE,
+    DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, PooledStack, StackStats, default_stack_size, guard_mode,
+    set_default_stack_size, set_max_live_stacks, stack_stats, trim_stack_pool,
 };

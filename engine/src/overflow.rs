@@ -19,10 +19,10 @@
 //! written by `stack_pool`, and writes to stderr with `write(2)`: it is
 //! async-signal-safe.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::stack_pool::{page_size, HEADER_BYTES};
+use crate::stack_pool::{HEADER_BYTES, page_size};
 
 /// Marks a slot header as holding a live coroutine's name.
 pub(crate) const HEADER_MAGIC: usize = 0x6775_7374_5f73_7461; // "gust_sta"
@@ -63,7 +63,7 @@ pub(crate) fn register_region(base: usize, len: usize, slot_size: usize) -> Opti
             return Some(index);
         }
     }
-    log::warn!(target: "gust::gen", "more than {MAX_REGIONS} stack regions: overflows in new ones will not be named");
+    log::warn!(target: "gust::gen_", "more than {MAX_REGIONS} stack regions: overflows in new ones will not be named");
     None
 }
 
@@ -183,7 +183,7 @@ extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, context: 
         write_stderr(b"' (stack size ");
         write_stderr(format_decimal(stack_size, &mut buf));
         write_stderr(
-            b" bytes); give it a larger stack with gen::Builder::stack_size or engine::set_default_stack_size\n",
+            b" bytes); give it a larger stack with gen_::Builder::stack_size or engine::set_default_stack_size\n",
         );
         // SAFETY: abort is async-signal-safe and does not return.
         unsafe { libc::abort() };

@@ -157,7 +157,7 @@ struct Slot {
     /// stale.
     seq: u32,
     /// `None` while the coroutine runs.
-    gen: Option<Box<RunnerGen>>,
+    generator: Option<Box<RunnerGen>>,
     state: RunnerState,
     fired: Option<AnyFuture>,
     close: Option<CloseReason>,
@@ -232,7 +232,7 @@ impl Registry {
                 let index = slots.insert(Slot {
                     id,
                     seq,
-                    gen: None,
+                    generator: None,
                     state: RunnerState::Running,
                     fired: None,
                     close: None,
@@ -253,11 +253,11 @@ impl Registry {
 
     /// Runs a coroutine's first step (its synchronous start) and files it
     /// if it suspended.
-    pub(crate) fn start(self: &Rc<Self>, mut gen: RunnerGen) {
-        let outcome = gen.start();
+    pub(crate) fn start(self: &Rc<Self>, mut generator: RunnerGen) {
+        let outcome = generator.start();
         // A coroutine that finished at once never needs a box or a slot.
         if matches!(outcome, Ok(GeneratorState::Yielded(_))) {
-            self.settle(Box::new(gen), outcome, None);
+            self.settle(Box::new(generator), outcome, None);
         }
     }
 
@@ -272,7 +272,7 @@ impl Registry {
             if slot.seq != seq || !matches!(slot.state, RunnerState::Scheduled(_)) {
                 return;
             }
-            let Some(gen) = slot.gen.take() else {
+            let Some(generator) = slot.generator.take() else {
                 return;
             };
             let input = match (slot.close.take(), slot.fired.take()) {
@@ -282,11 +282,11 @@ impl Registry {
             };
             log::debug!(target: GEN_LOG, "runner {} ({}): resumed", slot.id, slot.name.as_str());
             slot.state = RunnerState::Running;
-            (gen, input)
+            (generator, input)
         };
-        let (mut gen, input) = taken;
-        let outcome = gen.send(input);
-        self.settle(gen, outcome, Some(index));
+        let (mut generator, input) = taken;
+        let outcome = generator.send(input);
+        self.settle(generator, outcome, Some(index));
     }
 
     /// Files a coroutine after a step: parked, scheduled, or finished.
@@ -294,7 +294,7 @@ impl Registry {
     /// `index` is the coroutine's slot, if it has one yet.
     fn settle(
         self: &Rc<Self>,
-        mut gen: Box<RunnerGen>,
+        mut generator: Box<RunnerGen>,
         mut outcome: Result<GeneratorState<Park, ()>, Error>,
         mut index: Option<usize>,
     ) {
@@ -304,7 +304,7 @@ impl Registry {
                 Ok(GeneratorState::Returned(())) | Err(_) => {
                     // Finished: the generator (and its stack) is dropped
                     // outside any borrow, then its slot goes.
-                    drop(gen);
+                    drop(generator);
                     if let Some(index) = index {
                         self.release(index);
                     }
@@ -316,7 +316,7 @@ impl Registry {
             let Some(slot) = slots.get_mut(park.index) else {
                 drop(slots);
                 // A slot we never made: cannot happen; close to be safe.
-                outcome = gen.send(Resume::Close(CloseReason::LoopClosed));
+                outcome = generator.send(Resume::Close(CloseReason::LoopClosed));
                 continue;
             };
             let close = slot.close.take().or(if self.closing.get() {
@@ -326,7 +326,7 @@ impl Registry {
             });
             if let Some(reason) = close {
                 drop(slots);
-                outcome = gen.send(Resume::Close(reason));
+                outcome = generator.send(Resume::Close(reason));
                 continue;
             }
             slot.seq = park.seq;
@@ -342,7 +342,7 @@ impl Registry {
                 slot.name.as_str(),
                 park.on
             );
-            slot.gen = Some(gen);
+            slot.generator = Some(generator);
             let scheduled = matches!(slot.state, RunnerState::Scheduled(_));
             drop(slots);
             if scheduled {
@@ -438,21 +438,21 @@ impl Extension for Registry {
                     .iter_mut()
                     .filter_map(|(index, slot)| {
                         slot.state = RunnerState::Running;
-                        slot.gen.take().map(|gen| (index, gen))
+                        slot.generator.take().map(|generator| (index, generator))
                     })
                     .collect()
             };
             if batch.is_empty() {
                 break;
             }
-            for (index, mut gen) in batch {
+            for (index, mut generator) in batch {
                 // Unwind it; the coroutine sets its own future's error. A
                 // body that swallows the unwinding is asked again.
-                let mut outcome = gen.send(Resume::Close(CloseReason::LoopClosed));
+                let mut outcome = generator.send(Resume::Close(CloseReason::LoopClosed));
                 while let Ok(GeneratorState::Yielded(_)) = outcome {
-                    outcome = gen.send(Resume::Close(CloseReason::LoopClosed));
+                    outcome = generator.send(Resume::Close(CloseReason::LoopClosed));
                 }
-                drop(gen);
+                drop(generator);
                 self.release(index);
             }
         }
@@ -472,11 +472,7 @@ fn registry_of(io_loop: &IOLoop) -> Option<Rc<Registry>> {
     let cached = LAST_REGISTRY
         .try_with(|last| {
             let last = last.borrow();
-            if last.0 == id {
-                last.1.upgrade()
-            } else {
-                None
-            }
+            if last.0 == id { last.1.upgrade() } else { None }
         })
         .ok()
         .flatten();

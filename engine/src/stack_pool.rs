@@ -30,8 +30,8 @@
 use std::cell::{Cell, RefCell};
 use std::io;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 use corosensei::stack::{Stack, StackPointer};
 use gust_yieldables::StackExhaustedError;
@@ -76,11 +76,7 @@ pub(crate) fn page_size() -> usize {
     *PAGE.get_or_init(|| {
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        if page > 0 {
-            page as usize
-        } else {
-            4096
-        }
+        if page > 0 { page as usize } else { 4096 }
     })
 }
 

@@ -10,10 +10,10 @@
 
 use std::any::type_name;
 use std::fmt::Display;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::io_loop::IOLoop;
 use crate::APP_LOG;
+use crate::io_loop::IOLoop;
 
 /// A callback in the ready queue or the timer heap.
 pub(crate) enum Callback {

@@ -5,19 +5,19 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::{Rc, Weak};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use mio::event::Source;
 use mio::Token;
+use mio::event::Source;
 
-use crate::callback::{log_panic, run_callback, Callback, CallbackResult, Cb, RawCallback};
+use crate::callback::{Callback, CallbackResult, Cb, RawCallback, log_panic, run_callback};
 use crate::clock::Clock;
 use crate::current;
-use crate::deadline::{add_saturating, Deadline};
+use crate::deadline::{Deadline, add_saturating};
 use crate::error::IOLoopError;
 use crate::extension::Extension;
 use crate::handle::{LoopHandle, Remote};

@@ -46,7 +46,7 @@ mod io_loop;
 mod periodic_callback;
 mod timer_heap;
 
-pub use callback::{panic_message, CallbackResult, RawCallback};
+pub use callback::{CallbackResult, RawCallback, panic_message};
 pub use clock::{Clock, ManualClock};
 pub use deadline::Deadline;
 pub use error::{IOLoopError, LoopClosedError};

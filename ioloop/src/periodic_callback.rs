@@ -2,13 +2,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use crate::callback::{log_panic, CallbackResult};
+use crate::callback::{CallbackResult, log_panic};
 use crate::io_loop::{IOLoop, WeakIOLoop};
 use crate::timer_heap::TimeoutHandle;
 

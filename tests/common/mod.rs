@@ -88,13 +88,13 @@ use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-use gust::gen;
+use gust::gen_;
 use gust::ioloop::ManualClock;
 use gust::prelude::*;
 
 /// Python's exception classes that Tornado's tests raise, as error types.
 macro_rules! python_error {
-    ($(#[$doc:meta])* $name:ident => $message:expr) => {
+    ($(#[$doc:meta])* $name:ident => $message:expr_2021) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub struct $name;
@@ -140,7 +140,7 @@ where
     F: FnOnce(&Co) -> Result<T, Error> + 'static,
 {
     let io_loop = IOLoop::with_clock(ManualClock::autojump());
-    io_loop.run_sync(move || gen::coroutine(body), Some(Duration::from_secs(5)))
+    io_loop.run_sync(move || gen_::coroutine(body), Some(Duration::from_secs(5)))
 }
 
 /// Records its name in a shared list when dropped: a destructor on a

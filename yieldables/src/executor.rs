@@ -4,12 +4,12 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
-use gust_ioloop::{panic_message, Extension, IOLoop};
+use gust_ioloop::{Extension, IOLoop, panic_message};
 use thiserror::Error as ThisError;
 
 use crate::error::{Error, PanicError};

@@ -1,14 +1,14 @@
 //! [`Future<T>`]: a result that will be set later (Tornado's `Future`).
 
-use std::any::{type_name, Any};
+use std::any::{Any, type_name};
 use std::cell::RefCell;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use gust_ioloop::{panic_message, APP_LOG};
+use gust_ioloop::{APP_LOG, panic_message};
 
 use crate::error::{CancelledError, Error, InvalidStateError};
 

@@ -1,18 +1,18 @@
 //! The IOLoop methods that need futures: [`IOLoopExt`].
 
 use std::cell::{Cell, RefCell};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
 
-use gust_ioloop::{panic_message, CallbackResult, IOLoop, IOLoopError, APP_LOG};
+use gust_ioloop::{APP_LOG, CallbackResult, IOLoop, IOLoopError, panic_message};
 
 use std::sync::Arc;
 
 use crate::error::{Error, PanicError, StoppedBeforeCompletionError, TimeoutError};
-use crate::executor::{submit_on, DefaultExecutor, Executor, ThreadPoolExecutor};
+use crate::executor::{DefaultExecutor, Executor, ThreadPoolExecutor, submit_on};
 use crate::future::Future;
-use crate::native::{spawn_on, IntoResult};
+use crate::native::{IntoResult, spawn_on};
 use crate::yieldable::Yieldable;
 
 /// IOLoop methods that involve futures (Tornado's `IOLoop.add_future` and

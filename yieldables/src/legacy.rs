@@ -18,15 +18,15 @@
 //! the coroutine's runner, through a [`LegacyRunner`]); converting one to a
 //! future fails with [`BadYieldError`].
 
-use std::any::{type_name, Any};
+use std::any::{Any, type_name};
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
-use gust_ioloop::{panic_message, APP_LOG};
+use gust_ioloop::{APP_LOG, panic_message};
 use thiserror::Error as ThisError;
 
 use crate::error::{BadYieldError, Error, PanicError};

@@ -6,7 +6,7 @@
 //! This crate has no coroutines in it: everything here works with plain
 //! callbacks and the loop, and the coroutine engine (`gust-engine`) builds
 //! on it. Most users reach these items through the `gust` facade:
-//! `gust::concurrent::Future`, `gust::gen::multi`, `gust::Error`.
+//! `gust::concurrent::Future`, `gust::gen_::multi`, `gust::Error`.
 #![deny(missing_docs)]
 
 mod error;
@@ -28,9 +28,9 @@ pub use error::{
     MessageError, PanicError, StackExhaustedError, StdErrorAdapter, StoppedBeforeCompletionError,
     TimeoutError,
 };
-pub use executor::{submit_to, DummyExecutor, Executor, ExecutorShutdownError, Job, ThreadPoolExecutor};
+pub use executor::{DummyExecutor, Executor, ExecutorShutdownError, Job, ThreadPoolExecutor, submit_to};
 pub use future::{
-    chain_future, chain_future_cloned, maybe_future, AnyFuture, Future, FutureId, Waiter, WeakFuture,
+    AnyFuture, Future, FutureId, Waiter, WeakFuture, chain_future, chain_future_cloned, maybe_future,
 };
 pub use io_loop_ext::IOLoopExt;
 pub use legacy::{
@@ -38,11 +38,11 @@ pub use legacy::{
     ResultCallback, ResultTypeError, ReturnValueIgnoredError, Task, TaskCallback, UnknownKeyError, Wait,
     WaitAll, YieldPoint,
 };
-pub use moment::{moment, Moment};
-pub use multi::{multi, multi_future, multi_with, MultiChildren, QuietExceptions};
-pub use native::{native, task_count, IntoResult, Native, NativeWait};
-pub use remote::{remote_future, RemoteSetter, SendFuture};
+pub use moment::{Moment, moment};
+pub use multi::{MultiChildren, QuietExceptions, multi, multi_future, multi_with};
+pub use native::{IntoResult, Native, NativeWait, native, task_count};
+pub use remote::{RemoteSetter, SendFuture, remote_future};
 pub use sleep::sleep;
 pub use wait_iterator::{WaitIterator, WaitResult};
-pub use with_timeout::{with_timeout, with_timeout_quiet, with_timeout_with, TimeoutOptions};
-pub use yieldable::{convert_yielded, Extract, Yieldable, Yielded};
+pub use with_timeout::{TimeoutOptions, with_timeout, with_timeout_quiet, with_timeout_with};
+pub use yieldable::{Extract, Yieldable, Yielded, convert_yielded};

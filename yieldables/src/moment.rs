@@ -16,7 +16,7 @@ pub struct Moment;
 /// coroutines a turn. Yielding `moment` costs exactly one loop iteration, so
 /// two coroutines that yield it alternate (`ababab`).
 ///
-/// Usage: `co.yield_(gen::moment)?;`
+/// Usage: `co.yield_(gen_::moment)?;`
 ///
 /// Inside a list (`multi`), `moment` resolves at once, as in Tornado.
 /// Yielding `()` is the same as yielding `moment` (Tornado 4.5+: `yield

@@ -9,7 +9,7 @@ use gust_ioloop::APP_LOG;
 
 use crate::error::{BadYieldError, Error};
 use crate::future::Future;
-use crate::legacy::{into_yield_point, MultiYieldPoint, TupleMultiYieldPoint, YieldPoint};
+use crate::legacy::{MultiYieldPoint, TupleMultiYieldPoint, YieldPoint, into_yield_point};
 use crate::yieldable::{Extract, Yieldable, Yielded};
 
 /// Error types that [`multi`] and

@@ -28,14 +28,14 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use gust_ioloop::{panic_message, CallbackResult, Extension, IOLoop, LoopHandle};
+use gust_ioloop::{CallbackResult, Extension, IOLoop, LoopHandle, panic_message};
 use slab::Slab;
 
 use crate::error::{Error, LoopClosedError, PanicError};

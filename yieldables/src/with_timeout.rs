@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use gust_ioloop::{Deadline, IOLoop, APP_LOG};
+use gust_ioloop::{APP_LOG, Deadline, IOLoop};
 
 use crate::error::TimeoutError;
 use crate::future::Future;
