@@ -1,0 +1,153 @@
+//! Unobserved errors
+//!
+//! Error: kinds, downcasting, conversions
+
+use super::*;
+
+// A failed future logs `Future exception was never retrieved: ERROR` when
+// its last handle is dropped, unless its error was looked at; pending and
+// successful futures, and cancellations, log nothing.
+#[test]
+fn test_future_exception_never_retrieved() {
+    common::clear();
+    let f = Future::<i32>::new();
+    let g = f.clone();
+    f.set_exception(Error::msg("lost")).unwrap();
+    drop(f);
+    assert!(common::app_errors().is_empty(), "a handle is still alive");
+    drop(g);
+    assert_eq!(
+        common::app_errors(),
+        vec!["Future exception was never retrieved: lost".to_owned()]
+    );
+
+    common::clear();
+    let seen = Future::<i32>::failed(Error::msg("seen"));
+    assert!(seen.is_failed());
+    seen.exception();
+    drop(seen);
+    drop(Future::<i32>::new());
+    drop(Future::ready(1));
+    drop(Future::<i32>::failed(CancelledError));
+    drop(Future::<i32>::failed(LoopClosedError));
+    drop(Future::<i32>::failed(AbandonedError { coroutine: None }));
+    let read_in_callback = Future::<i32>::new();
+    read_in_callback.add_done_callback(|f| assert!(f.result().is_err()));
+    read_in_callback.set_exception(Error::msg("read")).unwrap();
+    drop(read_in_callback);
+    assert!(common::app_errors().is_empty(), "{:?}", common::app_errors());
+}
+
+// Error::kind / is / downcast_ref for each of gust's error types, and
+// which of them count as cancellations.
+#[test]
+fn test_error_kinds() {
+    let cases: Vec<(Error, ErrorKind, bool)> = vec![
+        (TimeoutError::default().into(), ErrorKind::Timeout, false),
+        (CancelledError.into(), ErrorKind::Cancelled, true),
+        (
+            BadYieldError {
+                object: "42".to_owned(),
+            }
+            .into(),
+            ErrorKind::BadYield,
+            false,
+        ),
+        (
+            PanicError {
+                message: "m".to_owned(),
+                coroutine: None,
+            }
+            .into(),
+            ErrorKind::Panic,
+            false,
+        ),
+        (std::io::Error::other("io").into(), ErrorKind::Io, false),
+        (
+            StackExhaustedError {
+                stack_size: 4096,
+                reason: "budget".to_owned(),
+            }
+            .into(),
+            ErrorKind::StackExhausted,
+            false,
+        ),
+        (
+            InvalidStateError::new("bad").into(),
+            ErrorKind::InvalidState,
+            false,
+        ),
+        (LoopClosedError.into(), ErrorKind::LoopClosed, true),
+        (
+            AbandonedError { coroutine: None }.into(),
+            ErrorKind::Abandoned,
+            true,
+        ),
+        (Error::msg("user"), ErrorKind::Other, false),
+        (StoppedBeforeCompletionError.into(), ErrorKind::Other, false),
+        (IOLoopError::AlreadyRunning.into(), ErrorKind::Other, false),
+    ];
+    for (error, kind, cancellation) in &cases {
+        assert_eq!(error.kind(), *kind, "{error}");
+        assert_eq!(error.is_cancellation(), *cancellation, "{error}");
+    }
+    let timeout = &cases[0].0;
+    assert!(timeout.is::<TimeoutError>());
+    assert!(!timeout.is::<CancelledError>());
+    assert_eq!(timeout.downcast_ref::<TimeoutError>().unwrap().message, "Timeout");
+    assert!(timeout.downcast_ref::<PanicError>().is_none());
+    assert_eq!(cases[2].0.to_string(), "yielded unknown object 42");
+    assert_eq!(cases[3].0.to_string(), "panicked: m");
+    assert_eq!(
+        cases[5].0.to_string(),
+        "no stack for a new coroutine (4096 bytes): budget"
+    );
+    assert!(cases[9].0.is::<MessageError>());
+    assert_eq!(cases[9].0.downcast_ref::<MessageError>().unwrap().0, "user");
+    assert_eq!(
+        Error::from(AbandonedError {
+            coroutine: Some("w".to_owned())
+        })
+        .to_string(),
+        "coroutine 'w' was abandoned: the future it was waiting for was dropped without a result"
+    );
+    assert_eq!(
+        Error::from(PanicError {
+            message: "m".to_owned(),
+            coroutine: Some("c".to_owned())
+        })
+        .to_string(),
+        "coroutine 'c' panicked: m"
+    );
+}
+
+// `?` on std errors converts them into Error inside a coroutine body, and
+// the original type stays recognisable.
+#[test]
+fn test_question_mark_converts_std_errors() {
+    let _io_loop = IOLoop::new();
+    let parsed = gen_::coroutine(|_co| {
+        let n: i32 = "x".parse()?;
+        Ok(n)
+    });
+    let err = parsed.take_result().unwrap_err();
+    assert!(err.is::<std::num::ParseIntError>());
+    assert_eq!(err.kind(), ErrorKind::Other);
+
+    let read = gen_::coroutine(|_co| Ok(std::fs::read("/nonexistent/gust/concurrent_test")?));
+    let err = read.take_result().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert_eq!(
+        err.downcast_ref::<std::io::Error>().unwrap().kind(),
+        std::io::ErrorKind::NotFound
+    );
+
+    // And back: an Error is a std error through StdErrorAdapter / Box.
+    let boxed: Box<dyn std::error::Error + Send + Sync> = err.clone().into();
+    assert_eq!(boxed.to_string(), err.to_string());
+    assert!(boxed.source().unwrap().is::<std::io::Error>());
+    let adapter = StdErrorAdapter(err.clone());
+    assert!(adapter.0.ptr_eq(&err));
+    let back = Error::from_boxed(Box::new(std::io::Error::other("boxed")));
+    assert_eq!(back.kind(), ErrorKind::Io);
+}

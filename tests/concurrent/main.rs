@@ -1,0 +1,37 @@
+//! `gust::concurrent::Future` itself: ports of Tornado's
+//! `tornado/test/concurrent_test.py` where they apply without sockets, and
+//! the asyncio / Tornado 4 Future semantics gust follows (set once,
+//! `InvalidStateError`, cancel, done callbacks, `chain_future`,
+//! `add_future`), plus gust's own: results moved or copied, shared errors,
+//! the error kinds.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use gust::ErrorKind;
+use gust::concurrent::{CancelledError, Future, InvalidStateError, chain_future, chain_future_cloned};
+use gust::gen_;
+use gust::ioloop::IOLoopError;
+use gust::prelude::*;
+use gust::yieldables::{
+    AbandonedError, BadYieldError, LoopClosedError, MessageError, PanicError, StackExhaustedError,
+    StdErrorAdapter, StoppedBeforeCompletionError, TimeoutError,
+};
+
+fn step(io_loop: &IOLoop) {
+    io_loop.run_once(Some(Duration::ZERO)).unwrap();
+}
+
+mod add_future;
+mod chain;
+mod errors;
+mod future;
+mod std_future;

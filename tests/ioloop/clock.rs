@@ -1,0 +1,85 @@
+//! Manual clock
+
+use super::*;
+
+#[test]
+fn test_autojump_runs_an_hour_instantly() {
+    // New: with autojump, an hour of timers (one a minute) runs at once, in
+    // order, each seeing the clock at its own deadline.
+    let clock = ManualClock::autojump();
+    let io_loop = IOLoop::with_clock(&clock);
+    let base = io_loop.time();
+    let seen = recorder();
+    for minute in (1..=60u64).rev() {
+        let (s, l) = (seen.clone(), io_loop.clone());
+        io_loop.call_later(Duration::from_secs(60 * minute), move || {
+            s.borrow_mut().push((minute, l.time() - base));
+            if minute == 60 {
+                l.stop();
+            }
+        });
+    }
+    let real = Instant::now();
+    start_guarded(&io_loop);
+    assert!(real.elapsed() < Duration::from_secs(5));
+    let expected: Vec<_> = (1..=60u64).map(|m| (m, Duration::from_secs(60 * m))).collect();
+    assert_eq!(*seen.borrow(), expected);
+    assert_eq!(io_loop.time() - base, Duration::from_secs(3600));
+}
+
+#[test]
+fn test_autojump_not_taken_while_work_is_ready() {
+    // New: autojump only moves the clock when the loop would otherwise
+    // wait: ready callbacks run first, at the current time.
+    let clock = ManualClock::autojump();
+    let io_loop = IOLoop::with_clock(&clock);
+    let base = io_loop.time();
+    let seen = recorder();
+    let (s, l) = (seen.clone(), io_loop.clone());
+    io_loop.call_later(Duration::from_secs(10), move || {
+        s.borrow_mut().push(("timer", l.time() - base));
+        l.stop();
+    });
+    let (s, l) = (seen.clone(), io_loop.clone());
+    io_loop.add_callback(move || s.borrow_mut().push(("callback", l.time() - base)));
+    start_guarded(&io_loop);
+    assert_eq!(
+        *seen.borrow(),
+        [("callback", Duration::ZERO), ("timer", Duration::from_secs(10))]
+    );
+}
+
+#[test]
+fn test_clock_backwards() {
+    // New: moving the clock back delays timers (deadlines are instants on
+    // the loop's clock); set() moves it either way.
+    let clock = ManualClock::new();
+    let io_loop = IOLoop::with_clock(&clock);
+    let t0 = io_loop.time();
+    let fired = Rc::new(Cell::new(false));
+    let f = fired.clone();
+    io_loop.call_later(Duration::from_secs(10), move || f.set(true));
+    clock.advance(Duration::from_secs(5));
+    clock.rewind(Duration::from_secs(10));
+    assert_eq!(io_loop.time(), t0 - Duration::from_secs(5));
+    step(&io_loop);
+    clock.advance(Duration::from_secs(14));
+    step(&io_loop);
+    assert!(!fired.get());
+    clock.advance(Duration::from_secs(1));
+    step(&io_loop);
+    assert!(fired.get());
+
+    // A relative timeout is taken from the rewound time.
+    clock.set(t0);
+    let f = fired.clone();
+    f.set(false);
+    io_loop.call_later(Duration::from_secs(1), move || f.set(true));
+    clock.set(t0 + Duration::from_millis(999));
+    step(&io_loop);
+    assert!(!fired.get());
+    clock.set(t0 + Duration::from_secs(1));
+    step(&io_loop);
+    assert!(fired.get());
+    assert_eq!(io_loop.clock().as_manual().unwrap().now(), clock.now());
+}
