@@ -78,11 +78,6 @@ pub mod prelude {
     pub use gust_yieldables::{Error, Future, IOLoopExt};
 }
 
-/// Documentation stand-ins (a fake HTTP client, request handler, Motor
-/// cursor, ...) used by the side-by-side ports in `docs/ports/`. Not API.
-#[doc(hidden)]
-pub mod doc_support;
-
 /// The side-by-side ports of the Tornado documents (`docs/ports/`): every
 /// Rust block in them is compiled and run as a doctest.
 #[cfg(doctest)]

@@ -5,16 +5,12 @@
 //! `add_future`), plus gust's own: results moved or copied, shared errors,
 //! the error kinds.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
 
 use gust::ErrorKind;
 use gust::concurrent::{CancelledError, Future, InvalidStateError, chain_future, chain_future_cloned};
@@ -25,10 +21,7 @@ use gust::yieldables::{
     AbandonedError, BadYieldError, LoopClosedError, MessageError, PanicError, StackExhaustedError,
     StdErrorAdapter, StoppedBeforeCompletionError, TimeoutError,
 };
-
-fn step(io_loop: &IOLoop) {
-    io_loop.run_once(Some(Duration::ZERO)).unwrap();
-}
+use gust_dev_support::{logs, step};
 
 mod add_future;
 mod chain;

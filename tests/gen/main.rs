@@ -8,10 +8,8 @@
 //! nothing really sleeps); `raise gen.Return(x)` and `return x` are both
 //! `Ok(x)`; `1 / 0` is `Err(ZeroDivisionError.into())`.
 
-#[path = "../common/mod.rs"]
-mod common;
-
-use common::{Guard, KeyError, RuntimeError, ZeroDivisionError, new_log, run};
+use gust_dev_support::python::{KeyError, RuntimeError, ZeroDivisionError};
+use gust_dev_support::{Guard, logs, new_log, run, step};
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -76,10 +74,6 @@ fn add_one_async(x: i32) -> Future<i32> {
         co.yield_(gen_::moment)?;
         Ok(x + 1)
     })
-}
-
-fn step(io_loop: &IOLoop) {
-    io_loop.run_once(Some(Duration::ZERO)).unwrap();
 }
 
 mod basic;

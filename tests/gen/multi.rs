@@ -143,7 +143,7 @@ fn test_multi_dict_future() {
 // `gen_::multi`, `quiet_exceptions=` is `gen_::multi_with`).
 #[test]
 fn test_multi_exceptions() {
-    common::clear();
+    logs::capture();
     let err = run(|co| {
         co.yield_(gen_::multi(vec![
             async_exception::<i32>(RuntimeError("error 1")),
@@ -154,12 +154,12 @@ fn test_multi_exceptions() {
     assert_eq!(err.to_string(), "error 1");
     assert!(err.is::<RuntimeError>());
     assert_eq!(
-        common::app_errors_containing("Multiple exceptions in yield list"),
+        logs::app_errors_containing("Multiple exceptions in yield list"),
         vec!["Multiple exceptions in yield list: error 2".to_owned()]
     );
 
     // With only one exception, no error is logged.
-    common::clear();
+    logs::capture();
     let err = run(|co| {
         co.yield_(gen_::multi(vec![
             async_exception::<i32>(RuntimeError("error 1")),
@@ -168,10 +168,10 @@ fn test_multi_exceptions() {
     })
     .unwrap_err();
     assert!(err.is::<RuntimeError>());
-    assert_eq!(common::app_errors(), Vec::<String>::new());
+    assert_eq!(logs::app_errors(), Vec::<String>::new());
 
     // Exception logging may be explicitly quieted.
-    common::clear();
+    logs::capture();
     let err = run(|co| {
         co.yield_(gen_::multi_with(
             vec![
@@ -183,14 +183,14 @@ fn test_multi_exceptions() {
     })
     .unwrap_err();
     assert_eq!(err.to_string(), "error 1");
-    assert_eq!(common::app_errors(), Vec::<String>::new());
+    assert_eq!(logs::app_errors(), Vec::<String>::new());
 }
 
 // Ports GenBasicTest.test_multi_future_exceptions: the same, yielding the
 // list directly.
 #[test]
 fn test_multi_future_exceptions() {
-    common::clear();
+    logs::capture();
     let err = run(|co| {
         co.yield_(vec![
             async_exception::<i32>(RuntimeError("error 1")),
@@ -200,12 +200,12 @@ fn test_multi_future_exceptions() {
     .unwrap_err();
     assert_eq!(err.to_string(), "error 1");
     assert_eq!(
-        common::app_errors_containing("Multiple exceptions in yield list"),
+        logs::app_errors_containing("Multiple exceptions in yield list"),
         vec!["Multiple exceptions in yield list: error 2".to_owned()]
     );
 
     // With only one exception, no error is logged.
-    common::clear();
+    logs::capture();
     let err = run(|co| {
         co.yield_(vec![
             async_exception::<i32>(RuntimeError("error 1")),
@@ -214,10 +214,10 @@ fn test_multi_future_exceptions() {
     })
     .unwrap_err();
     assert!(err.is::<RuntimeError>());
-    assert_eq!(common::app_errors(), Vec::<String>::new());
+    assert_eq!(logs::app_errors(), Vec::<String>::new());
 
     // Exception logging may be explicitly quieted.
-    common::clear();
+    logs::capture();
     let err = run(|co| {
         co.yield_(gen_::multi_with(
             vec![
@@ -229,7 +229,7 @@ fn test_multi_future_exceptions() {
     })
     .unwrap_err();
     assert!(err.is::<RuntimeError>());
-    assert_eq!(common::app_errors(), Vec::<String>::new());
+    assert_eq!(logs::app_errors(), Vec::<String>::new());
 }
 
 // gust-specific (reference §1.1 multi, issue #1546): multi waits for every
@@ -237,7 +237,7 @@ fn test_multi_future_exceptions() {
 // even if a later child failed first; the other is logged.
 #[test]
 fn test_multi_first_error_in_input_order_after_all_finish() {
-    common::clear();
+    logs::capture();
     let _io_loop = IOLoop::new();
     let (a, b, c) = (Future::<i32>::new(), Future::<i32>::new(), Future::<i32>::new());
     let m = gen_::multi(vec![a.clone(), b.clone(), c.clone()]);
@@ -249,7 +249,7 @@ fn test_multi_first_error_in_input_order_after_all_finish() {
     assert!(m.done());
     assert_eq!(m.take_result().unwrap_err().to_string(), "error 1");
     assert_eq!(
-        common::app_errors_containing("Multiple exceptions"),
+        logs::app_errors_containing("Multiple exceptions"),
         vec!["Multiple exceptions in yield list: error 2".to_owned()]
     );
 }
@@ -267,7 +267,7 @@ fn test_multi_tuple() {
 // input order wins, the others are logged.
 #[test]
 fn test_multi_tuple_exceptions() {
-    common::clear();
+    logs::capture();
     let err = run(|co| {
         co.yield_((
             async_exception::<i32>(RuntimeError("error 1")),
@@ -278,7 +278,7 @@ fn test_multi_tuple_exceptions() {
     .unwrap_err();
     assert!(err.is::<RuntimeError>(), "{err}");
     assert_eq!(
-        common::app_errors(),
+        logs::app_errors(),
         vec!["Multiple exceptions in yield list: KeyError".to_owned()]
     );
 }

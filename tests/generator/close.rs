@@ -12,9 +12,9 @@ fn test_close_runs_destructors_on_the_stack() {
     let after_yield = Rc::new(Cell::new(false));
     let a = after_yield.clone();
     let mut generator: Gen = Generator::new(move |y| {
-        let _outer = Guard(l.clone(), "outer");
+        let _outer = Guard::new(&l, "outer");
         fn helper(y: &Yielder<i32, i32>, l: &Rc<RefCell<Vec<&'static str>>>) -> Result<i32, Error> {
-            let _inner = Guard(l.clone(), "inner");
+            let _inner = Guard::new(l, "inner");
             y.yield_(1)
         }
         let v = helper(y, &l)?;
@@ -40,7 +40,7 @@ fn test_drop_suspended_generator_runs_destructors() {
     let log = new_log();
     let l = log.clone();
     let mut generator: Gen = Generator::new(move |y| {
-        let _guard = Guard(l, "guard");
+        let _guard = Guard::new(&l, "guard");
         y.yield_(1)?;
         y.yield_(2)
     })
@@ -56,7 +56,7 @@ fn test_drop_suspended_generator_runs_destructors() {
 fn test_unstarted_generator_drops_its_captures() {
     let log = new_log();
     let ran = Rc::new(Cell::new(false));
-    let (guard, r) = (Guard(log.clone(), "captured"), ran.clone());
+    let (guard, r) = (Guard::new(&log, "captured"), ran.clone());
     let generator: Gen = Generator::new(move |y| {
         let _guard = guard;
         r.set(true);
@@ -67,7 +67,7 @@ fn test_unstarted_generator_drops_its_captures() {
     assert!(!ran.get());
     assert_eq!(*log.borrow(), vec!["captured"]);
 
-    let (guard, r) = (Guard(log.clone(), "closed"), ran.clone());
+    let (guard, r) = (Guard::new(&log, "closed"), ran.clone());
     let mut generator: Gen = Generator::new(move |y| {
         let _guard = guard;
         r.set(true);
@@ -96,7 +96,7 @@ fn test_panicking_body_is_panic_error() {
     let log = new_log();
     let l = log.clone();
     let mut late: Gen = Generator::new(move |y| {
-        let _guard = Guard(l, "guard");
+        let _guard = Guard::new(&l, "guard");
         let v = y.yield_(1)?;
         panic!("after yield {v}");
     })
@@ -122,7 +122,7 @@ fn test_close_asks_again_until_the_body_finishes() {
     let log = new_log();
     let l = log.clone();
     let mut generator: Gen = Generator::new(move |y| {
-        let _guard = Guard(l, "guard");
+        let _guard = Guard::new(&l, "guard");
         for i in 0..3 {
             if catch_unwind(AssertUnwindSafe(|| y.yield_(i))).is_err() {
                 c.set(c.get() + 1);
@@ -144,8 +144,7 @@ fn test_close_asks_again_until_the_body_finishes() {
 // stack (it cannot be unwound) and logs the fact.
 #[test]
 fn test_close_gives_up_on_a_body_that_never_stops_yielding() {
-    common::install();
-    common::clear();
+    logs::capture();
     let mut generator: Gen = Generator::new(|y| {
         loop {
             let _ = catch_unwind(AssertUnwindSafe(|| y.yield_(0)));
@@ -159,7 +158,7 @@ fn test_close_gives_up_on_a_body_that_never_stops_yielding() {
     assert!(generator.is_suspended());
     drop(generator);
     assert_eq!(
-        common::app_errors_containing("generator ignored GeneratorExit").len(),
+        logs::app_errors_containing("generator ignored GeneratorExit").len(),
         1
     );
 }

@@ -19,25 +19,21 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use gust::ioloop::{
-    APP_LOG, CallbackResult, Deadline, Events, Extension, HandlerId, IOLoop, IOLoopError, LoopClosedError,
-    LoopHandle, ManualClock, NonPositivePeriodError, PeriodicCallback,
+    CallbackResult, Deadline, Events, Extension, HandlerId, IOLoop, IOLoopError, LoopClosedError, LoopHandle,
+    ManualClock, NonPositivePeriodError, PeriodicCallback,
 };
+use gust_dev_support::{logs, step};
 use mio::net::{TcpListener, UnixStream};
 use mio::unix::SourceFd;
 
 // ====================================================================
 // Helpers
 // ====================================================================
-
-/// Runs one loop iteration without waiting.
-fn step(io_loop: &IOLoop) {
-    io_loop.run_once(Some(Duration::ZERO)).unwrap();
-}
 
 /// A callback that panics with `message`. (A bare `|| panic!()` closure
 /// returns `!`, which is not a `CallbackResult`.)
@@ -171,69 +167,6 @@ fn guarded<T>(io_loop: &IOLoop, run: impl FnOnce() -> T) -> T {
 /// `io_loop.start()`, failing the test instead of hanging.
 fn start_guarded(io_loop: &IOLoop) {
     guarded(io_loop, || io_loop.start()).unwrap();
-}
-
-// --------------------------------------------------------------------
-// Log capture
-// --------------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct Captured {
-    level: log::Level,
-    target: String,
-    message: String,
-}
-
-/// Stores records in a thread-local list: the loop logs on the thread it
-/// runs on, which is the test's own thread, so parallel tests do not see
-/// each other's records.
-struct CaptureLogger;
-
-thread_local! {
-    static CAPTURED: RefCell<Vec<Captured>> = const { RefCell::new(Vec::new()) };
-}
-
-impl log::Log for CaptureLogger {
-    fn enabled(&self, _metadata: &log::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        let captured = Captured {
-            level: record.level(),
-            target: record.target().to_owned(),
-            message: record.args().to_string(),
-        };
-        let _ = CAPTURED.try_with(|records| records.borrow_mut().push(captured));
-    }
-
-    fn flush(&self) {}
-}
-
-static LOGGER: CaptureLogger = CaptureLogger;
-static LOGGER_INIT: Once = Once::new();
-
-/// Installs the capturing logger (once per process) and clears this
-/// thread's records.
-fn capture_logs() {
-    LOGGER_INIT.call_once(|| {
-        log::set_logger(&LOGGER).expect("no other logger in this test binary");
-        log::set_max_level(log::LevelFilter::Trace);
-    });
-    CAPTURED.with(|records| records.borrow_mut().clear());
-}
-
-/// Takes this thread's records.
-fn take_logs() -> Vec<Captured> {
-    CAPTURED.with(|records| std::mem::take(&mut *records.borrow_mut()))
-}
-
-/// The messages logged at error level under Tornado's application logger.
-fn app_errors(logs: &[Captured]) -> Vec<String> {
-    logs.iter()
-        .filter(|r| r.level == log::Level::Error && r.target == APP_LOG)
-        .map(|r| r.message.clone())
-        .collect()
 }
 
 mod callbacks;

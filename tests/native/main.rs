@@ -15,10 +15,8 @@
 //! becomes `async fn f() -> Result<T, Error>`; `await x` becomes
 //! `x.await?`; Tornado's `asyncio.sleep(0)` becomes [`yield_now`].
 
-#[path = "../common/mod.rs"]
-mod common;
-
-use common::{Guard, ZeroDivisionError, new_log, run};
+use gust_dev_support::python::ZeroDivisionError;
+use gust_dev_support::{Guard, logs, new_log, run, step};
 
 use std::cell::{Cell, RefCell};
 use std::pin::Pin;
@@ -47,10 +45,6 @@ where
 {
     let io_loop = IOLoop::with_clock(ManualClock::autojump());
     io_loop.run_sync(move || gen_::native(future), Some(Duration::from_secs(5)))
-}
-
-fn step(io_loop: &IOLoop) {
-    io_loop.run_once(Some(Duration::ZERO)).unwrap();
 }
 
 /// Python's `await asyncio.sleep(0)`: pending once (waking itself), so the

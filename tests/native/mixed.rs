@@ -175,7 +175,7 @@ fn test_multi_native_children_errors() {
         Err(Error::msg(message))
     }
 
-    common::clear();
+    logs::capture();
     let error = run_native(async {
         // "first" finishes last, yet is the error reported.
         gen_::multi(vec![
@@ -187,7 +187,7 @@ fn test_multi_native_children_errors() {
     .unwrap_err();
     assert_eq!(error.to_string(), "first");
     assert_eq!(
-        common::app_errors(),
+        logs::app_errors(),
         vec!["Multiple exceptions in yield list: second".to_owned()]
     );
 }

@@ -45,13 +45,13 @@ fn test_native_does_nothing_until_spawned_decorated_runs_at_once() {
     // A native coroutine never awaited nor spawned never runs (and, unlike
     // Python's "coroutine was never awaited" warning, nothing is logged:
     // Rust warns at compile time, futures are #[must_use]).
-    common::clear();
+    logs::capture();
     let never_ran = Rc::new(Cell::new(false));
     let n = never_ran.clone();
     drop(gen_::native(async move { n.set(true) }));
     assert_eq!(io_loop.run_until_idle().unwrap(), 0);
     assert!(!never_ran.get());
-    assert!(common::capture().is_empty());
+    assert!(logs::records().is_empty());
 }
 
 // `spawn` only enqueues: the first poll is in the next iteration, in FIFO

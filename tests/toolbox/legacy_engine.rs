@@ -18,7 +18,7 @@ impl Stop {
 /// only error channel, as Tornado raises them into `wait()`). One that
 /// never stops ends the wait after 5 virtual seconds.
 fn run_gen(f: impl FnOnce(Stop) + 'static) -> Result<(), Vec<String>> {
-    common::clear();
+    logs::capture();
     let io_loop = IOLoop::with_clock(ManualClock::autojump());
     let stopped = Future::new();
     let stop = Stop(stopped.clone());
@@ -29,7 +29,7 @@ fn run_gen(f: impl FnOnce(Stop) + 'static) -> Result<(), Vec<String>> {
         },
         Some(Duration::from_secs(5)),
     );
-    let errors = common::app_errors();
+    let errors = logs::app_errors();
     match outcome {
         Ok(()) if errors.is_empty() => Ok(()),
         _ => Err(errors),
@@ -493,7 +493,7 @@ fn test_multi_yieldpoint_dict_delayed() {
 // wins, later ones are logged unless quiet, a single one is not logged.
 #[test]
 fn test_multi_exceptions() {
-    common::clear();
+    logs::capture();
     run(|co| {
         let err = co
             .yield_(MultiYieldPoint::new(
@@ -506,12 +506,12 @@ fn test_multi_exceptions() {
             .unwrap_err();
         assert_eq!(err.to_string(), "error 1");
         assert_eq!(
-            common::app_errors(),
+            logs::app_errors(),
             vec!["Multiple exceptions in yield list: error 2".to_owned()]
         );
 
         // With only one exception, no error is logged.
-        common::clear();
+        logs::capture();
         let err = co
             .yield_(MultiYieldPoint::new(
                 vec![async_exception::<i32>(RuntimeError("error 1")), Future::ready(2)],
@@ -531,7 +531,7 @@ fn test_multi_exceptions() {
             ))
             .unwrap_err();
         assert!(err.is::<RuntimeError>());
-        assert!(common::app_errors().is_empty(), "{:?}", common::app_errors());
+        assert!(logs::app_errors().is_empty(), "{:?}", logs::app_errors());
         Ok(())
     })
     .unwrap();
@@ -600,7 +600,7 @@ fn test_multi_mixed_types() {
 // exceptions in yield list".
 #[test]
 fn test_multi_yieldpoint_exceptions() {
-    common::clear();
+    logs::capture();
     run(|co| {
         (co.yield_(Callback::new("k1"))?).call_with(1);
         let err = co
@@ -615,7 +615,7 @@ fn test_multi_yieldpoint_exceptions() {
     })
     .unwrap();
     assert_eq!(
-        common::app_errors(),
+        logs::app_errors(),
         vec!["Multiple exceptions in yield list: error 2".to_owned()]
     );
 }

@@ -13,10 +13,8 @@
 //! timeout, and a `run_sync` timeout as a guard; they never sleep a fixed
 //! time to wait for a result.
 
-#[path = "../common/mod.rs"]
-mod common;
-
-use common::{KeyError, RuntimeError, ZeroDivisionError, run};
+use gust_dev_support::python::{KeyError, RuntimeError, ZeroDivisionError};
+use gust_dev_support::{logs, run, step};
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -52,10 +50,6 @@ where
 {
     let io_loop = IOLoop::new();
     io_loop.run_sync(move || gen_::coroutine(body), Some(Duration::from_secs(10)))
-}
-
-fn step(io_loop: &IOLoop) {
-    io_loop.run_once(Some(Duration::ZERO)).unwrap();
 }
 
 /// The loop's time elapsed since `start`.

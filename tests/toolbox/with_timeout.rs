@@ -160,7 +160,7 @@ fn test_timeout_does_not_cancel_input() {
 // counts as retrieved (no "never retrieved" when the input is dropped).
 #[test]
 fn test_timeout_late_failure_is_logged() {
-    common::clear();
+    logs::capture();
     let clock = ManualClock::new();
     let io_loop = IOLoop::with_clock(&clock);
     let input = Future::<i32>::new();
@@ -168,14 +168,11 @@ fn test_timeout_late_failure_is_logged() {
     clock.advance(Duration::from_secs(1));
     step(&io_loop);
     assert!(limited.take_result().unwrap_err().is::<TimeoutError>());
-    assert!(
-        common::app_errors().is_empty(),
-        "the timeout itself is not logged"
-    );
+    assert!(logs::app_errors().is_empty(), "the timeout itself is not logged");
 
     input.set_exception(ZeroDivisionError).unwrap();
-    let logged = common::app_errors_containing("after timeout");
-    assert_eq!(logged.len(), 1, "{:?}", common::app_errors());
+    let logged = logs::app_errors_containing("after timeout");
+    assert_eq!(logged.len(), 1, "{:?}", logs::app_errors());
     assert!(
         logged[0].starts_with("Exception in Future <Future<i32>"),
         "{}",
@@ -188,14 +185,14 @@ fn test_timeout_late_failure_is_logged() {
     );
     drop(input);
     drop(limited);
-    assert_eq!(common::app_errors().len(), 1, "{:?}", common::app_errors());
+    assert_eq!(logs::app_errors().len(), 1, "{:?}", logs::app_errors());
 }
 
 // Ports with_timeout's `quiet_exceptions`: quiet types are not logged,
 // others still are.
 #[test]
 fn test_timeout_quiet_exceptions() {
-    common::clear();
+    logs::capture();
     let clock = ManualClock::new();
     let io_loop = IOLoop::with_clock(&clock);
     let quiet_input = Future::<i32>::new();
@@ -216,18 +213,18 @@ fn test_timeout_quiet_exceptions() {
     assert!(b.take_result().unwrap_err().is::<TimeoutError>());
 
     quiet_input.set_exception(ZeroDivisionError).unwrap();
-    assert!(common::app_errors().is_empty(), "{:?}", common::app_errors());
+    assert!(logs::app_errors().is_empty(), "{:?}", logs::app_errors());
     loud_input.set_exception(ZeroDivisionError).unwrap();
-    assert_eq!(common::app_errors_containing("after timeout").len(), 1);
+    assert_eq!(logs::app_errors_containing("after timeout").len(), 1);
     drop((quiet_input, loud_input));
-    assert_eq!(common::app_errors().len(), 1, "{:?}", common::app_errors());
+    assert_eq!(logs::app_errors().len(), 1, "{:?}", logs::app_errors());
 }
 
 // Ports with_timeout's 6.0.3 rule (CancelledError is always quiet) and
 // "a successful late completion is silent".
 #[test]
 fn test_timeout_late_cancellation_and_success_are_silent() {
-    common::clear();
+    logs::capture();
     let clock = ManualClock::new();
     let io_loop = IOLoop::with_clock(&clock);
     let cancelled = Future::<i32>::new();
@@ -242,7 +239,7 @@ fn test_timeout_late_cancellation_and_success_are_silent() {
     succeeded.set_result(3).unwrap();
     assert_eq!(succeeded.result().unwrap(), 3);
     drop((cancelled, succeeded));
-    assert!(common::app_errors().is_empty(), "{:?}", common::app_errors());
+    assert!(logs::app_errors().is_empty(), "{:?}", logs::app_errors());
 }
 
 // Ports with_timeout's chaining of a cancelled input (Tornado 6.6's
