@@ -27,6 +27,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use common::{Harness, black_box};
+use gust::concurrent::Future;
 use gust::gen_;
 use gust::prelude::*;
 

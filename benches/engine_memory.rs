@@ -44,9 +44,10 @@ use std::process::Command;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
-use gust::engine::{DEFAULT_STACK_SIZE, guard_mode, stack_stats};
+use gust::concurrent::Future;
 use gust::gen_;
 use gust::prelude::*;
+use gust::stacks::{DEFAULT_STACK_SIZE, guard_mode, stack_stats};
 
 // ---------------------------------------------------------------------------
 // A counting allocator.
@@ -347,7 +348,7 @@ fn child(config: Config) {
     let heap1 = heap_snapshot();
     let stats1 = stack_stats();
     let maps1 = vma_count();
-    let suspended = gen_::runners(&io_loop).len();
+    let suspended = gust::runner::runners(&io_loop).len();
     assert_eq!(suspended, n, "every coroutine should be suspended");
     assert_eq!(stats1.live - stats0.live, n);
 

@@ -38,7 +38,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Harness, black_box};
-use gust::concurrent::ThreadPoolExecutor;
+use gust::concurrent::{Future, ThreadPoolExecutor};
 use gust::gen_::{self, WaitIterator};
 use gust::prelude::*;
 

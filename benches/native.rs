@@ -35,6 +35,7 @@ use std::task::{Poll, Waker};
 use std::time::Instant;
 
 use common::{Harness, black_box};
+use gust::concurrent::Future;
 use gust::gen_;
 use gust::prelude::*;
 
@@ -107,7 +108,7 @@ fn bench_spawn(h: &mut Harness, io_loop: &IOLoop) {
         });
         io_loop.run_until_idle().unwrap();
         assert_eq!(finished.get(), n);
-        assert_eq!(gen_::task_count(io_loop), 0);
+        assert_eq!(gust::runner::task_count(io_loop), 0);
     });
     let n = h.n(10_000_000);
     h.bench("native/yield_now", n, || {

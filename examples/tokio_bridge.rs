@@ -6,8 +6,8 @@
 //! IOLoop; tokio runs its own tasks on its own threads. The two meet in
 //! three ways, each shown below:
 //!
-//! 1. **gust → tokio.** A gust [`Future`] belongs to the loop's thread
-//!    (`!Send`). [`Future::into_send`] turns it into a
+//! 1. **gust → tokio.** A gust [`Future`](gust::concurrent::Future) belongs to the loop's thread
+//!    (`!Send`). [`Future::into_send`](gust::concurrent::Future::into_send) turns it into a
 //!    [`SendFuture`](gust::concurrent::SendFuture): `Send`, a plain
 //!    `std::future::Future` that a tokio task can `.await` (or `select!`
 //!    on) from any thread.
@@ -34,7 +34,8 @@
 use std::time::{Duration, Instant};
 
 use gust::concurrent::remote_future;
-use gust::gen_::{self, PanicError};
+use gust::error::PanicError;
+use gust::gen_;
 use gust::prelude::*;
 
 fn main() -> Result<(), Error> {

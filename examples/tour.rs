@@ -4,7 +4,7 @@
 //! to trace the Runner). Every "fetch" here is simulated with `gen_::sleep`.
 use std::time::{Duration, Instant};
 
-use gust::concurrent::ThreadPoolExecutor;
+use gust::concurrent::{Future, ThreadPoolExecutor};
 use gust::gen_;
 use gust::prelude::*;
 

@@ -9,12 +9,12 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use gust::prelude::*;
-//! use gust::gen_;
+//! use gust::{gen_, prelude::*};
+//! use gust::concurrent::Future;
 //!
 //! fn fetch(n: u32) -> Future<u32> {
 //!     gen_::coroutine(move |co| {
-//!         co.yield_(gen_::sleep(Duration::from_millis(1)))?;
+//!         co.yield_(gen_::sleep(Duration::from_millis(1)))?; // yield gen.sleep(0.001)
 //!         Ok(n * 10)
 //!     })
 //! }
@@ -35,48 +35,349 @@
 //! assert_eq!(total, 30);
 //! ```
 //!
-//! Modules follow Tornado's: [`gen_`], [`concurrent`], [`ioloop`].
+//! # Modules
+//!
+//! The modules are Tornado's, under Tornado's names:
+//!
+//! - [`gen_`]: Tornado's `tornado.gen` (`gen` is a reserved word in Rust
+//!   2024, so the module is spelled `gen_`, as `co.yield_` spells `yield`):
+//!   [`gen_::coroutine`], what a coroutine may yield ([`gen_::sleep`],
+//!   [`gen_::multi`], [`gen_::with_timeout`], [`gen_::WaitIterator`], ...)
+//!   and the [`gen_::Yieldable`] trait that makes a type yieldable.
+//!   Tornado 4.5's removed interface (`gen.engine`, `gen.Task`,
+//!   `gen.Callback`, ...) is in `gen_::legacy`, behind the default-on cargo
+//!   feature `legacy`.
+//! - [`concurrent`]: Tornado's `tornado.concurrent`: [`concurrent::Future`],
+//!   executors, and futures that cross threads.
+//! - [`ioloop`]: Tornado's `tornado.ioloop`: [`ioloop::IOLoop`], timers,
+//!   file-descriptor handlers, [`ioloop::PeriodicCallback`], and the
+//!   [`ioloop::ManualClock`] for tests.
+//!
+//! What Tornado has no module for: [`Error`] and [`ErrorKind`] at the root
+//! and gust's own error types in [`error`]; [`runner`], to see what every
+//! coroutine of a loop is waiting on; [`generator`], Python's generator
+//! protocol (send, throw, close) on which the Runner is built; [`stacks`],
+//! the coroutine stack settings; and the [`prelude`].
+//!
+//! # Logging
+//!
+//! Failures nobody waits for (a callback that panics, a coroutine started
+//! with `spawn_callback` that fails, a future whose error is never looked
+//! at) are reported through the [`log`](https://docs.rs/log) crate at error
+//! level, under the target [`ioloop::APP_LOG`], with Tornado's messages.
+//! Install a logger (`env_logger`, for example) to see them.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
-pub use gust_engine as engine;
-pub use gust_ioloop as ioloop;
-pub use gust_yieldables as yieldables;
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+compile_error!(
+    "gust supports 64-bit Linux only for now: its coroutine stacks use Linux's mmap, madvise and \
+     signal handling, and 64-bit address space for the stack pool"
+);
 
+#[doc(inline)]
 pub use gust_yieldables::{Error, ErrorKind};
 
-/// Tornado's `tornado.gen`: coroutines and what they may yield.
+pub mod error {
+    //! gust's own error types: the failures Tornado reports as a plain
+    //! `RuntimeError` or that only a stackful engine has.
+    //!
+    //! Every failure ends up in an [`Error`](crate::Error), and each kind
+    //! is its own type, so `err.is::<PanicError>()` is the Rust form of
+    //! `except SomeError`. The errors of Tornado's own modules live in
+    //! those modules: [`TimeoutError`](crate::gen_::TimeoutError) and
+    //! [`BadYieldError`](crate::gen_::BadYieldError) in `gen_`,
+    //! [`CancelledError`](crate::concurrent::CancelledError) and
+    //! [`InvalidStateError`](crate::concurrent::InvalidStateError) in
+    //! `concurrent`, [`LoopClosedError`](crate::ioloop::LoopClosedError) and
+    //! [`IOLoopError`](crate::ioloop::IOLoopError) in `ioloop`.
+
+    #[doc(inline)]
+    pub use gust_yieldables::{
+        AbandonedError, MessageError, PanicError, StackExhaustedError, StdErrorAdapter,
+        StoppedBeforeCompletionError,
+    };
+}
+
 pub mod gen_ {
-    pub use gust_engine::{
-        Builder, Co, Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError,
-        GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitIter, WaitingOn, Yielder, coroutine, engine,
-        runner_of, runners,
-    };
+    //! Tornado's `tornado.gen`: decorated coroutines and what they may
+    //! yield.
+    //!
+    //! A decorated coroutine ([`coroutine`], Tornado's `@gen.coroutine`)
+    //! starts at once, runs on its own stack until it yields something not
+    //! yet done, and returns a [`Future`](crate::concurrent::Future) of its
+    //! result. Inside, [`Co::yield_`] accepts anything [`Yieldable`]:
+    //! futures, [`moment`], `()`, [`sleep`], [`with_timeout`],
+    //! [`WaitIterator::next`], `Vec`s, maps and tuples of yieldables
+    //! (waited for in parallel, as [`multi`]) and Rust futures through
+    //! [`native`].
+    //!
+    //! ```
+    //! use std::time::Duration;
+    //! use gust::{gen_, prelude::*};
+    //!
+    //! let io_loop = IOLoop::new();
+    //! let answer = io_loop.run_sync(
+    //!     || {
+    //!         gen_::coroutine(|co| {
+    //!             co.yield_(gen_::sleep(Duration::from_millis(1)))?;
+    //!             co.yield_(gen_::moment)?; // one loop iteration
+    //!             Ok(42)
+    //!         })
+    //!     },
+    //!     None,
+    //! );
+    //! assert_eq!(answer.unwrap(), 42);
+    //! ```
+
+    #[doc(inline)]
+    pub use gust_engine::{Builder, Co, WaitIter, coroutine};
+    #[doc(inline)]
     pub use gust_yieldables::{
-        AbandonedError, Arguments, BadYieldError, Callback, IntoResult, Key, KeyReuseError,
-        LeakedCallbackError, LegacyRunner, LoopClosedError, Moment, MultiChildren, MultiYieldPoint, Native,
-        PanicError, QuietExceptions, ResultCallback, ResultTypeError, ReturnValueIgnoredError,
-        StackExhaustedError, StoppedBeforeCompletionError, Task, TaskCallback, TimeoutError, TimeoutOptions,
-        UnknownKeyError, Wait, WaitAll, WaitIterator, WaitResult, YieldPoint, Yieldable, Yielded,
-        convert_yielded, maybe_future, moment, multi, multi_future, multi_with, native, sleep, task_count,
-        with_timeout, with_timeout_quiet, with_timeout_with,
+        BadYieldError, Extract, IntoResult, Moment, MultiChildren, Native, QuietExceptions, TimeoutError,
+        TimeoutOptions, WaitIterator, WaitResult, Yieldable, Yielded, convert_yielded, maybe_future, moment,
+        multi, multi_future, multi_with, native, sleep, with_timeout, with_timeout_quiet, with_timeout_with,
     };
+
+    /// Tornado 4.5's interface that Tornado 5 and 6 removed: `gen.engine`,
+    /// `gen.Task`, `gen.Callback` / `gen.Wait` / `gen.WaitAll`, and the
+    /// `YieldPoint`s they are built on.
+    ///
+    /// Behind the cargo feature `legacy`, on by default. New code wants
+    /// [`coroutine`] and futures instead.
+    #[cfg(feature = "legacy")]
+    pub mod legacy {
+        #[doc(inline)]
+        pub use gust_engine::engine;
+        #[doc(inline)]
+        pub use gust_yieldables::{
+            Arguments, Callback, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, MultiYieldPoint,
+            ResultCallback, ResultTypeError, ReturnValueIgnoredError, Task, TaskCallback, UnknownKeyError,
+            Wait, WaitAll, YieldPoint,
+        };
+    }
 }
 
-/// Tornado's `tornado.concurrent`: futures.
 pub mod concurrent {
+    //! Tornado's `tornado.concurrent`: the [`Future`], executors that run
+    //! blocking functions on other threads, and futures that cross threads.
+    //!
+    //! ```
+    //! use gust::concurrent::{Future, chain_future};
+    //!
+    //! let (a, b) = (Future::new(), Future::new());
+    //! chain_future(&a, &b);
+    //! a.set_result(7).unwrap();
+    //! assert_eq!(b.take_result().unwrap(), 7);
+    //! ```
+
+    #[doc(inline)]
     pub use gust_yieldables::{
-        AnyFuture, CancelledError, DummyExecutor, Executor, ExecutorShutdownError, Future, FutureId,
-        InvalidStateError, Job, RemoteSetter, SendFuture, ThreadPoolExecutor, WeakFuture, chain_future,
-        chain_future_cloned, remote_future, submit_to,
+        CancelledError, DummyExecutor, Executor, ExecutorShutdownError, Future, FutureId, InvalidStateError,
+        Job, RemoteSetter, SendFuture, ThreadPoolExecutor, WeakFuture, chain_future, chain_future_cloned,
+        remote_future, submit_to,
     };
 }
 
-/// The names most programs want: `use gust::prelude::*;`.
-pub mod prelude {
-    pub use gust_engine::Co;
-    pub use gust_ioloop::IOLoop;
-    pub use gust_yieldables::{Error, Future, IOLoopExt};
+pub mod ioloop {
+    //! Tornado's `tornado.ioloop`: the event loop.
+    //!
+    //! An [`IOLoop`] runs callbacks, timers and file-descriptor handlers on
+    //! one thread; [`IOLoopExt`] adds what needs futures and coroutines
+    //! (`run_sync`, `add_future`, `spawn_callback`, `run_in_executor`).
+    //! Other threads reach a loop through a [`LoopHandle`]. For tests, a
+    //! loop can run on a [`ManualClock`] and be stepped one iteration at a
+    //! time with [`IOLoop::run_once`].
+    //!
+    //! [`add_handler`](IOLoop::add_handler) takes [`mio`] event sources,
+    //! so the `mio` gust is built on is re-exported here.
+    //!
+    //! ```
+    //! use std::time::Duration;
+    //! use gust::ioloop::{IOLoop, ManualClock};
+    //!
+    //! let clock = ManualClock::autojump();
+    //! let io_loop = IOLoop::with_clock(&clock);
+    //! io_loop.call_later(Duration::from_secs(3600), || IOLoop::current().stop());
+    //! io_loop.start().unwrap(); // an hour passes instantly on the manual clock
+    //! ```
+
+    #[doc(inline)]
+    pub use gust_ioloop::{
+        APP_LOG, CallbackResult, Clock, Deadline, Events, Extension, HandlerId, IOLoop, IOLoopError,
+        LoopClosedError, LoopHandle, ManualClock, NonPositivePeriodError, PeriodicCallback, TimeoutHandle,
+        WeakIOLoop,
+    };
+    #[doc(inline)]
+    pub use gust_yieldables::IOLoopExt;
+    /// The `mio` crate, whose event sources [`IOLoop::add_handler`] takes.
+    pub use mio;
 }
+
+pub mod runner {
+    //! What the coroutines of a loop are doing: Tornado's `gen.Runner`
+    //! made observable.
+    //!
+    //! [`runners`] lists every suspended decorated coroutine of a loop with
+    //! its [`RunnerState`] (what it waits on, whether it is scheduled to
+    //! resume); [`runner_of`] finds the one behind a coroutine's future;
+    //! [`task_count`] counts the loop's native tasks. A test can start a
+    //! coroutine, see what it waits on, resolve that by hand, run one loop
+    //! iteration and watch the next step.
+    //!
+    //! ```
+    //! use gust::{gen_, prelude::*};
+    //! use gust::concurrent::Future;
+    //! use gust::runner::{RunnerState, WaitingOn};
+    //!
+    //! let io_loop = IOLoop::new();
+    //! let f: Future<u32> = Future::new();
+    //! let coro = gen_::coroutine({
+    //!     let f = f.clone();
+    //!     move |co| co.yield_(f)
+    //! });
+    //! let info = gust::runner::runner_of(&coro).unwrap();
+    //! assert!(matches!(info.state, RunnerState::Parked(WaitingOn::Future { .. })));
+    //! f.set_result(5).unwrap();
+    //! io_loop.run_once(None).unwrap();
+    //! assert_eq!(coro.take_result().unwrap(), 5);
+    //! ```
+    //!
+    //! Each Runner step is also logged at debug level under [`GEN_LOG`].
+
+    #[doc(inline)]
+    pub use gust_engine::{GEN_LOG, RunnerId, RunnerInfo, RunnerState, WaitingOn, runner_of, runners};
+    #[doc(inline)]
+    pub use gust_yieldables::task_count;
+}
+
+pub mod generator {
+    //! Python's generator protocol over a closure on its own stack: the
+    //! layer the Runner is built on.
+    //!
+    //! A [`Generator`] runs its body until the body yields through its
+    //! [`Yielder`]; `send` resumes it with a value, `throw` resumes it
+    //! with an error, `close` unwinds it ([`GeneratorExit`]).
+    //!
+    //! ```
+    //! use gust::generator::{Generator, GeneratorState};
+    //!
+    //! let mut counter: Generator<u32, u32, u32> = Generator::new(|y| {
+    //!     let a = y.yield_(1)?;
+    //!     let b = y.yield_(a + 1)?;
+    //!     Ok(a + b)
+    //! })
+    //! .unwrap();
+    //! assert_eq!(counter.start().unwrap(), GeneratorState::Yielded(1));
+    //! assert_eq!(counter.send(10).unwrap(), GeneratorState::Yielded(11));
+    //! assert_eq!(counter.send(5).unwrap(), GeneratorState::Returned(15));
+    //! ```
+
+    #[doc(inline)]
+    pub use gust_engine::{
+        Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError, GeneratorState, Yielder,
+    };
+}
+
+pub mod stacks {
+    //! Coroutine stacks: their size, the pool they come from, and its
+    //! statistics.
+    //!
+    //! Every coroutine runs on a stack from a per-thread pool: fixed-size
+    //! slots with a guard page each, reused last-in first-out. When none
+    //! can be had, the coroutine's future fails with a
+    //! [`StackExhaustedError`](crate::error::StackExhaustedError); a
+    //! coroutine that overflows its stack aborts the process with a message
+    //! naming it.
+    //!
+    //! ```
+    //! use gust::stacks;
+    //!
+    //! assert!(stacks::default_stack_size() >= stacks::MIN_STACK_SIZE);
+    //! let stats = stacks::stack_stats();
+    //! println!("{} stacks in use, {} pooled", stats.live, stats.pooled);
+    //! ```
+
+    #[doc(inline)]
+    pub use gust_engine::{
+        DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, StackStats, default_stack_size, guard_mode,
+        set_default_stack_size, set_max_live_stacks, stack_stats, trim_stack_pool,
+    };
+}
+
+pub mod prelude {
+    //! The names most programs want: `use gust::prelude::*;`.
+    //!
+    //! [`IOLoop`] and its future-aware methods ([`IOLoopExt`]), the
+    //! coroutine handle [`Co`], and [`Error`]. Not `Future`:
+    //! a glob import of a type named `Future` would shadow
+    //! `std::future::Future` in the 2024 prelude; import
+    //! `gust::concurrent::Future` by name.
+
+    #[doc(no_inline)]
+    pub use crate::Error;
+    #[doc(no_inline)]
+    pub use crate::gen_::Co;
+    #[doc(no_inline)]
+    pub use crate::ioloop::{IOLoop, IOLoopExt};
+}
+
+/// Checks, as doctests, what must not compile.
+///
+/// A `Future` (like the `IOLoop` and a coroutine's `Co`) belongs to the
+/// thread of its loop:
+///
+/// ```compile_fail,E0277
+/// fn assert_send<T: Send>() {}
+/// assert_send::<gust::concurrent::Future<u32>>();
+/// ```
+///
+/// ```compile_fail,E0277
+/// fn assert_send<T: Send>() {}
+/// assert_send::<gust::ioloop::IOLoop>();
+/// ```
+///
+/// ```compile_fail,E0277
+/// fn assert_send<T: Send>() {}
+/// assert_send::<gust::gen_::Co<'static>>();
+/// ```
+///
+/// The thread-crossing types are `Send`, so the checks above fail for the
+/// reason they name:
+///
+/// ```
+/// fn assert_send<T: Send>() {}
+/// assert_send::<gust::concurrent::SendFuture<u32>>();
+/// assert_send::<gust::concurrent::RemoteSetter<u32>>();
+/// assert_send::<gust::ioloop::LoopHandle>();
+/// ```
+///
+/// Yielding something that is not [`Yieldable`](crate::gen_::Yieldable) does
+/// not compile (Tornado raises `BadYieldError` at run time):
+///
+/// ```compile_fail,E0277
+/// use gust::gen_;
+///
+/// struct NotYieldable;
+/// let _ = gen_::coroutine(|co| {
+///     co.yield_(NotYieldable)?;
+///     Ok(())
+/// });
+/// ```
+///
+/// while the same coroutine yielding a yieldable does:
+///
+/// ```
+/// use gust::gen_;
+///
+/// let _ = gust::ioloop::IOLoop::new();
+/// let _ = gen_::coroutine(|co| {
+///     co.yield_(gen_::moment)?;
+///     Ok(())
+/// });
+/// ```
+#[cfg(doctest)]
+pub struct CompileFail;
 
 /// The side-by-side ports of the Tornado documents (`docs/ports/`): every
 /// Rust block in them is compiled and run as a doctest.

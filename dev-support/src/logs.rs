@@ -19,6 +19,7 @@
 use std::cell::RefCell;
 use std::sync::Once;
 
+#[doc(no_inline)]
 pub use log::Level;
 
 /// One captured record.

@@ -24,8 +24,9 @@ use crate::stack_pool::{PooledStack, default_stack_size};
 /// stack, any plain function handed `&Co` can yield too:
 ///
 /// ```
-/// use gust_engine::{coroutine, Co};
-/// use gust_yieldables::{Error, Future};
+/// use gust::gen_::{Co, coroutine};
+/// use gust::Error;
+/// use gust::concurrent::Future;
 ///
 /// fn helper(co: &Co, f: Future<i32>) -> Result<i32, Error> {
 ///     Ok(co.yield_(f)? * 2) // no async colouring needed
@@ -35,7 +36,7 @@ use crate::stack_pool::{PooledStack, default_stack_size};
 /// let g = f.clone();
 /// let result = coroutine(move |co| helper(co, g));
 /// f.set_result(21).unwrap();
-/// # let io_loop = gust_ioloop::IOLoop::current();
+/// # let io_loop = gust::ioloop::IOLoop::current();
 /// io_loop.run_once(Some(std::time::Duration::ZERO)).unwrap();
 /// assert_eq!(result.take_result().unwrap(), 42);
 /// ```
@@ -122,8 +123,9 @@ impl<'a> Co<'a> {
     /// [`yield_`](Co::yield_).
     ///
     /// ```
-    /// use gust_engine::coroutine;
-    /// use gust_yieldables::{Error, Future};
+    /// use gust::gen_::coroutine;
+    /// use gust::Error;
+    /// use gust::concurrent::Future;
     ///
     /// let f: Future<u32> = Future::new();
     /// let g = f.clone();
@@ -132,7 +134,7 @@ impl<'a> Co<'a> {
     ///     co.await_(async { Ok::<_, Error>(g.await? * local) }) // borrows `local`
     /// });
     /// f.set_result(21).unwrap();
-    /// gust_ioloop::IOLoop::current().run_until_idle().unwrap();
+    /// gust::ioloop::IOLoop::current().run_until_idle().unwrap();
     /// assert_eq!(doubled.take_result().unwrap(), 42);
     /// ```
     pub fn await_<F>(&self, future: F) -> Result<<F::Output as IntoResult>::Ok, Error>
@@ -231,17 +233,17 @@ impl<'a> Co<'a> {
     /// finish. Errors do not end the iteration.
     ///
     /// ```
-    /// use gust_engine::coroutine;
-    /// use gust_yieldables::{Future, WaitIterator};
+    /// use gust::concurrent::Future;
+    /// use gust::gen_::{WaitIterator, coroutine};
     ///
     /// let (a, b) = (Future::new(), Future::new());
     /// let wait_iterator = WaitIterator::new(vec![a.clone(), b.clone()]);
     /// let order = coroutine(move |co| {
     ///     Ok(co.wait_iter(&wait_iterator).map(|(i, r)| (i, r.is_ok())).collect::<Vec<_>>())
     /// });
-    /// b.set_exception(gust_yieldables::Error::msg("b failed")).unwrap();
+    /// b.set_exception(gust::Error::msg("b failed")).unwrap();
     /// a.set_result(1).unwrap();
-    /// gust_ioloop::IOLoop::current().run_until_idle().unwrap();
+    /// gust::ioloop::IOLoop::current().run_until_idle().unwrap();
     /// assert_eq!(order.take_result().unwrap(), vec![(1, false), (0, true)]);
     /// ```
     pub fn wait_iter<'c, K: Clone + 'static, T: 'static>(
@@ -296,7 +298,7 @@ impl<K: Clone + 'static, T: 'static> Iterator for WaitIter<'_, '_, K, T> {
 /// message) and a stack size.
 ///
 /// ```
-/// use gust_engine::Builder;
+/// use gust::gen_::Builder;
 /// let f = Builder::new().name("small").stack_size(32 * 1024).spawn(|co| Ok(co.stack_size()));
 /// assert!(f.take_result().unwrap() >= 32 * 1024);
 /// ```
@@ -430,8 +432,9 @@ impl Builder {
 /// never retrieved` when dropped.
 ///
 /// ```
-/// use gust_engine::coroutine;
-/// use gust_yieldables::{Error, Future};
+/// use gust::gen_::coroutine;
+/// use gust::Error;
+/// use gust::concurrent::Future;
 ///
 /// let f = coroutine(|_co| Ok(1 + 1));
 /// assert!(f.done()); // it never waited
@@ -462,7 +465,7 @@ where
 /// ```
 /// use std::cell::Cell;
 /// use std::rc::Rc;
-/// use gust_engine::engine;
+/// use gust::gen_::legacy::engine;
 ///
 /// let done = Rc::new(Cell::new(false));
 /// let callback = { let done = done.clone(); move || done.set(true) };

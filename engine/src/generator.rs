@@ -19,7 +19,7 @@
 //! Tornado docs does:
 //!
 //! ```
-//! use gust_engine::{Generator, GeneratorState};
+//! use gust::generator::{Generator, GeneratorState};
 //!
 //! // def body(): x = yield 1; y = yield x + 1; return x + y
 //! let mut generator = Generator::new(|y| {

@@ -7,9 +7,8 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use gust_engine::coroutine;
-//! use gust_ioloop::IOLoop;
-//! use gust_yieldables::{sleep, IOLoopExt};
+//! use gust::gen_::{coroutine, sleep};
+//! use gust::ioloop::{IOLoop, IOLoopExt};
 //!
 //! let io_loop = IOLoop::new();
 //! let answer = io_loop

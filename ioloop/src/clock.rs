@@ -91,7 +91,7 @@ impl From<&ManualClock> for Clock {
 /// use std::time::Duration;
 /// use std::rc::Rc;
 /// use std::cell::Cell;
-/// use gust_ioloop::{IOLoop, ManualClock};
+/// use gust::ioloop::{IOLoop, ManualClock};
 ///
 /// let clock = ManualClock::new();
 /// let io_loop = IOLoop::with_clock(&clock);

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 ///
 /// ```
 /// use std::time::Duration;
-/// use gust_ioloop::{Deadline, IOLoop};
+/// use gust::ioloop::{Deadline, IOLoop};
 ///
 /// let io_loop = IOLoop::new();
 /// let absolute: Deadline = (io_loop.time() + Duration::from_secs(1)).into();

@@ -13,7 +13,7 @@ use crate::io_loop::IOLoop;
 ///
 /// ```
 /// use std::cell::Cell;
-/// use gust_ioloop::{Extension, IOLoop};
+/// use gust::ioloop::{Extension, IOLoop};
 ///
 /// #[derive(Default)]
 /// struct Counter(Cell<u32>);

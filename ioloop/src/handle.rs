@@ -141,7 +141,7 @@ impl Remote {
 ///
 /// ```
 /// use std::time::Duration;
-/// use gust_ioloop::IOLoop;
+/// use gust::ioloop::IOLoop;
 ///
 /// let io_loop = IOLoop::new();
 /// let handle = io_loop.handle();

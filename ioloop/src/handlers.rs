@@ -18,7 +18,7 @@ use slab::Slab;
 /// `WRITE = 0x004`, `ERROR = 0x018`.
 ///
 /// ```
-/// use gust_ioloop::Events;
+/// use gust::ioloop::Events;
 /// let both = Events::READ | Events::WRITE;
 /// assert!(both.contains(Events::READ));
 /// assert!(!both.contains(Events::ERROR));

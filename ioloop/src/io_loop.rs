@@ -68,7 +68,7 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 ///
 /// ```
 /// use std::time::Duration;
-/// use gust_ioloop::IOLoop;
+/// use gust::ioloop::IOLoop;
 ///
 /// let io_loop = IOLoop::new();
 /// io_loop.add_callback(|| println!("first iteration"));
@@ -436,7 +436,7 @@ impl IOLoop {
     /// use std::io::{Read, Write};
     /// use std::cell::RefCell;
     /// use std::rc::Rc;
-    /// use gust_ioloop::{Events, IOLoop};
+    /// use gust::ioloop::{Events, IOLoop};
     ///
     /// let io_loop = IOLoop::new();
     /// let (mut tx, rx) = std::os::unix::net::UnixStream::pair().unwrap();

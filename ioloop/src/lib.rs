@@ -19,7 +19,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use gust_ioloop::{IOLoop, ManualClock};
+//! use gust::ioloop::{IOLoop, ManualClock};
 //!
 //! let clock = ManualClock::autojump();
 //! let io_loop = IOLoop::with_clock(&clock);

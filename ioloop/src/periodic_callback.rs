@@ -40,7 +40,7 @@ type RunFn = Box<dyn FnMut(&IOLoop, Box<dyn FnOnce()>)>;
 /// use std::cell::Cell;
 /// use std::rc::Rc;
 /// use std::time::Duration;
-/// use gust_ioloop::{IOLoop, ManualClock, PeriodicCallback};
+/// use gust::ioloop::{IOLoop, ManualClock, PeriodicCallback};
 ///
 /// let clock = ManualClock::autojump();
 /// let io_loop = IOLoop::with_clock(&clock);

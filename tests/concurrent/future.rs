@@ -266,3 +266,26 @@ fn test_panicking_done_callback_is_logged() {
     f.add_done_callback(|_| panic!("late bug"));
     assert_eq!(logs::app_errors().len(), 1);
 }
+
+/// Compiles only for a type that is not `Send`: for a `Send` type both
+/// impls apply and `<T as NotSend<_>>::check` is ambiguous (the stable
+/// form of the `compile_fail` doctests in the facade, which cannot check
+/// the error they fail with on stable).
+trait NotSend<A> {
+    fn check() {}
+}
+impl<T: ?Sized> NotSend<()> for T {}
+impl<T: ?Sized + Send> NotSend<u8> for T {}
+
+// A Future, the IOLoop and a coroutine's Co belong to the loop's thread;
+// the types built to cross threads are Send.
+#[test]
+fn test_loop_types_are_not_send() {
+    <Future<u32> as NotSend<_>>::check();
+    <IOLoop as NotSend<_>>::check();
+    <Co<'static> as NotSend<_>>::check();
+    fn assert_send<T: Send>() {}
+    assert_send::<gust::concurrent::SendFuture<u32>>();
+    assert_send::<gust::concurrent::RemoteSetter<u32>>();
+    assert_send::<gust::ioloop::LoopHandle>();
+}

@@ -14,13 +14,14 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use gust::ErrorKind;
 use gust::concurrent::{CancelledError, Future, InvalidStateError, chain_future, chain_future_cloned};
-use gust::gen_;
-use gust::ioloop::IOLoopError;
-use gust::prelude::*;
-use gust::yieldables::{
-    AbandonedError, BadYieldError, LoopClosedError, MessageError, PanicError, StackExhaustedError,
-    StdErrorAdapter, StoppedBeforeCompletionError, TimeoutError,
+use gust::error::{
+    AbandonedError, MessageError, PanicError, StackExhaustedError, StdErrorAdapter,
+    StoppedBeforeCompletionError,
 };
+use gust::gen_;
+use gust::gen_::{BadYieldError, TimeoutError};
+use gust::ioloop::{IOLoopError, LoopClosedError};
+use gust::prelude::*;
 use gust_dev_support::{logs, step};
 
 mod add_future;

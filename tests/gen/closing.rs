@@ -34,7 +34,7 @@ fn test_close_unwinds_suspended_coroutines() {
         co.yield_(r)
     });
     ready.set_result(1).unwrap();
-    assert_eq!(gen_::runners(&io_loop).len(), 4);
+    assert_eq!(gust::runner::runners(&io_loop).len(), 4);
     assert!(log.borrow().is_empty());
 
     io_loop.close().unwrap();
@@ -45,7 +45,7 @@ fn test_close_unwinds_suspended_coroutines() {
         assert!(f.take_result().unwrap_err().is::<LoopClosedError>());
     }
     assert_eq!(parent.take_result().unwrap_err().kind(), ErrorKind::LoopClosed);
-    assert!(gen_::runners(&io_loop).is_empty());
+    assert!(gust::runner::runners(&io_loop).is_empty());
     assert_eq!(logs::app_errors(), Vec::<String>::new());
     drop(never);
 }
@@ -82,10 +82,13 @@ fn test_abandoned_wait() {
         let _guard = Guard::new(&l, "guard");
         co.yield_(g)
     });
-    assert!(matches!(gen_::runners(&io_loop)[0].state, RunnerState::Parked(_)));
+    assert!(matches!(
+        gust::runner::runners(&io_loop)[0].state,
+        RunnerState::Parked(_)
+    ));
     drop(f);
     assert!(matches!(
-        gen_::runners(&io_loop)[0].state,
+        gust::runner::runners(&io_loop)[0].state,
         RunnerState::Scheduled(_)
     ));
     assert!(log.borrow().is_empty());
@@ -97,7 +100,7 @@ fn test_abandoned_wait() {
         err.downcast_ref::<AbandonedError>().unwrap().coroutine.as_deref(),
         Some("waiter")
     );
-    assert!(gen_::runners(&io_loop).is_empty());
+    assert!(gust::runner::runners(&io_loop).is_empty());
     assert_eq!(logs::app_errors(), Vec::<String>::new());
 }
 
@@ -115,7 +118,7 @@ fn test_abandoned_wait_on_own_future() {
     });
     assert_eq!(*log.borrow(), vec!["guard"]);
     assert!(coro.take_result().unwrap_err().is::<AbandonedError>());
-    assert!(gen_::runners(&io_loop).is_empty());
+    assert!(gust::runner::runners(&io_loop).is_empty());
 }
 
 // gust-specific (Python: "generator ignored GeneratorExit"): a body that
@@ -140,7 +143,7 @@ fn test_yield_while_closing_is_refused() {
     });
     io_loop.close().unwrap();
     let second = second.borrow_mut().take().expect("the body caught the close");
-    assert!(second.unwrap_err().is::<gen_::GeneratorExit>());
+    assert!(second.unwrap_err().is::<gust::generator::GeneratorExit>());
     assert!(f.take_result().unwrap_err().is::<LoopClosedError>());
     drop(never);
 }

@@ -11,7 +11,7 @@ fn test_sync_gen_return() {
     let before = io_loop.iterations();
     let f = gen_::coroutine(|_co| Ok(42));
     assert!(f.done());
-    assert!(gen_::runners(&io_loop).is_empty());
+    assert!(gust::runner::runners(&io_loop).is_empty());
     // Yielding it from another coroutine continues at once, too.
     let g = gen_::coroutine(move |co| co.yield_(f));
     assert!(g.done());
@@ -70,7 +70,7 @@ fn test_async_early_return() {
     let result = f(true);
     assert!(result.done());
     assert_eq!(result.take_result().unwrap(), 42);
-    assert!(gen_::runners(&io_loop).is_empty());
+    assert!(gust::runner::runners(&io_loop).is_empty());
 }
 
 // Ports GenCoroutineTest.test_sync_return_no_value.

@@ -75,7 +75,7 @@ fn test_sleep_zero_costs_two_iterations() {
     step(&io_loop);
     assert!(!f.done());
     assert!(matches!(
-        gen_::runners(&io_loop)[0].state,
+        gust::runner::runners(&io_loop)[0].state,
         RunnerState::Scheduled(_)
     ));
     step(&io_loop);
@@ -93,7 +93,7 @@ fn nested(depth: u32, max_running: Rc<Cell<usize>>) -> Future<u32> {
             co.yield_(nested(depth - 1, max_running.clone()))? + 1
         };
         if depth % 1000 == 0 {
-            let running = gen_::runners(&IOLoop::current())
+            let running = gust::runner::runners(&IOLoop::current())
                 .iter()
                 .filter(|info| info.state == RunnerState::Running)
                 .count();
@@ -113,7 +113,7 @@ fn test_nested_coroutines_10000_deep() {
     let io_loop = IOLoop::new();
     let max_running = Rc::new(Cell::new(0));
     let top = nested(DEPTH, max_running.clone());
-    assert_eq!(gen_::runners(&io_loop).len(), DEPTH as usize + 1);
+    assert_eq!(gust::runner::runners(&io_loop).len(), DEPTH as usize + 1);
     let before = io_loop.iterations();
     while !top.done() {
         step(&io_loop);
@@ -121,5 +121,5 @@ fn test_nested_coroutines_10000_deep() {
     assert_eq!(io_loop.iterations() - before, u64::from(DEPTH) + 1);
     assert_eq!(top.take_result().unwrap(), DEPTH);
     assert_eq!(max_running.get(), 1);
-    assert!(gen_::runners(&io_loop).is_empty());
+    assert!(gust::runner::runners(&io_loop).is_empty());
 }

@@ -19,13 +19,12 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use gust::ErrorKind;
-use gust::concurrent::InvalidStateError;
-use gust::gen_::{self, QuietExceptions, RunnerState, WaitingOn};
-use gust::ioloop::{IOLoopError, ManualClock};
+use gust::concurrent::{Future, InvalidStateError};
+use gust::error::{AbandonedError, PanicError, StoppedBeforeCompletionError};
+use gust::gen_::{self, QuietExceptions, TimeoutError};
+use gust::ioloop::{IOLoopError, LoopClosedError, ManualClock};
 use gust::prelude::*;
-use gust::yieldables::{
-    AbandonedError, LoopClosedError, PanicError, StoppedBeforeCompletionError, TimeoutError,
-};
+use gust::runner::{RunnerState, WaitingOn};
 
 // --------------------------------------------------------------------
 // Helpers (GenBasicTest's delay / async_future / async_exception /

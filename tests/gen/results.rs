@@ -48,3 +48,25 @@ fn test_custom_yieldable() {
     let v = run(|co| co.yield_(Deferred(async_future(7)))).unwrap();
     assert_eq!(v, 7);
 }
+
+/// Compiles only for a type that is not `Yieldable` (both impls apply to a
+/// yieldable type, making `check` ambiguous): the stable form of the
+/// facade's `compile_fail` doctest of yielding a non-yieldable type.
+trait NotYieldable<A> {
+    fn check() {}
+}
+impl<T> NotYieldable<()> for T {}
+impl<T: gen_::Yieldable> NotYieldable<u8> for T {}
+
+// Tornado raises BadYieldError when a coroutine yields an unknown object;
+// in gust such a type is not Yieldable, and `co.yield_` requires it.
+#[test]
+fn test_unknown_types_are_not_yieldable() {
+    struct Unknown;
+    <Unknown as NotYieldable<_>>::check();
+    <String as NotYieldable<_>>::check();
+    fn assert_yieldable<T: gen_::Yieldable>() {}
+    assert_yieldable::<Future<u32>>();
+    assert_yieldable::<Vec<Future<u32>>>();
+    assert_yieldable::<gen_::Moment>();
+}

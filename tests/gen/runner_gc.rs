@@ -62,7 +62,7 @@ fn test_gc_infinite_coro() {
         )
         .unwrap();
     assert_eq!(
-        gen_::runners(&io_loop).len(),
+        gust::runner::runners(&io_loop).len(),
         1,
         "the infinite coroutine is still suspended"
     );

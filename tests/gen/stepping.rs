@@ -16,7 +16,7 @@ fn test_step_through_runner() {
             Ok(a * 2)
         })
     };
-    let infos = gen_::runners(&io_loop);
+    let infos = gust::runner::runners(&io_loop);
     assert_eq!(infos.len(), 1);
     let info = &infos[0];
     assert_eq!(info.name, "stepper");
@@ -27,24 +27,27 @@ fn test_step_through_runner() {
     };
     assert_eq!(info.state, RunnerState::Parked(waiting));
     assert!(matches!(info.state, RunnerState::Parked(WaitingOn::Future { id, .. }) if id == f.id()));
-    assert_eq!(gen_::runner_of(&coro).map(|i| i.id), Some(info.id));
+    assert_eq!(gust::runner::runner_of(&coro).map(|i| i.id), Some(info.id));
     assert_eq!(io_loop.ready_len(), 0);
 
     f.set_result(21).unwrap();
-    assert_eq!(gen_::runners(&io_loop)[0].state, RunnerState::Scheduled(waiting));
+    assert_eq!(
+        gust::runner::runners(&io_loop)[0].state,
+        RunnerState::Scheduled(waiting)
+    );
     assert_eq!(io_loop.ready_len(), 1);
     assert!(!coro.done());
 
     step(&io_loop);
     assert_eq!(
-        gen_::runners(&io_loop)[0].state,
+        gust::runner::runners(&io_loop)[0].state,
         RunnerState::Scheduled(WaitingOn::Moment)
     );
     assert!(!coro.done());
 
     step(&io_loop);
-    assert!(gen_::runners(&io_loop).is_empty());
-    assert!(gen_::runner_of(&coro).is_none());
+    assert!(gust::runner::runners(&io_loop).is_empty());
+    assert!(gust::runner::runner_of(&coro).is_none());
     assert_eq!(coro.take_result().unwrap(), 42);
 }
 
@@ -68,7 +71,7 @@ fn test_builder_name_in_runners_and_panic_error() {
             })
     };
     let unnamed = gen_::coroutine(|co| co.yield_(gen_::moment));
-    let infos = gen_::runners(&io_loop);
+    let infos = gust::runner::runners(&io_loop);
     assert_eq!(infos.len(), 2);
     let named = infos.iter().find(|i| i.result == coro.id()).unwrap();
     assert_eq!(named.name, "x");

@@ -153,7 +153,7 @@ fn test_close_gives_up_on_a_body_that_never_stops_yielding() {
     .unwrap();
     assert_eq!(generator.start().unwrap(), GeneratorState::Yielded(0));
     let err = generator.close().unwrap_err();
-    assert!(err.is::<gust::gen_::GeneratorIgnoredExitError>());
+    assert!(err.is::<gust::generator::GeneratorIgnoredExitError>());
     assert_eq!(err.to_string(), "generator ignored GeneratorExit");
     assert!(generator.is_suspended());
     drop(generator);

@@ -1,4 +1,4 @@
-//! The `Generator` layer (`gust::gen_::Generator`): Python's generator
+//! The `Generator` layer (`gust::generator::Generator`): Python's generator
 //! protocol (`send`, `throw`, `close`, `StopIteration`, `GeneratorExit`)
 //! over a closure running on its own stack, and a port of the Tornado
 //! docs' "simplified inner loop of tornado.gen.Runner" built on it.
@@ -8,10 +8,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use gust::ErrorKind;
-use gust::concurrent::InvalidStateError;
-use gust::gen_::{Generator, GeneratorExit, GeneratorFinishedError, GeneratorState, Yielder};
+use gust::concurrent::{Future, InvalidStateError};
+use gust::error::PanicError;
+use gust::generator::{Generator, GeneratorExit, GeneratorFinishedError, GeneratorState, Yielder};
 use gust::prelude::*;
-use gust::yieldables::PanicError;
 use gust_dev_support::{Guard, logs, new_log};
 
 type Gen = Generator<i32, i32, i32>;

@@ -21,7 +21,7 @@ fn test_co_await_borrows_a_local() {
     });
     assert!(!f.done());
     assert_eq!(
-        gen_::task_count(&io_loop),
+        gust::runner::task_count(&io_loop),
         0,
         "no task: polled on the coroutine's stack"
     );

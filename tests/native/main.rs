@@ -6,7 +6,7 @@
 //! `test_exception_logging_native_coro`, `test_spawn_callback`) and
 //! `tornado/test/testing_test.py` (`test_native_coroutine`,
 //! `test_native_coroutine_timeout`); then what gust adds: start semantics and
-//! hop counts, tasks (`IOLoopExt::spawn`, `gen_::native`, `gen_::task_count`),
+//! hop counts, tasks (`IOLoopExt::spawn`, `gen_::native`, `gust::runner::task_count`),
 //! `Co::await_`, the task waker, and interop with tokio.
 //!
 //! Conventions as in `tests/gen/`: [`run`] is Tornado's `@gen_test` (a
@@ -27,9 +27,10 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gust::concurrent::{RemoteSetter, SendFuture, remote_future};
-use gust::gen_::{self, BadYieldError, IntoResult, LoopClosedError, PanicError, TimeoutError};
-use gust::ioloop::ManualClock;
+use gust::concurrent::{Future, RemoteSetter, SendFuture, remote_future};
+use gust::error::PanicError;
+use gust::gen_::{self, BadYieldError, IntoResult, TimeoutError};
+use gust::ioloop::{LoopClosedError, ManualClock};
 use gust::prelude::*;
 
 // --------------------------------------------------------------------

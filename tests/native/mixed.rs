@@ -199,13 +199,16 @@ fn test_multi_native_children_errors() {
 fn test_async_await_mixed_multi_native_yieldpoint() {
     async fn f1() -> Result<i32, Error> {
         // await gen.Task(self.io_loop.add_callback)
-        gen_::Task(|cb: gen_::TaskCallback<()>| IOLoop::current().add_callback(move || cb.call(()))).await?;
+        gen_::legacy::Task(|cb: gen_::legacy::TaskCallback<()>| {
+            IOLoop::current().add_callback(move || cb.call(()))
+        })
+        .await?;
         Ok(42)
     }
 
-    fn f2(callback: gen_::ResultCallback) -> Future<()> {
+    fn f2(callback: gen_::legacy::ResultCallback) -> Future<()> {
         gen_::coroutine(move |co| {
-            co.yield_(gen_::Task(|cb: gen_::TaskCallback<()>| {
+            co.yield_(gen_::legacy::Task(|cb: gen_::legacy::TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             callback.call_with(43); // raise gen.Return(43) into callback=
@@ -214,9 +217,9 @@ fn test_async_await_mixed_multi_native_yieldpoint() {
     }
 
     let results = run(|co| {
-        let callback = co.yield_(gen_::Callback::new("cb"))?;
+        let callback = co.yield_(gen_::legacy::Callback::new("cb"))?;
         let f = f2(callback);
-        let results = co.yield_((gen_::native(f1()), gen_::Wait::<i32>::new("cb")))?;
+        let results = co.yield_((gen_::native(f1()), gen_::legacy::Wait::<i32>::new("cb")))?;
         co.yield_(f)?;
         Ok(results)
     })
@@ -236,19 +239,23 @@ fn test_yieldpoint_in_native_code_is_bad_yield() {
         Ok(42)
     }
 
-    let error = run_native(async { gen_::multi((gen_::native(f1()), gen_::Wait::<i32>::new("cb"))).await })
-        .unwrap_err();
+    let error =
+        run_native(async { gen_::multi((gen_::native(f1()), gen_::legacy::Wait::<i32>::new("cb"))).await })
+            .unwrap_err();
     assert!(error.is::<BadYieldError>(), "{error}");
     assert!(error.to_string().contains("YieldPoint"), "{error}");
 
-    let error = run_native(async { gen_::convert_yielded(gen_::Wait::<i32>::new("k")).await }).unwrap_err();
+    let error =
+        run_native(async { gen_::convert_yielded(gen_::legacy::Wait::<i32>::new("k")).await }).unwrap_err();
     assert!(error.is::<BadYieldError>(), "{error}");
-    let error = run_native(async { gen_::convert_yielded(gen_::Callback::new("k")).await }).unwrap_err();
+    let error =
+        run_native(async { gen_::convert_yielded(gen_::legacy::Callback::new("k")).await }).unwrap_err();
     assert!(error.is::<BadYieldError>(), "{error}");
     // with_timeout of a YieldPoint: the same.
-    let error =
-        run_native(async { gen_::with_timeout(Duration::from_secs(1), gen_::Wait::<i32>::new("k")).await })
-            .unwrap_err();
+    let error = run_native(async {
+        gen_::with_timeout(Duration::from_secs(1), gen_::legacy::Wait::<i32>::new("k")).await
+    })
+    .unwrap_err();
     assert!(error.is::<BadYieldError>(), "{error}");
 }
 
@@ -291,9 +298,13 @@ fn test_native_with_timeout_expires() {
         )
         .unwrap_err();
     assert!(error.is::<TimeoutError>(), "{error}");
-    assert_eq!(gen_::task_count(&io_loop), 1, "the timed-out task is still there");
+    assert_eq!(
+        gust::runner::task_count(&io_loop),
+        1,
+        "the timed-out task is still there"
+    );
     io_loop.close().unwrap();
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
 }
 
 // Ports GenCoroutineTest.test_async_return and test_async_gen_return

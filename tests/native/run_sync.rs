@@ -86,5 +86,5 @@ fn test_spawn_callback_native() {
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[0].ends_with(": division by zero"), "{}", errors[0]);
     assert!(errors[1].ends_with(": spawned boom"), "{}", errors[1]);
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
 }

@@ -26,7 +26,7 @@ fn test_native_does_nothing_until_spawned_decorated_runs_at_once() {
     assert!(!native_ran.get(), "creating an async block runs nothing");
     let marked = gen_::native(native);
     assert!(!native_ran.get(), "gen_::native only marks it");
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
     assert_eq!(io_loop.ready_len(), 0);
 
     // convert_yielded spawns it (Tornado: "convert_yielded() starts the
@@ -34,13 +34,13 @@ fn test_native_does_nothing_until_spawned_decorated_runs_at_once() {
     let spawned = gen_::convert_yielded(marked);
     assert!(!native_ran.get());
     assert!(!spawned.done());
-    assert_eq!(gen_::task_count(&io_loop), 1);
+    assert_eq!(gust::runner::task_count(&io_loop), 1);
     let before = io_loop.iterations();
     step(&io_loop);
     assert!(native_ran.get());
     assert_eq!(io_loop.iterations() - before, 1);
     assert!(spawned.done());
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
 
     // A native coroutine never awaited nor spawned never runs (and, unlike
     // Python's "coroutine was never awaited" warning, nothing is logged:

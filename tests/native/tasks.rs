@@ -24,7 +24,7 @@ fn test_panic_in_task_becomes_panic_error() {
         yield_now().await;
         Ok::<i32, Error>(3)
     });
-    assert_eq!(gen_::task_count(&io_loop), 3);
+    assert_eq!(gust::runner::task_count(&io_loop), 3);
     io_loop.run_until_idle().unwrap();
 
     let error = first.take_result().unwrap_err();
@@ -35,7 +35,7 @@ fn test_panic_in_task_becomes_panic_error() {
     assert_eq!(panic_message(&error), "boom after a yield");
     assert_eq!(*log.borrow(), vec!["later"]);
     assert_eq!(fine.take_result().unwrap(), 3);
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
 
     // The loop is fully usable afterwards.
     assert_eq!(
@@ -85,7 +85,7 @@ fn test_close_drops_pending_tasks() {
     let unpolled = io_loop.spawn(async move {
         let _guard = guard;
     });
-    assert_eq!(gen_::task_count(&io_loop), 2);
+    assert_eq!(gust::runner::task_count(&io_loop), 2);
     assert!(log.borrow().is_empty());
 
     io_loop.close().unwrap();
@@ -94,7 +94,7 @@ fn test_close_drops_pending_tasks() {
     assert_eq!(dropped, vec!["parked", "unpolled"]);
     assert!(parked.take_result().unwrap_err().is::<LoopClosedError>());
     assert!(unpolled.take_result().unwrap_err().is::<LoopClosedError>());
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
 
     let late = io_loop.spawn(async { Ok::<_, Error>(1) });
     assert!(late.take_result().unwrap_err().is::<LoopClosedError>());
@@ -143,7 +143,7 @@ fn test_spawn_from_destructor_while_closing() {
     io_loop.close().unwrap();
     let spawned = slot.borrow_mut().take().expect("the destructor ran");
     assert!(spawned.take_result().unwrap_err().is::<LoopClosedError>());
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
 }
 
 // Cancelling a task's future does not stop the task (as for a decorated
@@ -166,7 +166,7 @@ fn test_cancelling_task_future_does_not_stop_it() {
     assert!(task.cancelled());
     io_loop.run_until_idle().unwrap();
     assert_eq!(steps.get(), 3, "the task ran to its end");
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
     // Its late error is reported as Tornado's
     // future_set_exception_unless_cancelled does.
     assert_eq!(
@@ -203,7 +203,7 @@ fn test_wake_after_close_is_ignored() {
 #[test]
 fn test_task_count() {
     let io_loop = IOLoop::with_clock(ManualClock::new());
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
     let gate: Future<u32> = Future::new();
     let tasks: Vec<Future<u32>> = (0..10)
         .map(|i| {
@@ -218,12 +218,12 @@ fn test_task_count() {
             })
         })
         .collect();
-    assert_eq!(gen_::task_count(&io_loop), 10);
+    assert_eq!(gust::runner::task_count(&io_loop), 10);
     io_loop.run_until_idle().unwrap();
-    assert_eq!(gen_::task_count(&io_loop), 5, "the odd ones finished");
+    assert_eq!(gust::runner::task_count(&io_loop), 5, "the odd ones finished");
     gate.set_result(100).unwrap();
     io_loop.run_until_idle().unwrap();
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
     let results: Vec<u32> = tasks.iter().map(|t| t.take_result().unwrap()).collect();
     assert_eq!(results, vec![100, 2, 102, 6, 104, 10, 106, 14, 108, 18]);
 }

@@ -110,7 +110,7 @@ fn test_tokio_reactor_future_on_ioloop_is_panic_error() {
         panic_message(&error).contains("there is no reactor running"),
         "{error}"
     );
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
 
     // The same inside a decorated coroutine's Co::await_: the coroutine fails.
     let in_coroutine =

@@ -57,7 +57,7 @@ fn test_wakes_are_coalesced() {
     io_loop.run_until_idle().unwrap();
     assert_eq!(polls.get(), 5);
     assert!(task.done());
-    assert_eq!(gen_::task_count(&io_loop), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
     // A wake after the task finished is harmless.
     let stale = waker.borrow().clone().unwrap();
     stale.wake();

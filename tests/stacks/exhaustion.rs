@@ -69,7 +69,7 @@ fn hundred_thousand_suspended_coroutines_fit_in_the_default_map_count() {
         results.push(result);
     }
 
-    assert_eq!(gen_::runners(&io_loop).len(), N as usize);
+    assert_eq!(gust::runner::runners(&io_loop).len(), N as usize);
     let stats = stack_stats();
     assert_eq!(stats.live - stats0.live, N as usize, "{stats:?}");
     let maps = vma_count();
@@ -104,7 +104,7 @@ fn hundred_thousand_suspended_coroutines_fit_in_the_default_map_count() {
         assert!(result.done(), "coroutine {i} is still suspended");
         assert_eq!(result.take_result().unwrap(), expected, "coroutine {i}");
     }
-    assert!(gen_::runners(&io_loop).is_empty());
+    assert!(gust::runner::runners(&io_loop).is_empty());
     let after = stack_stats();
     assert_eq!(after.live, stats0.live, "{after:?}");
     assert_eq!(after.pooled - stats0.pooled, N as usize, "{after:?}");
@@ -163,7 +163,7 @@ fn the_live_stack_limit_fails_the_next_coroutine_with_a_typed_error() {
     );
 
     // Generator::new is refused the same way.
-    let generator = gen_::Generator::<(), (), ()>::new(|_y| Ok(()));
+    let generator = gust::generator::Generator::<(), (), ()>::new(|_y| Ok(()));
     assert!(generator.is_err());
 
     // Release 20 (the first gate); 20 new coroutines fit, and not 21.

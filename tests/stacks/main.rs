@@ -25,13 +25,13 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Output};
 use std::rc::Rc;
 
-use gust::ErrorKind;
-use gust::engine::{
+use gust::concurrent::Future;
+use gust::error::{PanicError, StackExhaustedError};
+use gust::prelude::*;
+use gust::stacks::{
     DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, StackStats, guard_mode, set_max_live_stacks, stack_stats,
 };
-use gust::gen_;
-use gust::prelude::*;
-use gust::yieldables::{PanicError, StackExhaustedError};
+use gust::{ErrorKind, gen_};
 
 /// Set in a child process to the name of the test it runs.
 const CHILD_ENV: &str = "GUST_STACKS_TEST_CHILD";

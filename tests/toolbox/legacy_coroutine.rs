@@ -9,7 +9,7 @@ use super::*;
 fn test_async_gen_return() {
     let result = run(|co| {
         let f = gen_::coroutine(|co| {
-            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
+            co.yield_(gen_::legacy::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             Ok(42)
@@ -25,7 +25,7 @@ fn test_async_gen_return() {
 fn test_async_raise() {
     run(|co| {
         let future = gen_::coroutine::<(), _>(|co| {
-            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
+            co.yield_(gen_::legacy::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             Err(ZeroDivisionError.into())
@@ -42,7 +42,7 @@ fn test_async_raise() {
 #[test]
 fn test_pass_callback() {
     let result = run(|co| {
-        co.yield_(gen_::Task(|callback: TaskCallback<i32>| {
+        co.yield_(gen_::legacy::Task(|callback: TaskCallback<i32>| {
             let f = gen_::coroutine(|_co| Ok(42));
             f.add_done_callback(move |done| callback.call(done.take_result().unwrap()));
         }))
@@ -129,7 +129,7 @@ fn test_result_callback_resumes_next_iteration() {
         co.yield_(Wait::<i32>::new("k"))
     });
     assert!(!f.done());
-    let runners = gen_::runners(&io_loop);
+    let runners = gust::runner::runners(&io_loop);
     assert_eq!(runners.len(), 1);
     assert_eq!(runners[0].state, RunnerState::Parked(WaitingOn::YieldPoint));
 
@@ -144,7 +144,7 @@ fn test_result_callback_resumes_next_iteration() {
     step(&io_loop);
     assert_eq!(done_inside.get(), Some(false), "not resumed inside the callback");
     assert_eq!(
-        gen_::runners(&io_loop)[0].state,
+        gust::runner::runners(&io_loop)[0].state,
         RunnerState::Scheduled(WaitingOn::YieldPoint)
     );
     step(&io_loop);

@@ -62,7 +62,7 @@ fn delay_callback(iterations: u32, callback: impl FnOnce() + 'static) {
 #[test]
 fn test_no_yield() {
     run_gen(|stop| {
-        gen_::engine(move |_co| {
+        gen_::legacy::engine(move |_co| {
             stop.stop();
             Ok(())
         })
@@ -78,7 +78,7 @@ fn test_inline_cb() {
     let io_loop = IOLoop::new();
     let finished = Rc::new(Cell::new(false));
     let flag = finished.clone();
-    gen_::engine(move |co| {
+    gen_::legacy::engine(move |co| {
         (co.yield_(Callback::new("k1"))?).call();
         let () = co.yield_(Wait::<()>::new("k1"))?; // `res is None`
         flag.set(true);
@@ -88,7 +88,7 @@ fn test_inline_cb() {
     assert_eq!(io_loop.iterations(), 0);
 
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call();
             co.yield_(Wait::<()>::new("k1"))?;
             stop.stop();
@@ -102,7 +102,7 @@ fn test_inline_cb() {
 #[test]
 fn test_ioloop_cb() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             let cb = co.yield_(Callback::new("k1"))?;
             IOLoop::current().add_callback(move || cb.call());
             co.yield_(Wait::<()>::new("k1"))?;
@@ -116,7 +116,8 @@ fn test_ioloop_cb() {
 // Ports GenEngineTest.test_exception_phase1: the failure is logged.
 #[test]
 fn test_exception_phase1() {
-    let errors = run_gen(|_stop| gen_::engine::<(), _>(|_co| Err(ZeroDivisionError.into()))).unwrap_err();
+    let errors =
+        run_gen(|_stop| gen_::legacy::engine::<(), _>(|_co| Err(ZeroDivisionError.into()))).unwrap_err();
     assert_engine_error(&errors, ": division by zero");
 }
 
@@ -124,7 +125,7 @@ fn test_exception_phase1() {
 #[test]
 fn test_exception_phase2() {
     let errors = run_gen(|_stop| {
-        gen_::engine::<(), _>(|co| {
+        gen_::legacy::engine::<(), _>(|co| {
             let cb = co.yield_(Callback::new("k1"))?;
             IOLoop::current().add_callback(move || cb.call());
             co.yield_(Wait::<()>::new("k1"))?;
@@ -140,8 +141,8 @@ fn test_exception_phase2() {
 #[test]
 fn test_exception_in_task_phase1() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
-            let outcome = co.yield_(gen_::Task(|_callback: TaskCallback<()>| {
+        gen_::legacy::engine(move |co| {
+            let outcome = co.yield_(gen_::legacy::Task(|_callback: TaskCallback<()>| {
                 panic!("division by zero")
             }));
             let err = outcome.expect_err("did not get expected exception");
@@ -158,7 +159,7 @@ fn test_exception_in_task_phase1() {
 #[test]
 fn test_with_arg() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call_with(42);
             let res = co.yield_(Wait::<i32>::new("k1"))?;
             assert_eq!(res, 42);
@@ -174,7 +175,7 @@ fn test_with_arg() {
 #[test]
 fn test_with_arg_tuple() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             (co.yield_(Callback::new(12))?).call_with((3, 4));
             let res = co.yield_(Wait::<(i32, i32)>::new(12))?;
             assert_eq!(res, (3, 4));
@@ -189,7 +190,7 @@ fn test_with_arg_tuple() {
 #[test]
 fn test_key_reuse() {
     let errors = run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             co.yield_(Callback::new("k1"))?;
             co.yield_(Callback::new("k1"))?;
             stop.stop();
@@ -214,7 +215,7 @@ fn test_key_reuse() {
 #[test]
 fn test_key_mismatch() {
     let errors = run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             co.yield_(Callback::new("k1"))?;
             co.yield_(Wait::<()>::new("k2"))?;
             stop.stop();
@@ -229,7 +230,7 @@ fn test_key_mismatch() {
 #[test]
 fn test_leaked_callback() {
     let errors = run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             co.yield_(Callback::new("k1"))?;
             stop.stop();
             Ok(())
@@ -244,7 +245,7 @@ fn test_leaked_callback() {
 #[test]
 fn test_leaked_callback_tuple() {
     let errors = run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             co.yield_(Callback::new(1))?;
             stop.stop();
             Ok(())
@@ -269,7 +270,7 @@ fn test_leaked_callback_tuple() {
 #[test]
 fn test_parallel_callback() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             let io_loop = IOLoop::current();
             for k in 0..3 {
                 let cb = co.yield_(Callback::new(k))?;
@@ -292,7 +293,7 @@ fn test_parallel_callback() {
 #[test]
 fn test_reuse() {
     let f = |stop: Stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             let cb = co.yield_(Callback::new(0))?;
             IOLoop::current().add_callback(move || cb.call());
             co.yield_(Wait::<()>::new(0))?;
@@ -308,8 +309,8 @@ fn test_reuse() {
 #[test]
 fn test_task() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
-            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
+        gen_::legacy::engine(move |co| {
+            co.yield_(gen_::legacy::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             stop.stop();
@@ -323,7 +324,7 @@ fn test_task() {
 #[test]
 fn test_wait_all() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call_with("v1");
             (co.yield_(Callback::new("k2"))?).call_with("v2");
             let results = co.yield_(WaitAll::<&str>::new(["k1", "k2"]))?;
@@ -339,7 +340,7 @@ fn test_wait_all() {
 #[test]
 fn test_exception_in_yield() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             let err = co
                 .yield_(Wait::<()>::new("k1"))
                 .expect_err("did not get expected exception");
@@ -355,7 +356,7 @@ fn test_exception_in_yield() {
 #[test]
 fn test_resume_after_exception_in_yield() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             let err = co
                 .yield_(Wait::<()>::new("k1"))
                 .expect_err("did not get expected exception");
@@ -376,7 +377,7 @@ fn test_orphaned_callback() {
     let orphan: Rc<RefCell<Option<ResultCallback>>> = Rc::new(RefCell::new(None));
     let slot = orphan.clone();
     let errors = run_gen(move |_stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             *slot.borrow_mut() = Some(co.yield_(Callback::new(1))?);
             Ok(())
         })
@@ -393,7 +394,7 @@ fn test_orphaned_callback() {
 #[test]
 fn test_multi() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call_with("v1");
             (co.yield_(Callback::new("k2"))?).call_with("v2");
             let results = co.yield_(vec![Wait::<&str>::new("k1"), Wait::new("k2")])?;
@@ -414,7 +415,7 @@ fn test_multi() {
 #[test]
 fn test_multi_dict() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             (co.yield_(Callback::new("k1"))?).call_with("v1");
             (co.yield_(Callback::new("k2"))?).call_with("v2");
             let results = co.yield_(BTreeMap::from([
@@ -431,7 +432,7 @@ fn test_multi_dict() {
 
 /// `gen.Task(self.delay_callback, iterations, arg=arg)`.
 fn delayed_task(iterations: u32, arg: &'static str) -> Future<&'static str> {
-    gen_::Task(move |cb: TaskCallback<&'static str>| delay_callback(iterations, move || cb.call(arg)))
+    gen_::legacy::Task(move |cb: TaskCallback<&'static str>| delay_callback(iterations, move || cb.call(arg)))
 }
 
 // Ports GenEngineTest.test_multi_yieldpoint_delayed: `gen.Multi([Task,
@@ -440,7 +441,7 @@ fn delayed_task(iterations: u32, arg: &'static str) -> Future<&'static str> {
 #[test]
 fn test_multi_yieldpoint_delayed() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             // callbacks run at different times
             let responses = co.yield_(MultiYieldPoint::new(
                 vec![delayed_task(3, "v1"), delayed_task(1, "v2")],
@@ -466,7 +467,7 @@ fn test_multi_yieldpoint_delayed() {
 #[test]
 fn test_multi_yieldpoint_dict_delayed() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             let responses = co.yield_(MultiYieldPoint::from_map(
                 HashMap::from([("foo", delayed_task(3, "v1")), ("bar", delayed_task(1, "v2"))]),
                 QuietExceptions::none(),
@@ -543,7 +544,7 @@ fn test_multi_exceptions() {
 fn test_multi_future_delayed() {
     let task = delayed_task;
     run_gen(move |stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             let responses = co.yield_(gen_::multi_future(vec![task(3, "v1"), task(1, "v2")]))?;
             assert_eq!(responses, vec!["v1", "v2"]);
             let responses = co.yield_(gen_::multi_future(BTreeMap::from([
@@ -564,7 +565,9 @@ fn test_multi_performance() {
     let started = Instant::now();
     let n = run(|co| {
         let tasks: Vec<Future<()>> = (0..2000)
-            .map(|_| gen_::Task(|cb: TaskCallback<()>| IOLoop::current().add_callback(move || cb.call(()))))
+            .map(|_| {
+                gen_::legacy::Task(|cb: TaskCallback<()>| IOLoop::current().add_callback(move || cb.call(())))
+            })
             .collect();
         Ok(co.yield_(tasks)?.len())
     })
@@ -586,7 +589,7 @@ fn test_multi_mixed_types() {
         (co.yield_(Callback::new("k1"))?).call_with("v1");
         let responses = co.yield_((
             Wait::<&str>::new("k1"),
-            gen_::Task(|cb: TaskCallback<&'static str>| delay_callback(3, move || cb.call("v2"))),
+            gen_::legacy::Task(|cb: TaskCallback<&'static str>| delay_callback(3, move || cb.call("v2"))),
         ))?;
         assert_eq!(responses, ("v1", "v2"));
         Ok(())
@@ -625,7 +628,7 @@ fn test_multi_yieldpoint_exceptions() {
 #[test]
 fn test_arguments() {
     run_gen(|stop| {
-        gen_::engine(move |co| {
+        gen_::legacy::engine(move |co| {
             (co.yield_(Callback::new("noargs"))?).call();
             let () = co.yield_(Wait::<()>::new("noargs"))?;
             (co.yield_(Callback::new("1arg"))?).call_with(42);
@@ -657,7 +660,7 @@ fn test_arguments() {
 
             // Task's callback takes one value; several are passed as
             // Arguments explicitly.
-            let result = co.yield_(gen_::Task(|callback: TaskCallback<Arguments>| {
+            let result = co.yield_(gen_::legacy::Task(|callback: TaskCallback<Arguments>| {
                 callback.call(Arguments {
                     args: vec![Box::new(None::<i32>)],
                     kwargs: vec![("error".to_owned(), Box::new("foo"))],
@@ -696,15 +699,15 @@ fn test_wait_type_mismatch() {
 #[test]
 fn test_raise_return_no_value() {
     run_gen(|stop| {
-        gen_::engine(move |_co| {
+        gen_::legacy::engine(move |_co| {
             stop.stop();
             Ok(())
         })
     })
     .unwrap();
     run_gen(|stop| {
-        gen_::engine(move |co| {
-            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
+        gen_::legacy::engine(move |co| {
+            co.yield_(gen_::legacy::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             stop.stop();
@@ -718,9 +721,9 @@ fn test_raise_return_no_value() {
 // test_sync_raise_return_value*): an engine function may not return a value.
 #[test]
 fn test_return_value() {
-    let errors = run_gen(|_stop| gen_::engine(|_co| Ok(42))).unwrap_err();
+    let errors = run_gen(|_stop| gen_::legacy::engine(|_co| Ok(42))).unwrap_err();
     assert_engine_error(&errors, ": @gen.engine functions cannot return values: 42");
-    let errors = run_gen(|_stop| gen_::engine(|_co| Ok((1, 2)))).unwrap_err();
+    let errors = run_gen(|_stop| gen_::legacy::engine(|_co| Ok((1, 2)))).unwrap_err();
     assert_engine_error(&errors, ": @gen.engine functions cannot return values: (1, 2)");
 }
 
@@ -729,8 +732,8 @@ fn test_return_value() {
 #[test]
 fn test_async_return_value() {
     let errors = run_gen(|_stop| {
-        gen_::engine(|co| {
-            co.yield_(gen_::Task(|cb: TaskCallback<()>| {
+        gen_::legacy::engine(|co| {
+            co.yield_(gen_::legacy::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
             }))?;
             Ok((1, 2))

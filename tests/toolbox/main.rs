@@ -26,16 +26,18 @@ use std::time::{Duration, Instant};
 
 use gust::ErrorKind;
 use gust::concurrent::{
-    CancelledError, DummyExecutor, Executor, ExecutorShutdownError, InvalidStateError, Job,
+    CancelledError, DummyExecutor, Executor, ExecutorShutdownError, Future, InvalidStateError, Job,
     ThreadPoolExecutor,
 };
-use gust::gen_::{
-    self, Arguments, BadYieldError, Callback, KeyReuseError, LeakedCallbackError, MultiYieldPoint,
-    PanicError, QuietExceptions, ResultCallback, ResultTypeError, ReturnValueIgnoredError, RunnerState,
-    TaskCallback, TimeoutError, TimeoutOptions, UnknownKeyError, Wait, WaitAll, WaitIterator, WaitingOn,
+use gust::error::PanicError;
+use gust::gen_::legacy::{
+    Arguments, Callback, KeyReuseError, LeakedCallbackError, MultiYieldPoint, ResultCallback,
+    ResultTypeError, ReturnValueIgnoredError, TaskCallback, UnknownKeyError, Wait, WaitAll,
 };
+use gust::gen_::{self, BadYieldError, QuietExceptions, TimeoutError, TimeoutOptions, WaitIterator};
 use gust::ioloop::ManualClock;
 use gust::prelude::*;
+use gust::runner::{RunnerState, WaitingOn};
 
 // ====================================================================
 // Helpers

@@ -26,7 +26,8 @@ pub use gust_ioloop::LoopClosedError;
 /// A shared, cloneable error: the exception a failed future holds.
 ///
 /// ```
-/// use gust_yieldables::{Error, ErrorKind, TimeoutError};
+/// use gust::{Error, ErrorKind};
+/// use gust::gen_::TimeoutError;
 ///
 /// let err = Error::new(TimeoutError::new("Timeout"));
 /// assert!(err.is::<TimeoutError>());

@@ -119,8 +119,8 @@ where
 /// coroutines yield `executor.submit(...)`:
 ///
 /// ```
-/// use gust_yieldables::{IOLoopExt, ThreadPoolExecutor};
-/// use gust_ioloop::IOLoop;
+/// use gust::concurrent::ThreadPoolExecutor;
+/// use gust::ioloop::{IOLoop, IOLoopExt};
 ///
 /// let io_loop = IOLoop::new();
 /// let pool = ThreadPoolExecutor::new(4);

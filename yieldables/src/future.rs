@@ -60,7 +60,7 @@ const TAKEN: InvalidStateError =
 /// does. Cancellations and closed-loop errors are not logged.
 ///
 /// ```
-/// use gust_yieldables::Future;
+/// use gust::concurrent::Future;
 ///
 /// let f = Future::new();
 /// let g = f.clone();

@@ -63,8 +63,9 @@ pub trait IOLoopExt {
     /// [`LoopClosedError`](crate::LoopClosedError). See [`native`](crate::native).
     ///
     /// ```
-    /// use gust_ioloop::IOLoop;
-    /// use gust_yieldables::{Error, Future, IOLoopExt};
+    /// use gust::Error;
+    /// use gust::concurrent::Future;
+    /// use gust::ioloop::{IOLoop, IOLoopExt};
     ///
     /// let io_loop = IOLoop::new();
     /// let pending: Future<u32> = Future::new();

@@ -603,7 +603,8 @@ impl<T: 'static> MultiYieldPoint<(), T, Vec<T>> {
     /// `YieldPoint` makes one of these without quiet exceptions.)
     ///
     /// ```
-    /// use gust_yieldables::{MultiYieldPoint, QuietExceptions, Wait};
+    /// use gust::gen_::QuietExceptions;
+    /// use gust::gen_::legacy::{MultiYieldPoint, Wait};
     /// let both = MultiYieldPoint::new(vec![Wait::<i32>::new("a"), Wait::new("b")], QuietExceptions::none());
     /// # drop(both);
     /// ```
@@ -730,7 +731,8 @@ impl<T> fmt::Debug for TaskCallback<T> {
 /// that is logged.
 ///
 /// ```
-/// use gust_yieldables::{Future, Task, TaskCallback};
+/// use gust::concurrent::Future;
+/// use gust::gen_::legacy::{Task, TaskCallback};
 ///
 /// // Some callback-style API:
 /// fn add_later(a: i32, b: i32, callback: impl FnOnce(i32)) {

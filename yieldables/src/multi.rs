@@ -17,7 +17,8 @@ use crate::yieldable::{Extract, Yieldable, Yielded};
 /// `quiet_exceptions`).
 ///
 /// ```
-/// use gust_yieldables::{QuietExceptions, Error, TimeoutError};
+/// use gust::Error;
+/// use gust::gen_::{QuietExceptions, TimeoutError};
 /// let quiet = QuietExceptions::of::<TimeoutError>().and::<std::io::Error>();
 /// assert!(quiet.contains(&Error::new(TimeoutError::default())));
 /// assert!(!quiet.contains(&Error::msg("other")));
@@ -98,7 +99,8 @@ pub trait MultiChildren {
 /// one in that case).
 ///
 /// ```
-/// use gust_yieldables::{multi, Future};
+/// use gust::concurrent::Future;
+/// use gust::gen_::multi;
 ///
 /// let a = Future::new();
 /// let b = Future::ready(2);

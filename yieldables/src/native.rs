@@ -80,8 +80,9 @@ pub struct Native<F>(pub F);
 /// standard library could one day make futures. Hence this wrapper.
 ///
 /// ```
-/// use gust_ioloop::IOLoop;
-/// use gust_yieldables::{native, Error, IOLoopExt, Yieldable};
+/// use gust::Error;
+/// use gust::gen_::{Yieldable, native};
+/// use gust::ioloop::{IOLoop, IOLoopExt};
 ///
 /// async fn answer() -> Result<u32, Error> {
 ///     Ok(42)

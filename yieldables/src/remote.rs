@@ -34,8 +34,8 @@ impl Extension for Deliveries {}
 /// thread.
 ///
 /// ```
-/// use gust_ioloop::IOLoop;
-/// use gust_yieldables::{remote_future, IOLoopExt};
+/// use gust::concurrent::remote_future;
+/// use gust::ioloop::{IOLoop, IOLoopExt};
 ///
 /// let io_loop = IOLoop::new();
 /// let (future, setter) = remote_future::<u64>(&io_loop);
@@ -185,8 +185,8 @@ impl<T: Send + 'static> Future<T> {
     /// closed), the `SendFuture` fails with [`LoopClosedError`].
     ///
     /// ```
-    /// use gust_ioloop::IOLoop;
-    /// use gust_yieldables::Future;
+    /// use gust::ioloop::IOLoop;
+    /// use gust::concurrent::Future;
     ///
     /// let io_loop = IOLoop::new();
     /// let f: Future<String> = Future::new();

@@ -18,7 +18,8 @@ use crate::yieldable::{Extract, Yieldable, Yielded};
 /// handle each one and go on:
 ///
 /// ```
-/// use gust_yieldables::{Future, WaitIterator};
+/// use gust::concurrent::Future;
+/// use gust::gen_::WaitIterator;
 ///
 /// let (a, b) = (Future::new(), Future::new());
 /// let wait_iterator = WaitIterator::new(vec![a.clone(), b.clone()]);
@@ -42,7 +43,7 @@ use crate::yieldable::{Extract, Yieldable, Yielded};
 /// is delivered. The same future may be passed twice; it is then delivered
 /// twice (pass `&future` so each delivery gets a copy of the result).
 ///
-/// In a coroutine, [`Co::wait_iter`](../gust_engine/struct.Co.html) turns it
+/// In a coroutine, `co.wait_iter(iterator)` (`gust::gen_::Co::wait_iter`) turns it
 /// into a Rust iterator of `(index, result)` pairs.
 pub struct WaitIterator<K, T> {
     state: Rc<RefCell<State<K, T>>>,
@@ -185,7 +186,7 @@ impl<K: Clone + 'static, T: 'static> WaitIterator<K, T> {
     }
 
     /// The next result if one is already available, without making a
-    /// future (what [`Co::wait_iter`](../gust_engine/struct.Co.html) uses);
+    /// future (what `gust::gen_::Co::wait_iter` uses);
     /// `None` if none is ready yet.
     pub fn try_next(&self) -> Option<Result<T, Error>> {
         let finished = self.state.borrow_mut().finished.pop_front()?;

@@ -38,8 +38,9 @@ pub struct TimeoutOptions {
 ///
 /// ```
 /// use std::time::Duration;
-/// use gust_ioloop::{IOLoop, ManualClock};
-/// use gust_yieldables::{with_timeout, Future, TimeoutError};
+/// use gust::ioloop::{IOLoop, ManualClock};
+/// use gust::concurrent::Future;
+/// use gust::gen_::{TimeoutError, with_timeout};
 ///
 /// let clock = ManualClock::new();
 /// let io_loop = IOLoop::with_clock(&clock);

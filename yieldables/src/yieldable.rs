@@ -23,7 +23,8 @@ use crate::future::Future;
 /// conversion with Tornado:
 ///
 /// ```
-/// use gust_yieldables::{Future, Yieldable};
+/// use gust::concurrent::Future;
+/// use gust::gen_::Yieldable;
 ///
 /// /// A deferred from some other library, say.
 /// struct Deferred(Future<String>);
@@ -36,7 +37,7 @@ use crate::future::Future;
 /// }
 ///
 /// let d = Deferred(Future::ready("hello".to_owned()));
-/// assert_eq!(gust_yieldables::convert_yielded(d).take_result().unwrap(), "hello");
+/// assert_eq!(gust::gen_::convert_yielded(d).take_result().unwrap(), "hello");
 /// ```
 pub trait Yieldable: Sized {
     /// What yielding this evaluates to (on success).
