@@ -1,7 +1,10 @@
 //! A tour of gust: Tornado's coroutine patterns, in Rust.
 //!
-//! Run with `cargo run --example tour` (add `RUST_LOG=debug` with a logger
-//! to trace the Runner). Every "fetch" here is simulated with `gen_::sleep`.
+//! Run with `cargo run --example tour`. Failures nobody waits for are
+//! reported through the `log` crate, so `main` installs a logger
+//! (`env_logger`): it prints errors by default, and with `RUST_LOG=debug`
+//! every step of the Runner too. Every "fetch" here is simulated with
+//! `gen_::sleep`.
 use std::time::{Duration, Instant};
 
 use gust::concurrent::{Future, ThreadPoolExecutor};
@@ -25,7 +28,9 @@ fn divide(x: i32, y: i32) -> Future<i32> {
     gen_::coroutine(move |_co| x.checked_div(y).ok_or_else(|| Error::msg("division by zero")))
 }
 
-fn main() -> Result<(), Error> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Without a logger, failures in the background (item 11) are not seen.
+    env_logger::init();
     let io_loop = IOLoop::new();
     let started = Instant::now();
     let elapsed = move || format!("{:>4} ms", started.elapsed().as_millis());
@@ -105,10 +110,24 @@ fn main() -> Result<(), Error> {
                 let length = co.yield_(native)?;
                 println!("{} an async block fetched {length} bytes", elapsed());
 
+                // 11. A failure nobody waits for: a coroutine started with
+                //     spawn_callback has no caller to hand its error to, so
+                //     the loop logs it ("Exception in callback ...", on the
+                //     `gust::application` target): the logger shows it.
+                IOLoop::current().spawn_callback(|| {
+                    gen_::coroutine::<(), _>(|co| {
+                        co.yield_(gen_::moment)?;
+                        Err(Error::msg("a background job failed and nobody was waiting"))
+                    })
+                });
+                co.yield_(gen_::sleep(Duration::from_millis(1)))?;
+                println!("{} a background failure was logged (see stderr)", elapsed());
+
                 println!("{} done", elapsed());
                 Ok(())
             })
         },
         Some(Duration::from_secs(5)),
-    )
+    )?;
+    Ok(())
 }

@@ -145,9 +145,93 @@ fn test_question_mark_converts_std_errors() {
     // And back: an Error is a std error through StdErrorAdapter / Box.
     let boxed: Box<dyn std::error::Error + Send + Sync> = err.clone().into();
     assert_eq!(boxed.to_string(), err.to_string());
-    assert!(boxed.source().unwrap().is::<std::io::Error>());
+    let inside = &boxed.downcast_ref::<StdErrorAdapter>().unwrap().0;
+    assert!(inside.ptr_eq(&err));
+    assert!(inside.is::<std::io::Error>());
     let adapter = StdErrorAdapter(err.clone());
     assert!(adapter.0.ptr_eq(&err));
     let back = Error::from_boxed(Box::new(std::io::Error::other("boxed")));
     assert_eq!(back.kind(), ErrorKind::Io);
+}
+
+/// An error with a cause, to check that `source()` passes through.
+#[derive(Debug)]
+struct Outer(std::io::Error);
+
+impl fmt::Display for Outer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("outer failed")
+    }
+}
+
+impl std::error::Error for Outer {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+fn takes_dyn(err: &dyn std::error::Error) -> (String, Option<String>) {
+    (err.to_string(), err.source().map(|s| s.to_string()))
+}
+
+fn takes_generic<E: std::error::Error + Send + Sync + 'static>(
+    err: E,
+) -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(err)
+}
+
+fn main_plain(fail: bool) -> Result<u32, Box<dyn std::error::Error>> {
+    let value: Result<u32, Error> = if fail {
+        Err(Error::new(Outer(std::io::Error::other("disk"))))
+    } else {
+        Ok(7)
+    };
+    Ok(value? + 1)
+}
+
+fn main_send_sync(fail: bool) -> Result<u32, Box<dyn std::error::Error + Send + Sync>> {
+    let value: Result<u32, Error> = if fail { Err(Error::msg("no")) } else { Ok(7) };
+    Ok(value? + 1)
+}
+
+// A gust::Error works where a std::error::Error is expected: `?` into
+// Box<dyn Error> (plain and Send + Sync), `&*err` as `&dyn Error` (Deref),
+// AsRef, a generic `E: Error` through StdErrorAdapter. The adapter is
+// transparent (Display, Debug, source) and unwrapped when it comes back.
+#[test]
+fn test_error_interoperates_with_std_error() {
+    assert_eq!(main_plain(false).unwrap(), 8);
+    let boxed = main_plain(true).unwrap_err();
+    assert_eq!(boxed.to_string(), "outer failed");
+    assert_eq!(
+        boxed.source().unwrap().to_string(),
+        "disk",
+        "the chain is the inner error's"
+    );
+    assert!(
+        boxed.source().unwrap().source().is_none(),
+        "the error is not its own source"
+    );
+    assert_eq!(main_send_sync(false).unwrap(), 8);
+    let boxed = main_send_sync(true).unwrap_err();
+    assert_eq!(boxed.to_string(), "no");
+    assert_eq!(format!("{boxed:?}"), format!("{:?}", Error::msg("no")));
+
+    let err = Error::new(Outer(std::io::Error::other("disk")));
+    assert_eq!(
+        takes_dyn(&*err),
+        ("outer failed".to_owned(), Some("disk".to_owned()))
+    );
+    let as_ref: &(dyn std::error::Error + Send + Sync) = err.as_ref();
+    assert!(as_ref.is::<Outer>());
+    assert_eq!(err.source().unwrap().to_string(), "disk");
+
+    let generic = takes_generic(StdErrorAdapter(err.clone()));
+    assert!(
+        Error::from_boxed(generic).ptr_eq(&err),
+        "a boxed adapter is unwrapped"
+    );
+    assert!(Error::new(StdErrorAdapter(err.clone())).ptr_eq(&err));
+    let question_mark = (|| -> Result<(), Error> { Err(StdErrorAdapter(err.clone()))? })();
+    assert!(question_mark.unwrap_err().ptr_eq(&err));
 }

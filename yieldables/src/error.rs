@@ -11,11 +11,15 @@
 //! `Error` is cheap to clone (an `Arc`), so one failed future can be
 //! observed by any number of waiters, as a Python exception object can.
 //! Any `std::error::Error + Send + Sync + 'static` converts into it, so `?`
-//! works on `io::Error`, parse errors and your own types inside a coroutine.
+//! works on `io::Error`, parse errors and your own types inside a coroutine;
+//! and it converts back into `Box<dyn std::error::Error>`, so `?` works on
+//! it in code that returns one.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use thiserror::Error;
@@ -40,6 +44,33 @@ pub use gust_ioloop::LoopClosedError;
 /// }
 /// assert!(parse("x").unwrap_err().is::<std::num::ParseIntError>());
 /// ```
+///
+/// `Error` does not implement `std::error::Error` itself (that is what
+/// lets every std error convert into it), but it works where one is
+/// expected, as `anyhow::Error` does: it derefs to the
+/// `dyn std::error::Error + Send + Sync` it holds, and converts into
+/// `Box<dyn std::error::Error>` (with or without `+ Send + Sync`), so `?`
+/// works in a `main` returning one:
+///
+/// ```
+/// use gust::Error;
+///
+/// fn describe(err: &dyn std::error::Error) -> String {
+///     format!("failed: {err}")
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let err = Error::msg("boom");
+///     assert_eq!(describe(&*err), "failed: boom");
+///     let outcome: Result<(), Error> = Ok(());
+///     outcome?;
+///     Ok(())
+/// }
+/// # main().unwrap();
+/// ```
+///
+/// For a value that implements the trait, wrap it in a
+/// [`StdErrorAdapter`].
 #[derive(Clone)]
 pub struct Error {
     inner: Arc<dyn StdError + Send + Sync + 'static>,
@@ -47,7 +78,14 @@ pub struct Error {
 
 impl Error {
     /// Wraps `error`.
+    ///
+    /// A [`StdErrorAdapter`] is unwrapped rather than wrapped again, so an
+    /// `Error` that went out as a `std::error::Error` comes back as the
+    /// same error object.
     pub fn new<E: StdError + Send + Sync + 'static>(error: E) -> Error {
+        if let Some(StdErrorAdapter(inner)) = (&error as &dyn Any).downcast_ref::<StdErrorAdapter>() {
+            return inner.clone();
+        }
         Error {
             inner: Arc::new(error),
         }
@@ -58,10 +96,14 @@ impl Error {
         Error::new(MessageError(message.to_string()))
     }
 
-    /// Wraps an already boxed error.
+    /// Wraps an already boxed error (unwrapping a boxed
+    /// [`StdErrorAdapter`], as [`Error::new`] does).
     pub fn from_boxed(error: Box<dyn StdError + Send + Sync + 'static>) -> Error {
-        Error {
-            inner: Arc::from(error),
+        match error.downcast::<StdErrorAdapter>() {
+            Ok(adapter) => adapter.0,
+            Err(error) => Error {
+                inner: Arc::from(error),
+            },
         }
     }
 
@@ -144,16 +186,64 @@ impl fmt::Debug for Error {
     }
 }
 
+// Interoperating with `std::error::Error`.
+//
+// `Error` cannot implement `std::error::Error` itself: the blanket
+// `From<E: std::error::Error>` that lets `?` convert every error into it
+// would then overlap with `From<Error> for Error`. So, as `anyhow::Error`
+// does, it derefs to the error it holds (for `&dyn std::error::Error`), and
+// converts into a boxed std error through `StdErrorAdapter` (for `?` in a
+// function returning `Box<dyn std::error::Error>`).
+
+impl Deref for Error {
+    type Target = dyn StdError + Send + Sync + 'static;
+
+    fn deref(&self) -> &Self::Target {
+        self.as_std()
+    }
+}
+
 impl AsRef<dyn StdError + Send + Sync + 'static> for Error {
     fn as_ref(&self) -> &(dyn StdError + Send + Sync + 'static) {
         self.as_std()
     }
 }
 
-/// An [`Error`](struct@Error) as a `std::error::Error`, for code that wants one (such as
-/// `Box<dyn std::error::Error>`). [`Error`](struct@Error) itself does not implement the
-/// trait, so that every std error can convert into it with `?`.
-#[derive(Debug, Clone)]
+impl AsRef<dyn StdError + 'static> for Error {
+    fn as_ref(&self) -> &(dyn StdError + 'static) {
+        self.as_std()
+    }
+}
+
+/// An [`Error`](struct@Error) as a value that implements
+/// `std::error::Error`, for code that wants one by value (a generic
+/// `E: std::error::Error`, a `Box<dyn std::error::Error>`).
+///
+/// It is transparent: its `Display`, `Debug` and `source()` are those of
+/// the error inside, so a report prints the chain once. A boxed `Error`
+/// (`Box<dyn std::error::Error>` from `?` or `.into()`) holds one; downcast
+/// the box to `StdErrorAdapter` to get the `Error` back, or give the box to
+/// [`Error::from_boxed`], which unwraps it.
+///
+/// ```
+/// use gust::Error;
+/// use gust::error::StdErrorAdapter;
+///
+/// fn read_config() -> Result<String, Error> {
+///     Err(Error::msg("no config"))
+/// }
+///
+/// fn main_like() -> Result<(), Box<dyn std::error::Error>> {
+///     read_config()?; // a gust::Error converts with `?`
+///     Ok(())
+/// }
+///
+/// let boxed = main_like().unwrap_err();
+/// assert_eq!(boxed.to_string(), "no config");
+/// let err: &Error = &boxed.downcast_ref::<StdErrorAdapter>().unwrap().0;
+/// assert_eq!(err.to_string(), "no config");
+/// ```
+#[derive(Clone)]
 pub struct StdErrorAdapter(pub Error);
 
 impl fmt::Display for StdErrorAdapter {
@@ -162,13 +252,25 @@ impl fmt::Display for StdErrorAdapter {
     }
 }
 
+impl fmt::Debug for StdErrorAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
 impl StdError for StdErrorAdapter {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(self.0.as_std())
+        self.0.as_std().source()
     }
 }
 
 impl From<Error> for Box<dyn StdError + Send + Sync + 'static> {
+    fn from(error: Error) -> Self {
+        Box::new(StdErrorAdapter(error))
+    }
+}
+
+impl From<Error> for Box<dyn StdError + 'static> {
     fn from(error: Error) -> Self {
         Box::new(StdErrorAdapter(error))
     }
