@@ -16,6 +16,9 @@ Prints: the number of public paths (an item reachable by two paths counts
 twice), the number of distinct items (counted once, by where they are
 defined), and the number of public methods and associated items on those
 items (inherent impls and trait definitions). With --list, every path.
+With --unreachable, the member-crate types that appear in the signatures of
+public items (functions, methods, trait methods, enum variants) but have no
+path in `gust`: types a user meets and cannot name or find in the docs.
 """
 import json
 import os
@@ -131,6 +134,64 @@ class Walker:
         return count
 
 
+def types_in(node, out):
+    if isinstance(node, dict):
+        if "resolved_path" in node:
+            out.append(node["resolved_path"]["id"])
+        for value in node.values():
+            types_in(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            types_in(value, out)
+
+
+def unreachable(w):
+    """Member-crate types used in public signatures but not reachable."""
+    reach = set()
+    for _, _, ident in w.paths:
+        crate, id_ = eval(ident)
+        if isinstance(id_, int) and str(id_) in w.crates[crate]["paths"]:
+            reach.add((crate, tuple(w.crates[crate]["paths"][str(id_)]["path"])))
+    missing = {}
+    for path, _, ident in w.paths:
+        crate, id_ = eval(ident)
+        if not isinstance(id_, int):
+            continue
+        data = w.crates[crate]
+        inner = data["index"][str(id_)]["inner"]
+        kind = next(iter(inner))
+        sigs = []
+        if kind == "function":
+            sigs.append((path, inner["function"]["sig"]))
+        if kind in ("struct", "enum"):
+            for impl_id in inner[kind]["impls"]:
+                impl = data["index"][str(impl_id)]["inner"]["impl"]
+                if impl["trait"] is None and not impl.get("is_synthetic"):
+                    for a in impl["items"]:
+                        assoc = data["index"][str(a)]
+                        if assoc["visibility"] == "public" and "function" in assoc["inner"]:
+                            sigs.append((path + "::" + assoc["name"], assoc["inner"]["function"]["sig"]))
+            if kind == "enum":
+                for v in inner["enum"]["variants"]:
+                    sigs.append((path + "::" + data["index"][str(v)]["name"], data["index"][str(v)]["inner"]))
+        if kind == "trait":
+            for a in inner["trait"]["items"]:
+                assoc = data["index"][str(a)]
+                if "function" in assoc["inner"]:
+                    sigs.append((path + "::" + assoc["name"], assoc["inner"]["function"]["sig"]))
+        for where, sig in sigs:
+            ids = []
+            types_in(sig, ids)
+            for tid in ids:
+                entry = data["paths"].get(str(tid))
+                if not entry:
+                    continue
+                owner = crate if entry["crate_id"] == 0 else data["external_crates"][str(entry["crate_id"])]["name"]
+                if owner in w.crates and (owner, tuple(entry["path"])) not in reach:
+                    missing.setdefault("::".join(entry["path"]), set()).add(where)
+    return missing
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     doc_dir = args[0] if args else "target/doc"
@@ -145,6 +206,11 @@ def main():
     print(f"distinct public items: {len(idents)}")
     print(f"modules: {len(modules)}")
     print(f"public methods and associated items of those items: {w.associated(idents)}")
+    if "--unreachable" in sys.argv:
+        missing = unreachable(w)
+        print(f"member-crate types in public signatures with no path in gust: {len(missing)}")
+        for name, users in sorted(missing.items()):
+            print(f"  {name}  (in {', '.join(sorted(users))})")
     if "--list" in sys.argv:
         for path, kind, _ in sorted(w.paths):
             print(f"{kind:10} {path}")

@@ -379,13 +379,15 @@ pub mod prelude {
 #[cfg(doctest)]
 pub struct CompileFail;
 
-/// The README and the side-by-side ports of the Tornado documents
-/// (`docs/ports/`): every Rust block in them is compiled and run as a
-/// doctest.
+/// The README, `docs/native.md` and the side-by-side ports of the Tornado
+/// documents (`docs/ports/`): every Rust block in them is compiled and run
+/// as a doctest.
 #[cfg(doctest)]
 mod docs_ports {
     #[doc = include_str!("../README.md")]
     struct Readme;
+    #[doc = include_str!("../docs/native.md")]
+    struct NativeCoroutines;
     #[doc = include_str!("../docs/ports/README.md")]
     struct Index;
     #[doc = include_str!("../docs/ports/coroutines_user_guide_4x.md")]

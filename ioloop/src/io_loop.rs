@@ -47,11 +47,9 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 ///
 /// One iteration of the loop:
 ///
-/// 1. polls for I/O, waiting no longer than the next timer's deadline (a
-///    loop about to block first spins for up to 2 µs on the flag other
-///    threads raise, since waking from epoll takes longer), and
-///    not at all if callbacks are ready (with callbacks ready it looks for
-///    I/O only every 64 callbacks, and not at all if no fd handler is
+/// 1. polls for I/O, waiting no longer than the next timer's deadline, and
+///    not at all if callbacks are ready (while callbacks keep coming it
+///    looks for I/O only now and then, and not at all if no fd handler is
 ///    registered, to save the system call);
 /// 2. moves callbacks sent from other threads to the ready queue;
 /// 3. runs the handlers of file descriptors that became ready;

@@ -218,7 +218,7 @@ fn test_moment() {
     assert_eq!(interleaving(Kind::Moment, Kind::Immediate), "abbbbbaaaa");
 }
 
-// Ports the reference's measurement (tornado-semantics.md §1.1 sleep):
+// Ports a measurement of Tornado 6 on asyncio:
 // `sleep(0)` costs two hops (timer, then the future's callback) and
 // `moment` one, so `a:moment` vs `b:sleep(0)` gives "abaabaabbb"; both
 // `sleep(0)` alternate. gust matches: due timers run after the callbacks

@@ -1,4 +1,5 @@
-//! Hop counts (reference §2.3, §2.4, §2.9)
+//! Hop counts: loop iterations between an event and the resumed coroutine
+//! (see the hop table in docs/differences.md)
 
 use super::*;
 
@@ -62,7 +63,7 @@ fn test_done_future_costs_no_iteration_and_moment_one() {
     assert_eq!(hops, 3);
 }
 
-// gust-specific (reference §1.1 sleep): sleep(0) costs two iterations, the
+// gust-specific (as Tornado 6 on asyncio): sleep(0) costs two iterations, the
 // timer firing in the first and the waiter resuming in the second.
 #[test]
 fn test_sleep_zero_costs_two_iterations() {
@@ -103,7 +104,7 @@ fn nested(depth: u32, max_running: Rc<Cell<usize>>) -> Future<u32> {
     })
 }
 
-// gust-specific (reference §2.3 "no deep recursion"): 10,000 nested
+// gust-specific (Tornado's Runner never recurses either): 10,000 nested
 // coroutines, each waiting on its child. Each level resumes from its own
 // loop iteration (one hop per level) and never inside its child's
 // completion, so only one coroutine is ever running and nothing recurses.

@@ -232,7 +232,7 @@ fn test_multi_future_exceptions() {
     assert_eq!(logs::app_errors(), Vec::<String>::new());
 }
 
-// gust-specific (reference §1.1 multi, issue #1546): multi waits for every
+// gust-specific (Tornado's multi, its issue #1546): multi waits for every
 // child even after one failed, and the first error IN INPUT ORDER wins,
 // even if a later child failed first; the other is logged.
 #[test]

@@ -23,8 +23,9 @@ fn test_yield_by_value_moves_result_by_reference_copies() {
     assert!(f.result().unwrap_err().is::<InvalidStateError>());
 }
 
-// gust-specific (DESIGN: "any plain function that is handed the coroutine
-// handle can yield"): a helper function yields on the caller's stack.
+// gust-specific (what a stackful coroutine adds: any plain function that
+// is handed the coroutine handle can yield): a helper function yields on
+// the caller's stack.
 #[test]
 fn test_helper_function_can_yield() {
     fn twice(co: &Co, f: Future<i32>) -> Result<i32, Error> {

@@ -128,8 +128,8 @@ fn test_close_unwinds_coroutine_in_await() {
     assert!(f.take_result().unwrap_err().is::<LoopClosedError>());
 }
 
-// DESIGN.md: "Closing or dropping the IOLoop unwinds every suspended
-// coroutine (their destructors run); nothing leaks." Dropping the last
+// gust's contract: closing or dropping the IOLoop unwinds every suspended
+// coroutine (their destructors run); nothing leaks. Dropping the last
 // handle must do for a coroutine suspended in Co::await_ what it does for
 // one suspended in co.yield_ (checked first, as the control).
 #[test]

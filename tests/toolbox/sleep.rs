@@ -78,7 +78,7 @@ fn test_sleep_cancelled() {
     assert!(s.take_result().unwrap_err().is::<CancelledError>());
 }
 
-// Ports the reference's verified claim (§1.1 multi): `yield [gen.moment]*2`
+// Ports a verified claim about Tornado's multi: `yield [gen.moment]*2`
 // completes inline, with no loop iteration, whereas a bare moment parks.
 #[test]
 fn test_moment_in_list_resolves_without_a_hop() {
