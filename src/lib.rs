@@ -390,12 +390,15 @@ mod docs_ports {
     struct NativeCoroutines;
     #[doc = include_str!("../docs/ports/README.md")]
     struct Index;
+    #[cfg(feature = "legacy")]
     #[doc = include_str!("../docs/ports/coroutines_user_guide_4x.md")]
     struct CoroutinesUserGuide4x;
+    #[cfg(feature = "legacy")]
     #[doc = include_str!("../docs/ports/gen_reference.md")]
     struct GenReference;
     #[doc = include_str!("../docs/ports/coroutines_user_guide_6x.md")]
     struct CoroutinesUserGuide6x;
+    #[cfg(feature = "legacy")]
     #[doc = include_str!("../docs/ports/blog_tornado_coroutine.md")]
     struct BlogTornadoCoroutine;
 }

@@ -196,6 +196,7 @@ fn test_multi_native_children_errors() {
 // (Tornado 4.5): a list mixing a native coroutine and a legacy `gen.Wait`,
 // yielded by a decorated coroutine, gives [42, 43].
 #[test]
+#[cfg(feature = "legacy")]
 fn test_async_await_mixed_multi_native_yieldpoint() {
     async fn f1() -> Result<i32, Error> {
         // await gen.Task(self.io_loop.add_callback)
@@ -233,6 +234,7 @@ fn test_async_await_mixed_multi_native_yieldpoint() {
 // 6 removed YieldPoints; Tornado 4.5's `convert_yielded` of one raised
 // BadYieldError too).
 #[test]
+#[cfg(feature = "legacy")]
 fn test_yieldpoint_in_native_code_is_bad_yield() {
     async fn f1() -> Result<i32, Error> {
         yield_now().await;

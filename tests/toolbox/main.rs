@@ -30,6 +30,7 @@ use gust::concurrent::{
     ThreadPoolExecutor,
 };
 use gust::error::PanicError;
+#[cfg(feature = "legacy")]
 use gust::gen_::legacy::{
     Arguments, Callback, KeyReuseError, LeakedCallbackError, MultiYieldPoint, ResultCallback,
     ResultTypeError, ReturnValueIgnoredError, TaskCallback, UnknownKeyError, Wait, WaitAll,
@@ -98,7 +99,9 @@ impl Event {
 }
 
 mod executors;
+#[cfg(feature = "legacy")]
 mod legacy_coroutine;
+#[cfg(feature = "legacy")]
 mod legacy_engine;
 mod sleep;
 mod wait_iterator;
