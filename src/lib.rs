@@ -37,6 +37,7 @@
 //!
 //! Modules follow Tornado's: [`gen_`], [`concurrent`], [`ioloop`].
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub use gust_engine as engine;
 pub use gust_ioloop as ioloop;

@@ -40,7 +40,7 @@ use crate::stack_pool::{PooledStack, default_stack_size};
 /// assert_eq!(result.take_result().unwrap(), 42);
 /// ```
 pub struct Co<'a> {
-    yielder: &'a Yielder<Park, Resume>,
+    yielder: &'a Yielder<'a, Park, Resume>,
     registry: Rc<Registry>,
     waiter: Weak<dyn Waiter>,
     index: Cell<Option<usize>>,
@@ -342,7 +342,8 @@ impl Builder {
             Some(Cow::Owned(name)) => CoName::Shared(Rc::from(name)),
             None => CoName::Static(type_name::<F>()),
         };
-        let stack = match PooledStack::new(self.stack_size.unwrap_or_else(default_stack_size)) {
+        let stack = match PooledStack::new(self.stack_size.unwrap_or_else(default_stack_size), name.as_str())
+        {
             Ok(stack) => stack,
             Err(error) => {
                 log::debug!(target: GEN_LOG, "coroutine {}: {error}", name.as_str());
@@ -350,9 +351,6 @@ impl Builder {
                 return result;
             }
         };
-        // The name lives on the coroutine's stack (in `Co`) for as long as
-        // the stack is in use; its bytes do not move.
-        stack.set_header(name.as_str());
         let stack_size = stack.usable_size();
         let registry = Registry::of(&io_loop);
         let waiter: Weak<dyn Waiter> = Rc::downgrade(&registry) as Weak<dyn Waiter>;

@@ -33,6 +33,7 @@
 //! level under the target [`APP_LOG`] (Tornado's `tornado.application`
 //! logger), with Tornado's messages, e.g. `Exception in callback ...`.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod callback;
 mod clock;

@@ -262,13 +262,21 @@ pub struct PanicError {
 
 /// No stack could be allocated for a new coroutine: the coroutine never ran
 /// and its future holds this error.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+///
+/// When a system call failed (`mmap`, `madvise`, `mprotect`), its
+/// `io::Error` is the error's [`source`](std::error::Error::source) (as an
+/// `Arc<io::Error>`, so that the error stays `Clone`), and not repeated in
+/// its message.
+#[derive(Debug, Clone, Error)]
 #[error("no stack for a new coroutine ({stack_size} bytes): {reason}")]
 pub struct StackExhaustedError {
     /// The stack size asked for.
     pub stack_size: usize,
-    /// Why: the operating system's error or the budget that ran out.
+    /// Why: the call that failed, or the budget or limit that ran out.
     pub reason: String,
+    /// The operating system's error, if a system call failed.
+    #[source]
+    pub source: Option<Arc<std::io::Error>>,
 }
 
 /// A future was used in a way its state does not allow: set twice, read

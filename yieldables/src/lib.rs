@@ -8,6 +8,7 @@
 //! on it. Most users reach these items through the `gust` facade:
 //! `gust::concurrent::Future`, `gust::gen_::multi`, `gust::Error`.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod error;
 mod executor;
