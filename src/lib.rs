@@ -47,28 +47,34 @@ pub use gust_yieldables::{Error, ErrorKind};
 
 /// Tornado's `tornado.gen`: coroutines and what they may yield.
 pub mod gen_ {
+    #[cfg(feature = "legacy")]
+    pub use gust_engine::engine;
     pub use gust_engine::{
         Builder, Co, Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError,
-        GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitIter, WaitingOn, Yielder, coroutine, engine,
+        GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitIter, WaitingOn, Yielder, coroutine,
         runner_of, runners,
     };
     pub use gust_yieldables::{
-        AbandonedError, Arguments, BadYieldError, Callback, IntoResult, Key, KeyReuseError,
-        LeakedCallbackError, LegacyRunner, LoopClosedError, Moment, MultiChildren, MultiYieldPoint, Native,
-        PanicError, QuietExceptions, ResultCallback, ResultTypeError, ReturnValueIgnoredError,
-        StackExhaustedError, StoppedBeforeCompletionError, Task, TaskCallback, TimeoutError, TimeoutOptions,
-        UnknownKeyError, Wait, WaitAll, WaitIterator, WaitResult, YieldPoint, Yieldable, Yielded,
-        convert_yielded, maybe_future, moment, multi, multi_future, multi_with, native, sleep, task_count,
-        with_timeout, with_timeout_quiet, with_timeout_with,
+        AbandonedError, BadYieldError, CoroutineLocal, DriveContext, DrivenWait, IntoResult, LoopClosedError,
+        Moment, MultiChildren, Native, PanicError, QuietExceptions, Signal, StackExhaustedError,
+        StoppedBeforeCompletionError, TimeoutError, TimeoutOptions, WaitIterator, WaitResult, Yieldable,
+        Yielded, convert_yielded, maybe_future, moment, multi, multi_future, multi_with, native, sleep,
+        task_count, with_timeout, with_timeout_quiet, with_timeout_with,
+    };
+    #[cfg(feature = "legacy")]
+    pub use gust_yieldables::{
+        Arguments, Callback, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, MultiYieldPoint,
+        ResultCallback, ResultTypeError, ReturnValueIgnoredError, Task, TaskCallback, UnknownKeyError, Wait,
+        WaitAll, YieldPoint,
     };
 }
 
 /// Tornado's `tornado.concurrent`: futures.
 pub mod concurrent {
     pub use gust_yieldables::{
-        AnyFuture, CancelledError, DummyExecutor, Executor, ExecutorShutdownError, Future, FutureId,
-        InvalidStateError, Job, RemoteSetter, SendFuture, ThreadPoolExecutor, WeakFuture, chain_future,
-        chain_future_cloned, remote_future, submit_to,
+        CancelledError, DummyExecutor, Executor, ExecutorShutdownError, Future, FutureId, InvalidStateError,
+        Job, RemoteSetter, SendFuture, ThreadPoolExecutor, WeakFuture, chain_future, chain_future_cloned,
+        remote_future, submit_to,
     };
 }
 
@@ -90,12 +96,15 @@ pub mod doc_support;
 mod docs_ports {
     #[doc = include_str!("../docs/ports/README.md")]
     struct Index;
+    #[cfg(feature = "legacy")]
     #[doc = include_str!("../docs/ports/coroutines_user_guide_4x.md")]
     struct CoroutinesUserGuide4x;
+    #[cfg(feature = "legacy")]
     #[doc = include_str!("../docs/ports/gen_reference.md")]
     struct GenReference;
     #[doc = include_str!("../docs/ports/coroutines_user_guide_6x.md")]
     struct CoroutinesUserGuide6x;
+    #[cfg(feature = "legacy")]
     #[doc = include_str!("../docs/ports/blog_tornado_coroutine.md")]
     struct BlogTornadoCoroutine;
 }

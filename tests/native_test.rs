@@ -29,7 +29,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gust::concurrent::{RemoteSetter, SendFuture, remote_future};
-use gust::gen_::{self, BadYieldError, IntoResult, LoopClosedError, PanicError, TimeoutError};
+use gust::gen_::{self, IntoResult, LoopClosedError, PanicError, TimeoutError};
 use gust::ioloop::ManualClock;
 use gust::prelude::*;
 
@@ -296,6 +296,7 @@ fn test_multi_native_children_errors() {
 // Ports GenCoroutineTest.test_async_await_mixed_multi_native_yieldpoint
 // (Tornado 4.5): a list mixing a native coroutine and a legacy `gen.Wait`,
 // yielded by a decorated coroutine, gives [42, 43].
+#[cfg(feature = "legacy")]
 #[test]
 fn test_async_await_mixed_multi_native_yieldpoint() {
     async fn f1() -> Result<i32, Error> {
@@ -330,8 +331,10 @@ fn test_async_await_mixed_multi_native_yieldpoint() {
 // so converting one (alone or in a list) fails with BadYieldError (Tornado
 // 6 removed YieldPoints; Tornado 4.5's `convert_yielded` of one raised
 // BadYieldError too).
+#[cfg(feature = "legacy")]
 #[test]
 fn test_yieldpoint_in_native_code_is_bad_yield() {
+    use gust::gen_::BadYieldError;
     async fn f1() -> Result<i32, Error> {
         yield_now().await;
         Ok(42)

@@ -37,7 +37,6 @@
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use corosensei::{Coroutine, CoroutineResult};
-use gust_ioloop::panic_message;
 use gust_yieldables::{Error, InvalidStateError, PanicError, StackExhaustedError};
 use thiserror::Error as ThisError;
 
@@ -182,10 +181,9 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
                 match catch_unwind(AssertUnwindSafe(|| body(&yielder))) {
                     Ok(result) => Outcome::Returned(result),
                     Err(payload) if payload.is::<CloseUnwind>() => Outcome::Closed,
-                    Err(payload) => Outcome::Returned(Err(Error::new(PanicError {
-                        message: panic_message(&*payload),
-                        coroutine: None,
-                    }))),
+                    Err(payload) => {
+                        Outcome::Returned(Err(Error::new(PanicError::from_panic(&*payload, None))))
+                    }
                 }
             });
         Generator {

@@ -344,6 +344,9 @@ impl IOLoop {
     /// Schedules `func(self, data)` for the next iteration without
     /// allocating. This is how the coroutine runner resumes a coroutine;
     /// most code wants [`add_callback`](IOLoop::add_callback).
+    // Hidden: for gust's sibling crates (the runner in gust-engine, native
+    // tasks in gust-yieldables) and the ioloop benchmark; see `protocol`.
+    #[doc(hidden)]
     #[inline]
     pub fn add_callback_raw(&self, func: fn(&IOLoop, u64), data: u64) {
         if self.inner.closed.get() {
@@ -394,6 +397,9 @@ impl IOLoop {
     }
 
     /// Schedules `func(self, data)` at `when` without allocating a closure.
+    // Hidden: for gust's sibling crates (gust-yieldables' `sleep`); see
+    // `protocol`.
+    #[doc(hidden)]
     pub fn call_at_raw(&self, when: Instant, func: fn(&IOLoop, u64), data: u64) -> TimeoutHandle {
         self.insert_timer(when, Callback::Raw(RawCallback { func, data }))
     }
@@ -403,7 +409,18 @@ impl IOLoop {
             drop(callback);
             return TimeoutHandle::dead();
         }
-        self.inner.timers.borrow_mut().insert(when, callback)
+        let inserted = self.inner.timers.borrow_mut().insert(when, callback);
+        match inserted {
+            Ok(handle) => handle,
+            Err((error, callback)) => {
+                // Four billion pending timers: a runaway program. The
+                // callback cannot be named; it is dropped, as on a closed
+                // loop, and the error is logged.
+                log::error!(target: crate::APP_LOG, "add_timeout: {error}; the callback is dropped");
+                drop(callback);
+                TimeoutHandle::dead()
+            }
+        }
     }
 
     /// Cancels a pending timeout. Returns whether it was still pending;
@@ -466,7 +483,12 @@ impl IOLoop {
         if self.inner.closed.get() {
             return Err(io::Error::other(IOLoopError::Closed));
         }
-        let id = self.inner.handlers.borrow_mut().insert(events, Box::new(handler));
+        let id = self
+            .inner
+            .handlers
+            .borrow_mut()
+            .insert(events, Box::new(handler))
+            .map_err(io::Error::other)?;
         if let Err(e) = self
             .inner
             .registry

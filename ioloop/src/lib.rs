@@ -45,9 +45,12 @@ mod handle;
 pub mod handlers;
 mod io_loop;
 mod periodic_callback;
+pub mod protocol;
+mod sync;
 mod timer_heap;
+mod token;
 
-pub use callback::{CallbackResult, RawCallback, panic_message};
+pub use callback::CallbackResult;
 pub use clock::{Clock, ManualClock};
 pub use deadline::Deadline;
 pub use error::{IOLoopError, LoopClosedError};

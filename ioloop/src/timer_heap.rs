@@ -13,6 +13,7 @@ use std::time::Instant;
 use slab::Slab;
 
 use crate::callback::Callback;
+use crate::token::SlotOverflowError;
 
 /// Identifies a timeout added with
 /// [`IOLoop::add_timeout`](crate::IOLoop::add_timeout),
@@ -122,21 +123,35 @@ impl TimerHeap {
         u64::try_from(when.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// Adds a timer firing at `deadline`.
-    pub(crate) fn insert(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
+    /// Adds a timer firing at `deadline`. Fails (handing the callback back)
+    /// if `u32::MAX` timers are already pending, the most a
+    /// [`TimeoutHandle`] can name.
+    pub(crate) fn insert(
+        &mut self,
+        deadline: Instant,
+        callback: Callback,
+    ) -> Result<TimeoutHandle, (SlotOverflowError, Callback)> {
+        let entry = self.entries.vacant_entry();
+        let slot = match u32::try_from(entry.key()) {
+            Ok(slot) if slot != u32::MAX => slot,
+            _ => {
+                let index = entry.key();
+                return Err((SlotOverflowError { index }, callback));
+            }
+        };
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
-        let slot = self.entries.insert(Entry {
+        entry.insert(Entry {
             seq,
             due: false,
             callback,
-        }) as u32;
+        });
         self.heap.push(HeapItem {
             deadline: self.ticks(deadline),
             seq,
             slot,
         });
-        TimeoutHandle { slot, seq }
+        Ok(TimeoutHandle { slot, seq })
     }
 
     fn entry(&self, slot: u32, seq: u32) -> Option<&Entry> {
@@ -294,6 +309,12 @@ mod tests {
         }
     }
 
+    impl TimerHeap {
+        fn insert_ok(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
+            self.insert(deadline, callback).map_err(|(e, _)| e).unwrap()
+        }
+    }
+
     /// Pops the due timers and takes their callbacks, as the loop does.
     fn run_due(heap: &mut TimerHeap, now: Instant) -> Vec<Callback> {
         let mut due = Vec::new();
@@ -306,9 +327,9 @@ mod tests {
         let mut heap = TimerHeap::new(Instant::now());
         let t = Instant::now();
         for i in 0..10 {
-            heap.insert(t, raw(i));
+            heap.insert_ok(t, raw(i));
         }
-        heap.insert(t - Duration::from_secs(1), raw(100));
+        heap.insert_ok(t - Duration::from_secs(1), raw(100));
         let ready = run_due(&mut heap, t);
         let order: Vec<u64> = ready.iter().map(data_of).collect();
         assert_eq!(order, vec![100, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -318,10 +339,10 @@ mod tests {
     fn remove_is_idempotent_and_never_hits_a_reused_slot() {
         let mut heap = TimerHeap::new(Instant::now());
         let t = Instant::now();
-        let a = heap.insert(t, raw(1));
+        let a = heap.insert_ok(t, raw(1));
         assert!(heap.remove(a).is_some());
         assert!(heap.remove(a).is_none());
-        let b = heap.insert(t, raw(2));
+        let b = heap.insert_ok(t, raw(2));
         assert_eq!(a.slot, b.slot, "slab reuses the slot");
         assert!(heap.remove(a).is_none(), "stale handle must not remove b");
         let ready = run_due(&mut heap, t);
@@ -333,7 +354,7 @@ mod tests {
     fn compaction_when_cancelled_are_many_and_over_half() {
         let mut heap = TimerHeap::new(Instant::now());
         let t = Instant::now();
-        let handles: Vec<_> = (0..2000).map(|i| heap.insert(t, raw(i))).collect();
+        let handles: Vec<_> = (0..2000).map(|i| heap.insert_ok(t, raw(i))).collect();
         for h in &handles[..1000] {
             heap.remove(*h);
         }
@@ -354,9 +375,9 @@ mod tests {
         let mut handles = Vec::new();
         for i in 0..500u64 {
             let deadline = t + Duration::from_millis((i * 7) % 5);
-            handles.push((i, deadline, heap.insert(deadline, raw(i))));
+            handles.push((i, deadline, heap.insert_ok(deadline, raw(i))));
         }
-        heap.insert(t + Duration::from_secs(10), raw(9999));
+        heap.insert_ok(t + Duration::from_secs(10), raw(9999));
         for (i, _, h) in &handles {
             if i % 3 == 0 {
                 assert!(heap.remove(*h).is_some());

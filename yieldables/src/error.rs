@@ -260,6 +260,25 @@ pub struct PanicError {
     pub coroutine: Option<String>,
 }
 
+impl PanicError {
+    /// The error for a caught panic: the payload's message (a `&str` or a
+    /// `String`; anything else is `Box<dyn Any>`), and the name of the
+    /// coroutine that panicked, if it was one.
+    ///
+    /// ```
+    /// use gust_yieldables::PanicError;
+    /// let payload = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+    /// let error = PanicError::from_panic(&*payload, Some("worker".to_owned()));
+    /// assert_eq!(error.to_string(), "coroutine 'worker' panicked: boom 1");
+    /// ```
+    pub fn from_panic(payload: &(dyn std::any::Any + Send), coroutine: Option<String>) -> PanicError {
+        PanicError {
+            message: gust_ioloop::protocol::panic_message(payload),
+            coroutine,
+        }
+    }
+}
+
 /// No stack could be allocated for a new coroutine: the coroutine never ran
 /// and its future holds this error.
 ///

@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
 
-use gust_ioloop::{APP_LOG, CallbackResult, IOLoop, IOLoopError, panic_message};
+use gust_ioloop::{APP_LOG, CallbackResult, IOLoop, IOLoopError};
 
 use std::sync::Arc;
 
@@ -142,10 +142,7 @@ impl IOLoopExt for IOLoop {
         self.add_callback(move || {
             let future = match catch_unwind(AssertUnwindSafe(func)) {
                 Ok(yielded) => yielded.convert_yielded(),
-                Err(payload) => Future::failed(PanicError {
-                    message: panic_message(&*payload),
-                    coroutine: None,
-                }),
+                Err(payload) => Future::failed(PanicError::from_panic(&*payload, None)),
             };
             future.add_done_callback(move |_| {
                 if let Some(io_loop) = weak.upgrade() {

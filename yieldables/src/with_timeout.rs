@@ -4,10 +4,11 @@ use std::borrow::Cow;
 
 use gust_ioloop::{APP_LOG, Deadline, IOLoop};
 
+use crate::driven::outside_coroutine;
 use crate::error::TimeoutError;
 use crate::future::Future;
-use crate::multi::QuietExceptions;
-use crate::yieldable::{Yieldable, Yielded};
+use crate::quiet::QuietExceptions;
+use crate::yieldable::{Resolution, Yieldable};
 
 /// Options for [`with_timeout_with`]: quiet exception types and the
 /// timeout's message (Tornado 6.6's `message=`).
@@ -71,16 +72,10 @@ pub fn with_timeout_with<Y: Yieldable>(
     yielded: Y,
     options: TimeoutOptions,
 ) -> Future<Y::Output> {
-    let (input, extract) = match yielded.into_yielded() {
-        point @ Yielded::YieldPoint(_) => return point.into_future(),
-        Yielded::Ready(result) => return Future::from_result(result),
-        Yielded::Moment(value) => return Future::ready(value),
-        Yielded::Future(future, extract) => {
-            if future.done() {
-                return Future::from_result(extract.read(&future));
-            }
-            (future, extract)
-        }
+    let (input, extract) = match yielded.into_yielded().resolve() {
+        Resolution::Known(result) => return Future::from_result(result),
+        Resolution::Driven(wait) => return outside_coroutine(&*wait),
+        Resolution::Pending(future, extract) => (future, extract),
     };
     let io_loop = IOLoop::current();
     let result = Future::new();

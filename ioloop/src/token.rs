@@ -1,0 +1,94 @@
+//! [`SlotToken`]: a slab index and a generation in one word.
+//!
+//! Tables of live things (the runner's suspended coroutines, native tasks,
+//! fd handlers) hand out keys that outlive what they name: a wake for a
+//! coroutine that has since finished, an event for a handler that was
+//! removed. Each key therefore carries the slot's generation (or the
+//! wait's sequence number), and a key whose generation does not match its
+//! slot is stale. Packed into one `u64`, such a key travels through a raw
+//! loop callback or a mio token without allocating.
+
+use thiserror::Error;
+
+/// A slab index and a generation packed into one word: the generation in
+/// the high 32 bits, the index in the low 32.
+///
+/// ```
+/// use gust_ioloop::protocol::SlotToken;
+/// let token = SlotToken::new(7, 3).unwrap();
+/// assert_eq!(token.to_u64(), (3 << 32) | 7);
+/// assert_eq!(SlotToken::from_u64(token.to_u64()), token);
+/// assert_eq!(token.index(), 7);
+/// assert!(SlotToken::new(1 << 40, 0).is_err()); // an index needs 32 bits
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SlotToken {
+    index: u32,
+    generation: u32,
+}
+
+/// A table grew past `u32::MAX` entries, so an index no longer fits a
+/// [`SlotToken`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error(
+    "more than {} live entries in one table: slot {index} cannot be named",
+    u32::MAX
+)]
+pub struct SlotOverflowError {
+    /// The index that did not fit.
+    pub index: usize,
+}
+
+impl SlotToken {
+    /// The token of slot `index` in its `generation`.
+    pub fn new(index: usize, generation: u32) -> Result<SlotToken, SlotOverflowError> {
+        let index = u32::try_from(index).map_err(|_| SlotOverflowError { index })?;
+        Ok(SlotToken { index, generation })
+    }
+
+    /// The slot's index.
+    pub fn index(self) -> usize {
+        // A u32 always fits a usize on the 64-bit targets gust supports.
+        usize::try_from(self.index).unwrap_or(usize::MAX)
+    }
+
+    /// The generation (or sequence number).
+    pub fn generation(self) -> u32 {
+        self.generation
+    }
+
+    /// The packed word.
+    pub fn to_u64(self) -> u64 {
+        (u64::from(self.generation) << 32) | u64::from(self.index)
+    }
+
+    /// Unpacks a word made by [`to_u64`](SlotToken::to_u64).
+    pub fn from_u64(word: u64) -> SlotToken {
+        SlotToken {
+            index: (word & 0xffff_ffff) as u32,
+            generation: (word >> 32) as u32,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packs_and_unpacks_every_corner() {
+        for (index, generation) in [(0, 0), (1, 1), (u32::MAX as usize, u32::MAX), (12345, 0)] {
+            let token = SlotToken::new(index, generation).unwrap();
+            let back = SlotToken::from_u64(token.to_u64());
+            assert_eq!((back.index(), back.generation()), (index, generation));
+        }
+        assert_eq!(SlotToken::new(0, 1).unwrap().to_u64(), 1 << 32);
+    }
+
+    #[test]
+    fn an_index_beyond_32_bits_is_a_typed_error() {
+        let error = SlotToken::new(u32::MAX as usize + 1, 0).unwrap_err();
+        assert_eq!(error.index, u32::MAX as usize + 1);
+        assert!(error.to_string().contains("cannot be named"));
+    }
+}
