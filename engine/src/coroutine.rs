@@ -306,11 +306,13 @@ pub struct Builder {
 
 impl Builder {
     /// Default options: the body's type as the name, the default stack size.
+    #[must_use]
     pub fn new() -> Builder {
         Builder::default()
     }
 
     /// Names the coroutine.
+    #[must_use]
     pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Builder {
         self.name = Some(name.into());
         self
@@ -318,6 +320,7 @@ impl Builder {
 
     /// Sets the usable stack size in bytes (rounded up to whole pages, at
     /// least [`MIN_STACK_SIZE`](crate::MIN_STACK_SIZE)).
+    #[must_use]
     pub fn stack_size(mut self, bytes: usize) -> Builder {
         self.stack_size = Some(bytes);
         self

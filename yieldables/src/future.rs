@@ -630,6 +630,7 @@ pub fn chain_future_cloned<T: Clone + 'static>(a: &Future<T>, b: &Future<T>) {
 
 /// A future resolved with `value` (Tornado's `gen.maybe_future`, for
 /// values that are not futures already).
+#[must_use]
 pub fn maybe_future<T: 'static>(value: T) -> Future<T> {
     Future::ready(value)
 }

@@ -55,16 +55,19 @@ pub trait MultiChildren {
 /// a.set_result(1).unwrap();
 /// assert_eq!(both.take_result().unwrap(), vec![1, 2]);
 /// ```
+#[must_use = "multi's future is the collection's result: yield it, await it or add a callback"]
 pub fn multi<C: MultiChildren>(children: C) -> Future<C::Output> {
     children.into_multi(QuietExceptions::none()).into_future()
 }
 
 /// [`multi`] with quiet exception types.
+#[must_use = "multi's future is the collection's result: yield it, await it or add a callback"]
 pub fn multi_with<C: MultiChildren>(children: C, quiet: QuietExceptions) -> Future<C::Output> {
     children.into_multi(quiet).into_future()
 }
 
 /// The same as [`multi`] (Tornado kept `multi_future` as an alias since 4.3).
+#[must_use = "multi's future is the collection's result: yield it, await it or add a callback"]
 pub fn multi_future<C: MultiChildren>(children: C) -> Future<C::Output> {
     multi(children)
 }

@@ -46,6 +46,7 @@ impl Extension for Deliveries {}
 ///
 /// If the setter is dropped without being used, the future is dropped by
 /// the loop unresolved (a coroutine waiting on it is then abandoned).
+#[must_use = "the future and the setter work as a pair: keep the future and send the setter"]
 pub fn remote_future<T: Send + 'static>(io_loop: &IOLoop) -> (Future<T>, RemoteSetter<T>) {
     let future = Future::new();
     let deliveries = io_loop.extension::<Deliveries>();

@@ -156,6 +156,7 @@ impl<K: Clone + 'static, T: 'static> WaitIterator<K, T> {
     ///
     /// Called when every result has been handed out, it returns a future
     /// failed with [`InvalidStateError`] (Tornado's would never resolve).
+    #[must_use = "the next result is in the returned future: yield or await it"]
     pub fn next(&self) -> Future<T> {
         let out = Future::new();
         let queued = {

@@ -52,12 +52,14 @@ pub struct TimeoutOptions {
 /// slow.set_result(5).unwrap(); // still usable
 /// assert_eq!(slow.result().unwrap(), 5);
 /// ```
+#[must_use = "the timeout applies only to whoever waits for the returned future"]
 pub fn with_timeout<Y: Yieldable>(deadline: impl Into<Deadline>, yielded: Y) -> Future<Y::Output> {
     with_timeout_with(deadline, yielded, TimeoutOptions::default())
 }
 
 /// [`with_timeout`] with quiet exception types (Tornado's
 /// `quiet_exceptions`).
+#[must_use = "the timeout applies only to whoever waits for the returned future"]
 pub fn with_timeout_quiet<Y: Yieldable>(
     deadline: impl Into<Deadline>,
     yielded: Y,
@@ -67,6 +69,7 @@ pub fn with_timeout_quiet<Y: Yieldable>(
 }
 
 /// [`with_timeout`] with [`TimeoutOptions`].
+#[must_use = "the timeout applies only to whoever waits for the returned future"]
 pub fn with_timeout_with<Y: Yieldable>(
     deadline: impl Into<Deadline>,
     yielded: Y,

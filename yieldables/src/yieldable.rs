@@ -153,6 +153,7 @@ impl<T: 'static> Yielded<T> {
 
 /// Converts anything yieldable into a [`Future`] (Tornado's
 /// `gen.convert_yielded`).
+#[must_use = "converting only makes the future: yield it, await it or add a callback"]
 pub fn convert_yielded<Y: Yieldable>(yielded: Y) -> Future<Y::Output> {
     yielded.convert_yielded()
 }

@@ -108,7 +108,7 @@ impl LegacyRunner {
 
     /// Wakes the coroutine if it waits on a `YieldPoint`, so it checks
     /// `is_ready` again.
-    pub fn signal(&self) {
+    pub(crate) fn signal(&self) {
         self.state.signal.fire();
     }
 
