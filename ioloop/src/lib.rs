@@ -45,9 +45,12 @@ mod handle;
 pub mod handlers;
 mod io_loop;
 mod periodic_callback;
+mod poller;
 pub mod protocol;
+mod ready_queue;
 mod sync;
 mod timer_heap;
+mod timers;
 mod token;
 
 pub use callback::CallbackResult;

@@ -10,3 +10,21 @@
 pub use crate::callback::{RawCallback, panic_message};
 pub use crate::sync::{lock, spin_until, wait};
 pub use crate::token::{SlotOverflowError, SlotToken};
+
+use std::time::Duration;
+
+use crate::error::IOLoopError;
+use crate::io_loop::IOLoop;
+
+/// [`IOLoop::start`], bounded in real time while the loop waits on a
+/// [`ManualClock`](crate::ManualClock): once `limit` of real time has
+/// passed since the call, a loop that has nothing to run and waits for its
+/// manual clock (which does not move by itself) returns
+/// [`IOLoopError::Stalled`] instead of waiting on. Work from other threads
+/// or I/O that arrives sooner runs as usual.
+///
+/// This is how `run_sync`'s timeout fires on a manual clock without
+/// autojump, where its timer can only fire if something moves the clock.
+pub fn start_with_idle_limit(io_loop: &IOLoop, limit: Duration) -> Result<(), IOLoopError> {
+    io_loop.start_with_idle_limit(limit)
+}

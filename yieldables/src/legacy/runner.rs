@@ -107,8 +107,9 @@ impl LegacyRunner {
     }
 
     /// Wakes the coroutine if it waits on a `YieldPoint`, so it checks
-    /// `is_ready` again.
-    pub(crate) fn signal(&self) {
+    /// `is_ready` again (in the loop's next iteration). A `YieldPoint` that
+    /// becomes ready other than through a callback key calls this.
+    pub fn signal(&self) {
         self.state.signal.fire();
     }
 
