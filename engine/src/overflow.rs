@@ -268,3 +268,39 @@ pub(crate) fn ensure_altstack() {
     }
     let _ = ALT_STACK.try_with(|slot| *slot.borrow_mut() = Some(AltStack { base, len }));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_formatting_without_allocating() {
+        let mut buf = [0u8; 20];
+        assert_eq!(format_decimal(0, &mut buf), b"0");
+        assert_eq!(format_decimal(131_072, &mut buf), b"131072");
+        assert_eq!(
+            format_decimal(usize::MAX, &mut buf),
+            usize::MAX.to_string().as_bytes()
+        );
+    }
+
+    #[test]
+    fn a_fault_is_ours_only_inside_a_guard_page_of_a_registered_region() {
+        let page = page_size();
+        let slot_size = 4 * page;
+        // Above the user address space on every 64-bit Linux target, so no
+        // real stack region can contain it (nothing is mapped or touched).
+        let base = usize::MAX - (1 << 30) - (1 << 30) % page;
+        let index = register_region(base, 4 * slot_size, slot_size).unwrap();
+        assert_eq!(find_guard(base), Some((base, slot_size)));
+        assert_eq!(find_guard(base + page - 1), Some((base, slot_size)));
+        assert_eq!(find_guard(base + page), None, "the usable stack is not a guard");
+        assert_eq!(
+            find_guard(base + 2 * slot_size + 10),
+            Some((base + 2 * slot_size, slot_size))
+        );
+        assert_eq!(find_guard(base + 4 * slot_size), None, "past the region");
+        unregister_region(index);
+        assert_eq!(find_guard(base), None);
+    }
+}

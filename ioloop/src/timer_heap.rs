@@ -94,6 +94,13 @@ impl Ord for HeapItem {
     }
 }
 
+/// The slab key of a timer's slot (a u32 always fits the usize of the
+/// 32- and 64-bit targets gust builds for).
+#[inline]
+fn key(slot: u32) -> usize {
+    usize::try_from(slot).unwrap_or(usize::MAX)
+}
+
 /// The loop's timers.
 pub(crate) struct TimerHeap {
     heap: BinaryHeap<HeapItem>,
@@ -155,14 +162,14 @@ impl TimerHeap {
     }
 
     fn entry(&self, slot: u32, seq: u32) -> Option<&Entry> {
-        self.entries.get(slot as usize).filter(|entry| entry.seq == seq)
+        self.entries.get(key(slot)).filter(|entry| entry.seq == seq)
     }
 
     /// Removes a pending timer; returns its callback so the caller can drop
     /// it outside any borrow. `None` if it already fired or was removed.
     pub(crate) fn remove(&mut self, handle: TimeoutHandle) -> Option<Callback> {
         self.entry(handle.slot, handle.seq)?;
-        let entry = self.entries.remove(handle.slot as usize);
+        let entry = self.entries.remove(key(handle.slot));
         // A due entry has already left the heap: nothing to skip there.
         if !entry.due {
             self.cancelled += 1;
@@ -183,7 +190,7 @@ impl TimerHeap {
         let entries = &self.entries;
         self.heap.retain(|item| {
             entries
-                .get(item.slot as usize)
+                .get(key(item.slot))
                 .is_some_and(|entry| entry.seq == item.seq)
         });
         self.cancelled = 0;
@@ -252,7 +259,7 @@ impl TimerHeap {
 
     #[inline]
     fn mark_due(&mut self, item: HeapItem, due: &mut Vec<TimeoutHandle>) {
-        self.entries[item.slot as usize].due = true;
+        self.entries[key(item.slot)].due = true;
         due.push(TimeoutHandle {
             slot: item.slot,
             seq: item.seq,
@@ -267,7 +274,7 @@ impl TimerHeap {
             Some(entry) if entry.due => {}
             _ => return None,
         }
-        Some(self.entries.remove(handle.slot as usize).callback)
+        Some(self.entries.remove(key(handle.slot)).callback)
     }
 
     /// Number of pending (not cancelled) timers.
