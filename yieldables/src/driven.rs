@@ -31,8 +31,20 @@ use crate::error::{BadYieldError, Error};
 use crate::future::Future;
 use crate::yieldable::{Extract, Yielded};
 
-/// A wait a coroutine drives on its own stack; see the [module
-/// docs](self).
+/// A wait a coroutine drives on its own stack: the core's extension point
+/// for things that are not futures (the legacy interface's `YieldPoint`s
+/// are built on it).
+///
+/// The coroutine runner drives one as Tornado 4's Runner drives a
+/// `YieldPoint`: [`start`](DrivenWait::start) once; then
+/// [`is_ready`](DrivenWait::is_ready), and while it says no the coroutine
+/// parks until its [`Signal`] fires and asks again; then
+/// [`get_result`](DrivenWait::get_result) once, for the value of the yield.
+/// An error from any step is delivered at the yield. Each step receives the
+/// coroutine's [`DriveContext`]: its signal, and values the waits keep for
+/// the coroutine's whole life ([`CoroutineLocal`]s). A driven wait needs a
+/// coroutine: as a future (outside a coroutine, in `multi`,
+/// `with_timeout`, a `WaitIterator`) it fails with a [`BadYieldError`].
 ///
 /// To make one yieldable, implement [`Yieldable`](crate::Yieldable) with
 /// `into_yielded` returning [`Yielded::Driven`]. Here one is driven by

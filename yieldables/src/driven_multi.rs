@@ -151,15 +151,4 @@ macro_rules! tuple_driven {
     };
 }
 
-tuple_driven!(A a 0);
-tuple_driven!(A a 0, B b 1);
-tuple_driven!(A a 0, B b 1, C c 2);
-tuple_driven!(A a 0, B b 1, C c 2, D d 3);
-tuple_driven!(A a 0, B b 1, C c 2, D d 3, E e 4);
-tuple_driven!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5);
-tuple_driven!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6);
-tuple_driven!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7);
-tuple_driven!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8);
-tuple_driven!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9);
-tuple_driven!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10);
-tuple_driven!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10, L l 11);
+crate::multi::for_each_tuple!(tuple_driven);

@@ -437,15 +437,24 @@ macro_rules! tuple_multi {
     };
 }
 
-tuple_multi!(A a 0);
-tuple_multi!(A a 0, B b 1);
-tuple_multi!(A a 0, B b 1, C c 2);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10, L l 11);
+/// Invokes `$m!` for every tuple arity gust supports (1 to 12): type
+/// parameter, binding and index of each member.
+macro_rules! for_each_tuple {
+    ($m:ident) => {
+        $m!(A a 0);
+        $m!(A a 0, B b 1);
+        $m!(A a 0, B b 1, C c 2);
+        $m!(A a 0, B b 1, C c 2, D d 3);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10, L l 11);
+    };
+}
+pub(crate) use for_each_tuple;
+
+for_each_tuple!(tuple_multi);

@@ -5,7 +5,7 @@ use std::fmt;
 
 use thiserror::Error as ThisError;
 
-/// What matches a [`Callback`] to its [`Wait`]: a string or an integer.
+/// What matches a [`Callback`](super::Callback) to its [`Wait`](super::Wait): a string or an integer.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Key {
     /// A string key, as `gen.Callback("k")`.
