@@ -462,9 +462,36 @@ impl Extension for Registry {
     }
 }
 
+thread_local! {
+    /// The registry the last resume used, with its loop's id: most resumes
+    /// on a thread are for one loop, and this spares the extension lookup
+    /// (about 40 instructions of a ~790-instruction `moment`, measured with
+    /// callgrind; see `performance.md`, "Surface refactor").
+    static LAST_REGISTRY: RefCell<(u64, std::rc::Weak<Registry>)> =
+        const { RefCell::new((0, std::rc::Weak::new())) };
+}
+
+/// The registry of `io_loop`, if it has one.
+fn registry_of(io_loop: &IOLoop) -> Option<Rc<Registry>> {
+    let id = io_loop.id();
+    let cached = LAST_REGISTRY
+        .try_with(|last| {
+            let last = last.borrow();
+            if last.0 == id { last.1.upgrade() } else { None }
+        })
+        .ok()
+        .flatten();
+    if cached.is_some() {
+        return cached;
+    }
+    let found = io_loop.find_extension::<Registry>()?;
+    let _ = LAST_REGISTRY.try_with(|last| *last.borrow_mut() = (id, Rc::downgrade(&found)));
+    Some(found)
+}
+
 /// The loop callback that resumes a runner.
 fn resume_runner(io_loop: &IOLoop, token: u64) {
-    if let Some(registry) = io_loop.find_extension::<Registry>() {
+    if let Some(registry) = registry_of(io_loop) {
         registry.resume(SlotToken::from_u64(token));
     }
 }

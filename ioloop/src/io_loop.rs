@@ -665,7 +665,7 @@ impl IOLoop {
 
         // Due timers run after the callbacks already ready, in deadline
         // order (collected now, run after them).
-        let due = inner.timers.collect_due(inner.clock.now());
+        let due = inner.timers.collect_due(&inner.clock);
         let mut ran = inner.ready.run(self);
         if let Some(due) = due {
             ran += inner.timers.run_due(self, due);

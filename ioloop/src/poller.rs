@@ -59,6 +59,7 @@ impl Poller {
     }
 
     /// Number of registered handlers.
+    #[inline]
     pub(crate) fn handler_count(&self) -> usize {
         self.handlers.borrow().len()
     }
@@ -119,11 +120,13 @@ impl Poller {
     /// Whether this iteration looks for I/O: always when the loop is idle
     /// (`busy` false); with work ready only now and then, and never when no
     /// handler is registered (the waker is a flag check away).
+    #[inline]
     pub(crate) fn should_poll(&self, busy: bool) -> bool {
         !busy || (self.since_poll.get() >= IO_POLL_INTERVAL && self.handler_count() > 0)
     }
 
     /// Counts callbacks run, for [`should_poll`](Self::should_poll).
+    #[inline]
     pub(crate) fn ran(&self, callbacks: usize) {
         let callbacks = u32::try_from(callbacks).unwrap_or(u32::MAX);
         self.since_poll

@@ -36,6 +36,7 @@ impl ReadyQueue {
     }
 
     /// How many callbacks wait for the next iteration.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.ready.borrow().len()
     }
@@ -48,6 +49,7 @@ impl ReadyQueue {
 
     /// Runs the callbacks queued before this call, in FIFO order; those
     /// they add wait for the next iteration. Returns how many ran.
+    #[inline]
     pub(crate) fn run(&self, io_loop: &IOLoop) -> usize {
         std::mem::swap(&mut *self.ready.borrow_mut(), &mut *self.running.borrow_mut());
         let mut count = 0;

@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 /// it. gust's locked state stays consistent across a panic (each critical
 /// section is a push, a pop or a swap), so poisoning carries no meaning
 /// here, and a panic elsewhere must not take the loop down.
+#[inline]
 pub fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Waits on `condvar` with `guard`, recovering from poisoning as
 /// [`lock`] does.
+#[inline]
 pub fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
     condvar
         .wait(guard)

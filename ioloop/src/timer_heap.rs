@@ -13,7 +13,6 @@ use std::time::Instant;
 use slab::Slab;
 
 use crate::callback::Callback;
-use crate::token::SlotOverflowError;
 
 /// Identifies a timeout added with
 /// [`IOLoop::add_timeout`](crate::IOLoop::add_timeout),
@@ -39,6 +38,10 @@ impl TimeoutHandle {
         }
     }
 }
+
+/// The most timers a heap holds (slots `0..u32::MAX`; `u32::MAX` is the
+/// dead handle's).
+const MAX_TIMERS: usize = u32::MAX as usize;
 
 /// Cancelled entries tolerated before compaction is considered (Tornado's
 /// constant).
@@ -130,25 +133,23 @@ impl TimerHeap {
         u64::try_from(when.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// Adds a timer firing at `deadline`. Fails (handing the callback back)
-    /// if `u32::MAX` timers are already pending, the most a
-    /// [`TimeoutHandle`] can name.
-    pub(crate) fn insert(
-        &mut self,
-        deadline: Instant,
-        callback: Callback,
-    ) -> Result<TimeoutHandle, (SlotOverflowError, Callback)> {
-        let entry = self.entries.vacant_entry();
-        let slot = match u32::try_from(entry.key()) {
-            Ok(slot) if slot != u32::MAX => slot,
-            _ => {
-                let index = entry.key();
-                return Err((SlotOverflowError { index }, callback));
-            }
-        };
+    /// Whether another timer can be added: a [`TimeoutHandle`] names at
+    /// most `u32::MAX` slots, so at most `u32::MAX - 1` timers may be
+    /// pending.
+    #[inline]
+    pub(crate) fn has_room(&self) -> bool {
+        self.entries.len() < MAX_TIMERS
+    }
+
+    /// Adds a timer firing at `deadline`. The caller checked
+    /// [`has_room`](Self::has_room).
+    pub(crate) fn insert(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
+        // A slab's next key is at most its length, which `has_room` keeps
+        // below u32::MAX (u32::MAX itself names no slot: a dead handle).
+        let slot = u32::try_from(self.entries.vacant_key()).unwrap_or(u32::MAX);
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
-        entry.insert(Entry {
+        self.entries.insert(Entry {
             seq,
             due: false,
             callback,
@@ -158,7 +159,7 @@ impl TimerHeap {
             seq,
             slot,
         });
-        Ok(TimeoutHandle { slot, seq })
+        TimeoutHandle { slot, seq }
     }
 
     fn entry(&self, slot: u32, seq: u32) -> Option<&Entry> {
@@ -318,7 +319,8 @@ mod tests {
 
     impl TimerHeap {
         fn insert_ok(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
-            self.insert(deadline, callback).map_err(|(e, _)| e).unwrap()
+            assert!(self.has_room());
+            self.insert(deadline, callback)
         }
     }
 

@@ -41,28 +41,40 @@ pub struct SlotOverflowError {
 
 impl SlotToken {
     /// The token of slot `index` in its `generation`.
+    #[inline]
     pub fn new(index: usize, generation: u32) -> Result<SlotToken, SlotOverflowError> {
         let index = u32::try_from(index).map_err(|_| SlotOverflowError { index })?;
         Ok(SlotToken { index, generation })
     }
 
+    /// The same slot in another generation (a later wait of the same
+    /// coroutine, say).
+    #[inline]
+    pub fn with_generation(self, generation: u32) -> SlotToken {
+        SlotToken { generation, ..self }
+    }
+
     /// The slot's index.
+    #[inline]
     pub fn index(self) -> usize {
         // A u32 always fits a usize on the 64-bit targets gust supports.
         usize::try_from(self.index).unwrap_or(usize::MAX)
     }
 
     /// The generation (or sequence number).
+    #[inline]
     pub fn generation(self) -> u32 {
         self.generation
     }
 
     /// The packed word.
+    #[inline]
     pub fn to_u64(self) -> u64 {
         (u64::from(self.generation) << 32) | u64::from(self.index)
     }
 
     /// Unpacks a word made by [`to_u64`](SlotToken::to_u64).
+    #[inline]
     pub fn from_u64(word: u64) -> SlotToken {
         SlotToken {
             index: (word & 0xffff_ffff) as u32,
@@ -83,6 +95,8 @@ mod tests {
             assert_eq!((back.index(), back.generation()), (index, generation));
         }
         assert_eq!(SlotToken::new(0, 1).unwrap().to_u64(), 1 << 32);
+        let later = SlotToken::new(9, 1).unwrap().with_generation(2);
+        assert_eq!((later.index(), later.generation()), (9, 2));
     }
 
     #[test]

@@ -130,6 +130,7 @@ impl<T: 'static> Yielded<T> {
 
     /// This as a future and how to read it (the future itself, not a copy,
     /// for `Future`s: done or not).
+    #[inline]
     pub(crate) fn into_parts(self) -> (Future<T>, Extract<T>) {
         match self {
             Yielded::Ready(result) => (Future::from_result(result), Extract::Take),
@@ -140,6 +141,7 @@ impl<T: 'static> Yielded<T> {
     }
 
     /// What is known now, outside a coroutine: a done future is read.
+    #[inline]
     pub(crate) fn resolve(self) -> Resolution<T> {
         match self {
             Yielded::Ready(result) => Resolution::Known(result),
