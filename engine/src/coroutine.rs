@@ -52,8 +52,8 @@ pub struct Co<'a> {
     /// Set once the coroutine is being closed: yielding is then refused.
     closing: Cell<Option<CloseReason>>,
     /// The signal and locals of the driven waits it yields, made when it
-    /// first yields one.
-    drive: OnceCell<DriveContext>,
+    /// first yields one (boxed: most coroutines never do).
+    drive: OnceCell<Box<DriveContext>>,
 }
 
 impl<'a> Co<'a> {
@@ -105,7 +105,7 @@ impl<'a> Co<'a> {
     /// until it is ready.
     #[cold]
     fn drive<T: 'static>(&self, mut wait: Box<dyn DrivenWait<Output = T>>) -> Result<T, Error> {
-        let cx = self.drive.get_or_init(DriveContext::new);
+        let cx = self.drive.get_or_init(Box::default);
         wait.start(cx)?;
         loop {
             if wait.is_ready(cx)? {

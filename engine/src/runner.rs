@@ -160,9 +160,9 @@ impl CoName {
 
 struct Slot {
     id: RunnerId,
-    /// The sequence number of the current wait; wakes with another one are
-    /// stale.
-    seq: u32,
+    /// The slot and the sequence number of the current wait; wakes with
+    /// another token are stale.
+    token: SlotToken,
     /// `None` while the coroutine runs.
     generator: Option<Box<RunnerGen>>,
     state: RunnerState,
@@ -226,15 +226,15 @@ impl Registry {
         self.next_seq.set(seq.wrapping_add(1).max(1));
         let mut slots = self.slots.borrow_mut();
         if let Some((index, slot)) = index.and_then(|i| slots.get_mut(i).map(|slot| (i, slot))) {
-            slot.seq = seq;
-            return Ok((index, SlotToken::new(index, seq)?));
+            slot.token = slot.token.with_generation(seq);
+            return Ok((index, slot.token));
         }
         let entry = slots.vacant_entry();
         let index = entry.key();
         let token = SlotToken::new(index, seq)?;
         entry.insert(Slot {
             id,
-            seq,
+            token,
             generator: None,
             state: RunnerState::Running,
             fired: None,
@@ -264,13 +264,13 @@ impl Registry {
 
     /// Resumes the coroutine behind `token` if it is scheduled.
     fn resume(self: &Rc<Self>, token: SlotToken) {
-        let (index, seq) = (token.index(), token.generation());
+        let index = token.index();
         let taken = {
             let mut slots = self.slots.borrow_mut();
             let Some(slot) = slots.get_mut(index) else {
                 return;
             };
-            if slot.seq != seq || !matches!(slot.state, RunnerState::Scheduled(_)) {
+            if slot.token != token || !matches!(slot.state, RunnerState::Scheduled(_)) {
                 return;
             }
             let Some(generator) = slot.generator.take() else {
@@ -330,7 +330,7 @@ impl Registry {
                 outcome = generator.send(Resume::Close(reason));
                 continue;
             }
-            slot.seq = park.token.generation();
+            slot.token = park.token;
             let early = slot.fired.is_some();
             slot.state = match (park.on, early) {
                 (WaitingOn::Moment, _) | (_, true) => RunnerState::Scheduled(park.on),
@@ -378,15 +378,14 @@ impl Registry {
 impl Waiter for Registry {
     fn wake(&self, token: u64, fired: AnyFuture) {
         let token = SlotToken::from_u64(token);
-        let (index, seq) = (token.index(), token.generation());
         let Ok(mut slots) = self.slots.try_borrow_mut() else {
             log::error!(target: GEN_LOG, "runner woken re-entrantly; wake dropped");
             return;
         };
-        let Some(slot) = slots.get_mut(index) else {
+        let Some(slot) = slots.get_mut(token.index()) else {
             return;
         };
-        if slot.seq != seq {
+        if slot.token != token {
             return;
         }
         match slot.state {
@@ -404,14 +403,13 @@ impl Waiter for Registry {
 
     fn abandon(&self, token: u64) {
         let token = SlotToken::from_u64(token);
-        let (index, seq) = (token.index(), token.generation());
         let Ok(mut slots) = self.slots.try_borrow_mut() else {
             return;
         };
-        let Some(slot) = slots.get_mut(index) else {
+        let Some(slot) = slots.get_mut(token.index()) else {
             return;
         };
-        if slot.seq != seq {
+        if slot.token != token {
             return;
         }
         log::debug!(

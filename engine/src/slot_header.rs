@@ -13,6 +13,7 @@
 //! ```
 
 use std::mem::size_of;
+use std::sync::atomic::{Ordering, compiler_fence};
 
 /// Bytes the header takes at the top of a slot (a multiple of 16, so the
 /// stack below it stays 16-byte aligned).
@@ -44,24 +45,45 @@ pub(crate) struct SlotHeader {
 const _: () = assert!(size_of::<SlotHeader>() == HEADER_BYTES);
 const _: () = assert!(HEADER_BYTES % 16 == 0);
 
+/// How many bytes of `name` the header keeps: all of it up to
+/// `NAME_CAPACITY`, cut at a character boundary.
+fn kept_len(name: &str) -> usize {
+    let mut len = name.len().min(NAME_CAPACITY);
+    while !name.is_char_boundary(len) {
+        len -= 1;
+    }
+    len
+}
+
 impl SlotHeader {
-    /// A header for a coroutine called `name` with `stack_size` usable
-    /// bytes: a copy of the name's first `NAME_CAPACITY` bytes at most, cut
-    /// at a character boundary.
-    pub(crate) fn new(name: &str, stack_size: usize) -> SlotHeader {
-        let mut len = name.len().min(NAME_CAPACITY);
-        while !name.is_char_boundary(len) {
-            len -= 1;
-        }
-        let mut bytes = [0u8; NAME_CAPACITY];
-        bytes[..len].copy_from_slice(&name.as_bytes()[..len]);
-        SlotHeader {
-            magic: MAGIC,
-            stack_size: u64::try_from(stack_size).unwrap_or(u64::MAX),
+    /// Writes the header of a coroutine called `name` with `stack_size`
+    /// usable bytes at `addr`: a copy of the name's first `NAME_CAPACITY`
+    /// bytes at most, cut at a character boundary. The copy goes straight
+    /// into the slot (no intermediate header is built: this runs for every
+    /// coroutine), and the magic word last.
+    ///
+    /// # Safety
+    ///
+    /// `addr` must be the header address of a slot of a mapping the caller
+    /// owns: `HEADER_BYTES` of readable, writable memory, 16-byte aligned,
+    /// that no stack frame uses.
+    pub(crate) unsafe fn write(addr: usize, name: &str, stack_size: usize) {
+        let len = kept_len(name);
+        let header = addr as *mut SlotHeader;
+        // SAFETY: the caller guarantees `addr` is a writable, aligned
+        // header that nothing else uses; `len <= NAME_CAPACITY`, the size
+        // of the `name` field. Volatile for the fields: the only reader is
+        // a signal handler, which the compiler cannot see.
+        unsafe {
+            let bytes = std::ptr::addr_of_mut!((*header).name).cast::<u8>();
+            std::ptr::copy_nonoverlapping(name.as_ptr(), bytes, len);
             // `len <= NAME_CAPACITY`, which fits a u32.
-            name_len: u32::try_from(len).unwrap_or(0),
-            truncated: u32::from(len < name.len()),
-            name: bytes,
+            std::ptr::addr_of_mut!((*header).name_len).write_volatile(u32::try_from(len).unwrap_or(0));
+            std::ptr::addr_of_mut!((*header).truncated).write_volatile(u32::from(len < name.len()));
+            std::ptr::addr_of_mut!((*header).stack_size)
+                .write_volatile(u64::try_from(stack_size).unwrap_or(u64::MAX));
+            compiler_fence(Ordering::Release);
+            std::ptr::addr_of_mut!((*header).magic).write_volatile(MAGIC);
         }
     }
 
@@ -100,27 +122,13 @@ impl SlotHeader {
         slot + slot_size - HEADER_BYTES
     }
 
-    /// Writes `self` at `addr`.
-    ///
-    /// # Safety
-    ///
-    /// `addr` must be the header address of a slot of a mapping the caller
-    /// owns: `HEADER_BYTES` of readable, writable memory, 16-byte aligned,
-    /// that no stack frame uses.
-    pub(crate) unsafe fn write_to(&self, addr: usize) {
-        // SAFETY: the caller guarantees `addr` is a writable, aligned
-        // header that nothing else uses. Volatile: the only reader is a
-        // signal handler, which the compiler cannot see.
-        unsafe { (addr as *mut SlotHeader).write_volatile(*self) }
-    }
-
     /// Marks the header at `addr` as no longer describing a coroutine.
     ///
     /// # Safety
     ///
-    /// As for [`write_to`](Self::write_to).
+    /// As for [`write`](Self::write).
     pub(crate) unsafe fn clear_at(addr: usize) {
-        // SAFETY: as in `write_to`; only the magic word is written.
+        // SAFETY: as in `write`; only the magic word is written.
         unsafe { (addr as *mut u64).write_volatile(0) }
     }
 
@@ -143,9 +151,25 @@ impl SlotHeader {
 mod tests {
     use super::*;
 
+    /// Aligned memory for one header, as a test's stand-in for a slot.
+    #[repr(C, align(16))]
+    struct Memory([u8; HEADER_BYTES]);
+
+    /// Writes a header into fresh memory and reads it back.
+    fn round_trip(name: &str, stack_size: usize) -> SlotHeader {
+        let mut memory = Memory([0xAA; HEADER_BYTES]);
+        let addr = memory.0.as_mut_ptr() as usize;
+        // SAFETY: `memory` is HEADER_BYTES of aligned, writable memory
+        // owned by this test.
+        unsafe {
+            SlotHeader::write(addr, name, stack_size);
+            SlotHeader::read_from(addr)
+        }
+    }
+
     #[test]
     fn short_names_are_copied_whole() {
-        let header = SlotHeader::new("worker", 4096);
+        let header = round_trip("worker", 4096);
         assert!(header.is_live());
         assert_eq!(header.name(), Some(&b"worker"[..]));
         assert!(!header.is_truncated());
@@ -155,11 +179,11 @@ mod tests {
     #[test]
     fn long_names_are_cut_at_the_capacity() {
         let name = "x".repeat(NAME_CAPACITY + 10);
-        let header = SlotHeader::new(&name, 1);
+        let header = round_trip(&name, 1);
         assert_eq!(header.name().unwrap().len(), NAME_CAPACITY);
         assert!(header.is_truncated());
         let exact = "y".repeat(NAME_CAPACITY);
-        let header = SlotHeader::new(&exact, 1);
+        let header = round_trip(&exact, 1);
         assert_eq!(header.name().unwrap(), exact.as_bytes());
         assert!(!header.is_truncated());
     }
@@ -169,7 +193,7 @@ mod tests {
         // 'é' is two bytes: a name whose capacity boundary falls inside
         // one loses the whole character, never half of it.
         let name = format!("{}é", "a".repeat(NAME_CAPACITY - 1));
-        let header = SlotHeader::new(&name, 1);
+        let header = round_trip(&name, 1);
         let copied = header.name().unwrap();
         assert_eq!(copied.len(), NAME_CAPACITY - 1);
         assert!(std::str::from_utf8(copied).is_ok());
@@ -178,13 +202,12 @@ mod tests {
 
     #[test]
     fn a_cleared_or_zeroed_header_says_nothing() {
-        let mut memory = [0u128; HEADER_BYTES / 16];
-        let addr = memory.as_mut_ptr() as usize;
-        // SAFETY: `memory` is HEADER_BYTES of aligned, writable memory
-        // owned by this test.
+        let mut memory = Memory([0; HEADER_BYTES]);
+        let addr = memory.0.as_mut_ptr() as usize;
+        // SAFETY: as in `round_trip`.
         unsafe {
             assert!(!SlotHeader::read_from(addr).is_live());
-            SlotHeader::new("named", 8192).write_to(addr);
+            SlotHeader::write(addr, "named", 8192);
             let read = SlotHeader::read_from(addr);
             assert_eq!(read.name(), Some(&b"named"[..]));
             assert_eq!(read.stack_size(), Some(8192));
@@ -197,7 +220,7 @@ mod tests {
 
     #[test]
     fn a_corrupt_length_is_bounded() {
-        let mut header = SlotHeader::new("abc", 1);
+        let mut header = round_trip("abc", 1);
         header.name_len = u32::MAX;
         assert_eq!(header.name().unwrap().len(), NAME_CAPACITY);
     }

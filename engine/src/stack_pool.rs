@@ -432,11 +432,10 @@ impl PooledStack {
     /// stack size into the slot header, for the overflow message. The
     /// header keeps no reference to `name`.
     pub(crate) fn set_header(&self, name: &str) {
-        let header = SlotHeader::new(name, self.usable_size());
         // SAFETY: the header is the top HEADER_BYTES of our slot, inside a
         // mapping the pool owns, readable and writable, 16-byte aligned,
         // and not part of the usable stack (base() is below it).
-        unsafe { header.write_to(self.header_addr()) }
+        unsafe { SlotHeader::write(self.header_addr(), name, self.usable_size()) }
     }
 
     fn header_addr(&self) -> usize {

@@ -22,10 +22,7 @@ use thiserror::Error;
 /// assert!(SlotToken::new(1 << 40, 0).is_err()); // an index needs 32 bits
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SlotToken {
-    index: u32,
-    generation: u32,
-}
+pub struct SlotToken(u64);
 
 /// A table grew past `u32::MAX` entries, so an index no longer fits a
 /// [`SlotToken`].
@@ -44,42 +41,40 @@ impl SlotToken {
     #[inline]
     pub fn new(index: usize, generation: u32) -> Result<SlotToken, SlotOverflowError> {
         let index = u32::try_from(index).map_err(|_| SlotOverflowError { index })?;
-        Ok(SlotToken { index, generation })
+        Ok(SlotToken((u64::from(generation) << 32) | u64::from(index)))
     }
 
     /// The same slot in another generation (a later wait of the same
     /// coroutine, say).
     #[inline]
     pub fn with_generation(self, generation: u32) -> SlotToken {
-        SlotToken { generation, ..self }
+        SlotToken((u64::from(generation) << 32) | (self.0 & 0xffff_ffff))
     }
 
     /// The slot's index.
     #[inline]
     pub fn index(self) -> usize {
-        // A u32 always fits a usize on the 64-bit targets gust supports.
-        usize::try_from(self.index).unwrap_or(usize::MAX)
+        // 32 bits always fit a usize on the 64-bit targets gust supports.
+        usize::try_from(self.0 & 0xffff_ffff).unwrap_or(usize::MAX)
     }
 
     /// The generation (or sequence number).
     #[inline]
     pub fn generation(self) -> u32 {
-        self.generation
+        // The high half of a u64 always fits a u32.
+        u32::try_from(self.0 >> 32).unwrap_or(u32::MAX)
     }
 
     /// The packed word.
     #[inline]
     pub fn to_u64(self) -> u64 {
-        (u64::from(self.generation) << 32) | u64::from(self.index)
+        self.0
     }
 
     /// Unpacks a word made by [`to_u64`](SlotToken::to_u64).
     #[inline]
     pub fn from_u64(word: u64) -> SlotToken {
-        SlotToken {
-            index: (word & 0xffff_ffff) as u32,
-            generation: (word >> 32) as u32,
-        }
+        SlotToken(word)
     }
 }
 

@@ -163,13 +163,17 @@ fn multi_keyed<K: 'static, T: 'static, C: 'static>(
     let mut children = children.enumerate();
     while let Some((index, (key, child))) = children.next() {
         keys.push(key);
-        match child.resolve() {
-            Resolution::Known(result) => results.push(Some(result)),
-            Resolution::Pending(future, extract) => {
+        // Matched here rather than through `Yielded::resolve`: this loop
+        // runs per child, and the direct match is what stays cheap.
+        match child {
+            Yielded::Ready(result) => results.push(Some(result)),
+            Yielded::Moment(value) => results.push(Some(Ok(value))),
+            Yielded::Future(future, extract) if future.done() => results.push(Some(extract.read(&future))),
+            Yielded::Future(future, extract) => {
                 results.push(None);
                 pending.push((index, future, extract));
             }
-            Resolution::Driven(wait) => {
+            Yielded::Driven(wait) => {
                 return multi_driven(
                     keys,
                     results,

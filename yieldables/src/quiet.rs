@@ -54,6 +54,7 @@ impl QuietExceptions {
     /// `multi`'s error rule, one error at a time: the first is kept in
     /// `first`, every later one is logged as `Multiple exceptions in yield
     /// list` (unless quiet).
+    #[inline]
     pub(crate) fn keep_first(&self, first: &mut Option<Error>, error: Error) {
         if first.is_none() {
             *first = Some(error);
