@@ -21,8 +21,17 @@ use thiserror::Error;
 /// assert_eq!(token.index(), 7);
 /// assert!(SlotToken::new(1 << 40, 0).is_err()); // an index needs 32 bits
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SlotToken(u64);
+
+impl std::fmt::Debug for SlotToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlotToken")
+            .field("index", &self.index())
+            .field("generation", &self.generation())
+            .finish()
+    }
+}
 
 /// A table grew past `u32::MAX` entries, so an index no longer fits a
 /// [`SlotToken`].
@@ -92,6 +101,7 @@ mod tests {
         assert_eq!(SlotToken::new(0, 1).unwrap().to_u64(), 1 << 32);
         let later = SlotToken::new(9, 1).unwrap().with_generation(2);
         assert_eq!((later.index(), later.generation()), (9, 2));
+        assert_eq!(format!("{later:?}"), "SlotToken { index: 9, generation: 2 }");
     }
 
     #[test]
