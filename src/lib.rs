@@ -134,9 +134,10 @@ pub mod gen_ {
     pub use gust_engine::{Builder, Co, WaitIter, coroutine};
     #[doc(inline)]
     pub use gust_yieldables::{
-        BadYieldError, Extract, IntoResult, Moment, MultiChildren, Native, QuietExceptions, TimeoutError,
-        TimeoutOptions, WaitIterator, WaitResult, Yieldable, Yielded, convert_yielded, maybe_future, moment,
-        multi, multi_future, multi_with, native, sleep, with_timeout, with_timeout_quiet, with_timeout_with,
+        BadYieldError, CoroutineLocal, DriveContext, DrivenWait, Extract, IntoResult, Moment, MultiChildren,
+        Native, QuietExceptions, Signal, TimeoutError, TimeoutOptions, WaitIterator, WaitResult, Yieldable,
+        Yielded, convert_yielded, maybe_future, moment, multi, multi_future, multi_with, native, sleep,
+        with_timeout, with_timeout_quiet, with_timeout_with,
     };
 
     /// Tornado 4.5's interface that Tornado 5 and 6 removed: `gen.engine`,

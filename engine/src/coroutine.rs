@@ -8,10 +8,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
-use gust_ioloop::{IOLoop, panic_message};
+use gust_ioloop::IOLoop;
+use gust_yieldables::protocol::{AnyFuture, NativeWait, Waiter};
 use gust_yieldables::{
-    Error, Extract, Future, FutureId, IntoResult, InvalidStateError, LegacyRunner, LoopClosedError,
-    NativeWait, PanicError, WaitIterator, Waiter, YieldPoint, Yieldable, Yielded,
+    DriveContext, DrivenWait, Error, Extract, Future, FutureId, IntoResult, InvalidStateError,
+    LoopClosedError, PanicError, WaitIterator, Yieldable, Yielded,
 };
 
 use crate::generator::{GeneratorExit, Yielder, close_unwind, is_close_unwind};
@@ -41,7 +42,7 @@ use crate::stack_pool::{PooledStack, default_stack_size};
 /// assert_eq!(result.take_result().unwrap(), 42);
 /// ```
 pub struct Co<'a> {
-    yielder: &'a Yielder<Park, Resume>,
+    yielder: &'a Yielder<'a, Park, Resume>,
     registry: Rc<Registry>,
     waiter: Weak<dyn Waiter>,
     index: Cell<Option<usize>>,
@@ -51,9 +52,9 @@ pub struct Co<'a> {
     stack_size: usize,
     /// Set once the coroutine is being closed: yielding is then refused.
     closing: Cell<Option<CloseReason>>,
-    /// Pending legacy callbacks and their results, once a `YieldPoint` was
-    /// yielded.
-    legacy: OnceCell<LegacyRunner>,
+    /// The signal and locals of the driven waits it yields, made when it
+    /// first yields one (boxed: most coroutines never do).
+    drive: OnceCell<Box<DriveContext>>,
 }
 
 impl<'a> Co<'a> {
@@ -82,35 +83,37 @@ impl<'a> Co<'a> {
                 }
             }
             Yielded::Moment(value) => self.suspend(WaitingOn::Moment, None::<Future<()>>).map(|_| value),
-            Yielded::YieldPoint(point) => self.wait_yield_point(point),
+            Yielded::Driven(wait) => self.drive(wait),
         };
         if result.is_err() {
-            self.note_exception();
+            self.error_delivered();
         }
         result
     }
 
-    /// An error was delivered at a yield: with legacy callbacks pending,
-    /// Tornado 4 then does not report them as leaked.
+    /// An error was delivered at a yield: the coroutine's locals are told
+    /// (the legacy interface then does not report pending callbacks as
+    /// leaked, as Tornado 4's Runner).
     #[cold]
-    fn note_exception(&self) {
-        if let Some(runner) = self.legacy.get() {
-            runner.note_exception();
+    fn error_delivered(&self) {
+        if let Some(cx) = self.drive.get() {
+            cx.error_delivered();
         }
     }
 
-    /// Runs a legacy `YieldPoint` (Tornado 4's `start_yield_point`): start
-    /// it, then park until it is ready.
+    /// Drives a [`DrivenWait`] (Tornado 4's `start_yield_point` and
+    /// `is_ready` loop): start it, then park on the coroutine's signal
+    /// until it is ready.
     #[cold]
-    fn wait_yield_point<T: 'static>(&self, mut point: Box<dyn YieldPoint<Output = T>>) -> Result<T, Error> {
-        let runner = self.legacy_runner();
-        point.start(&runner)?;
+    fn drive<T: 'static>(&self, mut wait: Box<dyn DrivenWait<Output = T>>) -> Result<T, Error> {
+        let cx = self.drive.get_or_init(Box::default);
+        wait.start(cx)?;
         loop {
-            if point.is_ready(&runner)? {
-                return point.get_result(&runner);
+            if wait.is_ready(cx)? {
+                return wait.get_result(cx);
             }
-            let signal = runner.arm_signal();
-            self.suspend(WaitingOn::YieldPoint, Some(signal))?;
+            let signal = cx.signal().arm();
+            self.suspend(WaitingOn::Driven { kind: wait.kind() }, Some(signal))?;
         }
     }
 
@@ -145,7 +148,7 @@ impl<'a> Co<'a> {
         // No strong loop handle may live across the suspensions below: the
         // loop owns this coroutine, and would never be dropped.
         let wait = match self.registry.io_loop() {
-            Some(io_loop) => NativeWait::new(&io_loop),
+            Some(io_loop) => NativeWait::new(&io_loop)?,
             None => return Err(Error::new(LoopClosedError)),
         };
         let mut future = std::pin::pin!(future);
@@ -159,11 +162,6 @@ impl<'a> Co<'a> {
                 self.suspend(WaitingOn::Native, Some(signal))?;
             }
         }
-    }
-
-    /// This coroutine's legacy runner state, created on first use.
-    pub fn legacy_runner(&self) -> LegacyRunner {
-        self.legacy.get_or_init(LegacyRunner::new).clone()
     }
 
     /// Parks on a pending future until it is done.
@@ -194,7 +192,7 @@ impl<'a> Co<'a> {
         &self,
         on: WaitingOn,
         future: Option<Future<T>>,
-    ) -> Result<Option<gust_yieldables::AnyFuture>, Error> {
+    ) -> Result<Option<AnyFuture>, Error> {
         if self.closing.get().is_some() {
             // Yielding while being closed (from a destructor, say): Python's
             // "generator ignored GeneratorExit". Refuse rather than suspend.
@@ -204,20 +202,20 @@ impl<'a> Co<'a> {
             self.closing.set(Some(CloseReason::LoopClosed));
             close_unwind();
         }
-        let (index, seq) = self.registry.begin_wait(
+        let (index, token) = self.registry.begin_wait(
             self.index.get(),
             self.id,
             &self.name,
             self.result,
             self.stack_size,
-        );
+        )?;
         self.index.set(Some(index));
         if let Some(future) = future {
-            future.add_waiter(self.waiter.clone(), ((seq as u64) << 32) | index as u64);
+            future.add_waiter(self.waiter.clone(), token.to_u64());
             drop(future);
         }
         log::debug!(target: GEN_LOG, "runner {} ({}): yielded {:?}", self.id, self.name.as_str(), on);
-        match self.yielder.yield_(Park { index, seq, on }) {
+        match self.yielder.yield_(Park { token, on }) {
             Ok(Resume::Woken(fired)) => Ok(Some(fired)),
             Ok(Resume::Moment) => Ok(None),
             Ok(Resume::Close(reason)) => {
@@ -310,11 +308,13 @@ pub struct Builder {
 
 impl Builder {
     /// Default options: the body's type as the name, the default stack size.
+    #[must_use]
     pub fn new() -> Builder {
         Builder::default()
     }
 
     /// Names the coroutine.
+    #[must_use]
     pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Builder {
         self.name = Some(name.into());
         self
@@ -322,6 +322,7 @@ impl Builder {
 
     /// Sets the usable stack size in bytes (rounded up to whole pages, at
     /// least [`MIN_STACK_SIZE`](crate::MIN_STACK_SIZE)).
+    #[must_use]
     pub fn stack_size(mut self, bytes: usize) -> Builder {
         self.stack_size = Some(bytes);
         self
@@ -344,7 +345,8 @@ impl Builder {
             Some(Cow::Owned(name)) => CoName::Shared(Rc::from(name)),
             None => CoName::Static(type_name::<F>()),
         };
-        let stack = match PooledStack::new(self.stack_size.unwrap_or_else(default_stack_size)) {
+        let stack = match PooledStack::new(self.stack_size.unwrap_or_else(default_stack_size), name.as_str())
+        {
             Ok(stack) => stack,
             Err(error) => {
                 log::debug!(target: GEN_LOG, "coroutine {}: {error}", name.as_str());
@@ -352,9 +354,6 @@ impl Builder {
                 return result;
             }
         };
-        // The name lives on the coroutine's stack (in `Co`) for as long as
-        // the stack is in use; its bytes do not move.
-        stack.set_header(name.as_str());
         let stack_size = stack.usable_size();
         let registry = Registry::of(&io_loop);
         let waiter: Weak<dyn Waiter> = Rc::downgrade(&registry) as Weak<dyn Waiter>;
@@ -373,7 +372,7 @@ impl Builder {
                 result: result_id,
                 stack_size,
                 closing: Cell::new(None),
-                legacy: OnceCell::new(),
+                drive: OnceCell::new(),
             };
             log::debug!(target: GEN_LOG, "runner {} ({}): started", co.id, co.name.as_str());
             let outcome = match catch_unwind(AssertUnwindSafe(|| body(&co))) {
@@ -382,15 +381,15 @@ impl Builder {
                     let reason = co.closing.get().unwrap_or(CloseReason::LoopClosed);
                     Err(reason.error(co.name.as_str()))
                 }
-                Err(payload) => Err(Error::new(PanicError {
-                    message: panic_message(&*payload),
-                    coroutine: Some(co.name.as_str().to_owned()),
-                })),
+                Err(payload) => Err(Error::new(PanicError::from_panic(
+                    &*payload,
+                    Some(co.name.as_str().to_owned()),
+                ))),
             };
-            // Tornado 4: finishing cleanly with legacy callbacks never
-            // waited for is an error.
-            let outcome = match (outcome, co.legacy.get().and_then(LegacyRunner::leaked)) {
-                (Ok(_), Some(leaked)) => Err(leaked),
+            // The coroutine's locals may object to a clean finish (Tornado
+            // 4: legacy callbacks never waited for are an error).
+            let outcome = match (outcome, co.drive.get()) {
+                (Ok(value), Some(cx)) => cx.finished().map(|()| value),
                 (outcome, _) => outcome,
             };
             log::debug!(
@@ -449,50 +448,4 @@ where
     F: FnOnce(&Co) -> Result<T, Error> + 'static,
 {
     Builder::new().spawn(body)
-}
-
-/// Runs `body` as a callback-style coroutine (Tornado's legacy
-/// `@gen.engine`, removed in Tornado 6).
-///
-/// Like [`coroutine`], but returns nothing: an engine function reports its
-/// result by calling a callback it was given. Having no future, its
-/// failures cannot be yielded; they are logged (`Exception in callback
-/// ...`), as Tornado raises them into the surrounding stack context. An
-/// engine body may not return a value other than `()`: that is logged as
-/// [`ReturnValueIgnoredError`](gust_yieldables::ReturnValueIgnoredError)
-/// (`@gen.engine functions cannot return values: ...`).
-///
-/// ```
-/// use std::cell::Cell;
-/// use std::rc::Rc;
-/// use gust::gen_::legacy::engine;
-///
-/// let done = Rc::new(Cell::new(false));
-/// let callback = { let done = done.clone(); move || done.set(true) };
-/// engine(move |_co| {
-///     callback();
-///     Ok(())
-/// });
-/// assert!(done.get());
-/// ```
-pub fn engine<T, F>(body: F)
-where
-    T: std::fmt::Debug + 'static,
-    F: FnOnce(&Co) -> Result<T, Error> + 'static,
-{
-    let name = type_name::<F>();
-    let future = coroutine(body);
-    future.add_done_callback(move |done| {
-        let error = match done.take_result() {
-            Ok(value) if std::any::TypeId::of::<T>() != std::any::TypeId::of::<()>() => {
-                Error::new(gust_yieldables::ReturnValueIgnoredError {
-                    message: format!("@gen.engine functions cannot return values: {value:?}"),
-                })
-            }
-            Ok(_) => return,
-            Err(error) if error.is_cancellation() => return,
-            Err(error) => error,
-        };
-        log::error!(target: gust_ioloop::APP_LOG, "Exception in callback {name}: {error}");
-    });
 }

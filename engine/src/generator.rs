@@ -37,11 +37,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use corosensei::{Coroutine, CoroutineResult};
-use gust_ioloop::panic_message;
 use gust_yieldables::{Error, InvalidStateError, PanicError, StackExhaustedError};
 use thiserror::Error as ThisError;
 
-use crate::stack_pool::{PooledStack, default_stack_size};
+use crate::stack_pool::{PooledStack, UNNAMED, default_stack_size};
 
 /// What a generator did when resumed: yielded a value (and is suspended),
 /// or returned (and is finished).
@@ -104,11 +103,14 @@ enum Phase {
 }
 
 /// The suspension handle a generator's body receives: Python's `yield`.
-pub struct Yielder<Y, S> {
-    inner: *const corosensei::Yielder<Input<S>, Y>,
+///
+/// It borrows the generator's stack (`'a`), so it cannot outlive the body
+/// it was handed to.
+pub struct Yielder<'a, Y, S> {
+    inner: &'a corosensei::Yielder<Input<S>, Y>,
 }
 
-impl<Y, S> Yielder<Y, S> {
+impl<Y, S> Yielder<'_, Y, S> {
     /// Suspends the body, handing `value` to whoever resumed it. Returns the
     /// value of the next [`send`](Generator::send), or the error of the next
     /// [`throw`](Generator::throw).
@@ -118,13 +120,7 @@ impl<Y, S> Yielder<Y, S> {
     /// every destructor on it runs (Python's `GeneratorExit`).
     #[inline]
     pub fn yield_(&self, value: Y) -> Result<S, Error> {
-        // SAFETY: `inner` points at the corosensei yielder of the coroutine
-        // this body runs on. The body only ever gets `&Yielder` for the
-        // duration of its call (a higher-ranked borrow), so it cannot keep
-        // this handle past the coroutine's life, and the coroutine stack
-        // (where the corosensei yielder lives) does not move.
-        let yielder = unsafe { &*self.inner };
-        match yielder.suspend(value) {
+        match self.inner.suspend(value) {
             Input::Send(sent) => Ok(sent),
             Input::Throw(error) => Err(error),
             Input::Close => resume_unwind(Box::new(CloseUnwind)),
@@ -164,7 +160,7 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
     where
         F: FnOnce(&Yielder<Y, S>) -> Result<R, Error> + 'static,
     {
-        let stack = PooledStack::new(stack_size)?;
+        let stack = PooledStack::new(stack_size, UNNAMED)?;
         Ok(Generator::on_stack(stack, body))
     }
 
@@ -176,9 +172,7 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
         let stack_size = stack.usable_size();
         let coroutine =
             Coroutine::with_stack(stack, move |yielder: &corosensei::Yielder<Input<S>, Y>, input| {
-                let yielder = Yielder {
-                    inner: yielder as *const _,
-                };
+                let yielder = Yielder { inner: yielder };
                 match input {
                     Input::Start | Input::Send(_) => {}
                     Input::Throw(error) => return Outcome::Returned(Err(error)),
@@ -187,10 +181,9 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
                 match catch_unwind(AssertUnwindSafe(|| body(&yielder))) {
                     Ok(result) => Outcome::Returned(result),
                     Err(payload) if payload.is::<CloseUnwind>() => Outcome::Closed,
-                    Err(payload) => Outcome::Returned(Err(Error::new(PanicError {
-                        message: panic_message(&*payload),
-                        coroutine: None,
-                    }))),
+                    Err(payload) => {
+                        Outcome::Returned(Err(Error::new(PanicError::from_panic(&*payload, None))))
+                    }
                 }
             });
         Generator {

@@ -31,19 +31,26 @@
 //! close over corosensei), `runner` (the slab of suspended coroutines a
 //! loop owns, and what wakes them), and [`coroutine`] / [`Co`].
 #![deny(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
 mod coroutine;
 mod generator;
+#[cfg(feature = "legacy")]
+mod legacy;
 mod overflow;
 mod runner;
+mod slot_header;
 mod stack_pool;
+mod sys;
 
-pub use coroutine::{Builder, Co, WaitIter, coroutine, engine};
+pub use coroutine::{Builder, Co, WaitIter, coroutine};
 pub use generator::{
     Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError, GeneratorState, Yielder,
 };
+#[cfg(feature = "legacy")]
+pub use legacy::engine;
 pub use runner::{GEN_LOG, RunnerId, RunnerInfo, RunnerState, WaitingOn, runner_of, runners};
 pub use stack_pool::{
-    DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, PooledStack, StackStats, default_stack_size, guard_mode,
+    DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, StackStats, default_stack_size, guard_mode,
     set_default_stack_size, set_max_live_stacks, stack_stats, trim_stack_pool,
 };

@@ -16,16 +16,15 @@
 //! thread stacks), or to the default action.
 //!
 //! The handler only reads a static table of regions and the slot header
-//! written by `stack_pool`, and writes to stderr with `write(2)`: it is
-//! async-signal-safe.
+//! (`slot_header.rs`, a bounded copy of the name inside the slot), and
+//! writes to stderr with `write(2)`: it is async-signal-safe.
 
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::stack_pool::{HEADER_BYTES, page_size};
-
-/// Marks a slot header as holding a live coroutine's name.
-pub(crate) const HEADER_MAGIC: usize = 0x6775_7374_5f73_7461; // "gust_sta"
+use crate::runner::GEN_LOG;
+use crate::slot_header::SlotHeader;
+use crate::sys::{self, page_size};
 
 /// How many regions the handler can know about at once (each is 32 MiB of
 /// stacks, so this covers 2 TiB of address space).
@@ -63,7 +62,7 @@ pub(crate) fn register_region(base: usize, len: usize, slot_size: usize) -> Opti
             return Some(index);
         }
     }
-    log::warn!(target: "gust::gen_", "more than {MAX_REGIONS} stack regions: overflows in new ones will not be named");
+    log::warn!(target: GEN_LOG, "more than {MAX_REGIONS} stack regions: overflows in new ones will not be named");
     None
 }
 
@@ -158,30 +157,23 @@ extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, context: 
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
     let addr = unsafe { (*info).si_addr() } as usize;
     if let Some((slot, slot_size)) = find_guard(addr) {
-        let header = (slot + slot_size - HEADER_BYTES) as *const usize;
         // SAFETY: the header lies in the slot's top bytes, inside a mapped
-        // region we registered; it is ordinary readable memory.
-        let (name_ptr, name_len, stack_size, magic) = unsafe {
-            (
-                header.read_volatile(),
-                header.add(1).read_volatile(),
-                header.add(2).read_volatile(),
-                header.add(3).read_volatile(),
-            )
-        };
+        // region we registered; it is ordinary readable memory, and any
+        // bytes there are a valid header.
+        let header = unsafe { SlotHeader::read_from(SlotHeader::addr(slot, slot_size)) };
         write_stderr(b"\ngust: stack overflow in coroutine '");
-        if magic == HEADER_MAGIC && name_ptr != 0 {
-            // SAFETY: a live coroutine's header points at its name, which
-            // the coroutine keeps alive while it runs (and it is running:
-            // it just overflowed).
-            let name = unsafe { std::slice::from_raw_parts(name_ptr as *const u8, name_len) };
-            write_stderr(name);
-        } else {
-            write_stderr(b"<unknown>");
+        match header.name() {
+            Some(name) => {
+                write_stderr(name);
+                if header.is_truncated() {
+                    write_stderr(b"...");
+                }
+            }
+            None => write_stderr(b"<unknown>"),
         }
         let mut buf = [0u8; 20];
         write_stderr(b"' (stack size ");
-        write_stderr(format_decimal(stack_size, &mut buf));
+        write_stderr(format_decimal(header.stack_size().unwrap_or(0), &mut buf));
         write_stderr(
             b" bytes); give it a larger stack with gen_::Builder::stack_size or engine::set_default_stack_size\n",
         );
@@ -230,7 +222,7 @@ impl Drop for AltStack {
             let mut disable: libc::stack_t = std::mem::zeroed();
             disable.ss_flags = libc::SS_DISABLE;
             libc::sigaltstack(&disable, std::ptr::null_mut());
-            libc::munmap(self.base as *mut libc::c_void, self.len);
+            let _ = sys::unmap(self.base, self.len);
         }
     }
 }
@@ -257,34 +249,58 @@ pub(crate) fn ensure_altstack() {
     }
     let page = page_size();
     let len = 64 * 1024 + page;
-    // SAFETY: a fresh anonymous mapping; its lowest page becomes a guard;
-    // the rest is handed to sigaltstack and kept until the thread exits.
+    let Ok(base) = sys::map_anonymous(len, false) else {
+        return;
+    };
+    // SAFETY: `base..base+len` was mapped just above and is ours: its
+    // lowest page becomes a guard, the rest is handed to sigaltstack and
+    // kept until the thread exits (or unmapped at once if refused).
     unsafe {
-        let base = libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        if base == libc::MAP_FAILED {
-            return;
-        }
-        libc::mprotect(base, page, libc::PROT_NONE);
+        let _ = sys::protect_none(base, page);
         let mut stack: libc::stack_t = std::mem::zeroed();
-        stack.ss_sp = (base as usize + page) as *mut libc::c_void;
+        stack.ss_sp = (base + page) as *mut libc::c_void;
         stack.ss_size = len - page;
         stack.ss_flags = 0;
         if libc::sigaltstack(&stack, std::ptr::null_mut()) != 0 {
-            libc::munmap(base, len);
+            let _ = sys::unmap(base, len);
             return;
         }
-        let _ = ALT_STACK.try_with(|slot| {
-            *slot.borrow_mut() = Some(AltStack {
-                base: base as usize,
-                len,
-            })
-        });
+    }
+    let _ = ALT_STACK.try_with(|slot| *slot.borrow_mut() = Some(AltStack { base, len }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_formatting_without_allocating() {
+        let mut buf = [0u8; 20];
+        assert_eq!(format_decimal(0, &mut buf), b"0");
+        assert_eq!(format_decimal(131_072, &mut buf), b"131072");
+        assert_eq!(
+            format_decimal(usize::MAX, &mut buf),
+            usize::MAX.to_string().as_bytes()
+        );
+    }
+
+    #[test]
+    fn a_fault_is_ours_only_inside_a_guard_page_of_a_registered_region() {
+        let page = page_size();
+        let slot_size = 4 * page;
+        // Above the user address space on every 64-bit Linux target, so no
+        // real stack region can contain it (nothing is mapped or touched).
+        let base = usize::MAX - (1 << 30) - (1 << 30) % page;
+        let index = register_region(base, 4 * slot_size, slot_size).unwrap();
+        assert_eq!(find_guard(base), Some((base, slot_size)));
+        assert_eq!(find_guard(base + page - 1), Some((base, slot_size)));
+        assert_eq!(find_guard(base + page), None, "the usable stack is not a guard");
+        assert_eq!(
+            find_guard(base + 2 * slot_size + 10),
+            Some((base + 2 * slot_size, slot_size))
+        );
+        assert_eq!(find_guard(base + 4 * slot_size), None, "past the region");
+        unregister_region(index);
+        assert_eq!(find_guard(base), None);
     }
 }

@@ -32,8 +32,10 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
+use gust_ioloop::protocol::SlotToken;
 use gust_ioloop::{Extension, IOLoop, WeakIOLoop};
-use gust_yieldables::{AbandonedError, AnyFuture, Error, FutureId, LoopClosedError, Waiter};
+use gust_yieldables::protocol::{AnyFuture, Waiter};
+use gust_yieldables::{AbandonedError, Error, FutureId, LoopClosedError};
 use slab::Slab;
 
 use crate::generator::{Generator, GeneratorState};
@@ -41,10 +43,10 @@ use crate::generator::{Generator, GeneratorState};
 /// The `log` target of the runner's debug trace.
 pub const GEN_LOG: &str = "gust::gen";
 
-/// What a coroutine hands out when it suspends.
+/// What a coroutine hands out when it suspends: its slot and the wait's
+/// sequence number, and what it waits on.
 pub(crate) struct Park {
-    pub(crate) index: usize,
-    pub(crate) seq: u32,
+    pub(crate) token: SlotToken,
     pub(crate) on: WaitingOn,
 }
 
@@ -91,8 +93,13 @@ pub enum WaitingOn {
     },
     /// One loop iteration (`moment`).
     Moment,
-    /// A legacy `YieldPoint` that is not ready yet.
-    YieldPoint,
+    /// A [`DrivenWait`](gust_yieldables::DrivenWait) that is not ready
+    /// yet; `kind` is what it says it is (`"YieldPoint"` for the legacy
+    /// interface's).
+    Driven {
+        /// The wait's [`kind`](gust_yieldables::DrivenWait::kind).
+        kind: &'static str,
+    },
     /// A Rust future awaited with `Co::await_`, until its waker fires.
     Native,
 }
@@ -153,9 +160,9 @@ impl CoName {
 
 struct Slot {
     id: RunnerId,
-    /// The sequence number of the current wait; wakes with another one are
-    /// stale.
-    seq: u32,
+    /// The slot and the sequence number of the current wait; wakes with
+    /// another token are stale.
+    token: SlotToken,
     /// `None` while the coroutine runs.
     generator: Option<Box<RunnerGen>>,
     state: RunnerState,
@@ -173,14 +180,6 @@ pub(crate) struct Registry {
     next_id: Cell<u64>,
     closing: Cell<bool>,
     io_loop: WeakIOLoop,
-}
-
-fn token(index: usize, seq: u32) -> u64 {
-    ((seq as u64) << 32) | index as u64
-}
-
-fn split(token: u64) -> (usize, u32) {
-    ((token & 0xffff_ffff) as usize, (token >> 32) as u32)
 }
 
 impl Registry {
@@ -211,7 +210,10 @@ impl Registry {
     }
 
     /// Starts a wait for the coroutine `index` (reserving its slot on its
-    /// first wait); returns the slot index and the wait's sequence number.
+    /// first wait); returns the slot index and the wait's token (the slot
+    /// and a fresh sequence number).
+    ///
+    /// Fails only if the loop already has `u32::MAX` suspended coroutines.
     pub(crate) fn begin_wait(
         &self,
         index: Option<usize>,
@@ -219,35 +221,34 @@ impl Registry {
         name: &CoName,
         result: FutureId,
         stack_size: usize,
-    ) -> (usize, u32) {
+    ) -> Result<(usize, SlotToken), Error> {
         let seq = self.next_seq.get();
         self.next_seq.set(seq.wrapping_add(1).max(1));
         let mut slots = self.slots.borrow_mut();
-        match index.and_then(|i| slots.get_mut(i).map(|slot| (i, slot))) {
-            Some((index, slot)) => {
-                slot.seq = seq;
-                (index, seq)
-            }
-            None => {
-                let index = slots.insert(Slot {
-                    id,
-                    seq,
-                    generator: None,
-                    state: RunnerState::Running,
-                    fired: None,
-                    close: None,
-                    name: name.clone(),
-                    result,
-                    stack_size,
-                });
-                (index, seq)
-            }
+        if let Some((index, slot)) = index.and_then(|i| slots.get_mut(i).map(|slot| (i, slot))) {
+            slot.token = slot.token.with_generation(seq);
+            return Ok((index, slot.token));
         }
+        let entry = slots.vacant_entry();
+        let index = entry.key();
+        let token = SlotToken::new(index, seq)?;
+        entry.insert(Slot {
+            id,
+            token,
+            generator: None,
+            state: RunnerState::Running,
+            fired: None,
+            close: None,
+            name: name.clone(),
+            result,
+            stack_size,
+        });
+        Ok((index, token))
     }
 
-    fn schedule(&self, token: u64) {
+    fn schedule(&self, token: SlotToken) {
         if let Some(io_loop) = self.io_loop.upgrade() {
-            io_loop.add_callback_raw(resume_runner, token);
+            io_loop.add_callback_raw(resume_runner, token.to_u64());
         }
     }
 
@@ -262,14 +263,14 @@ impl Registry {
     }
 
     /// Resumes the coroutine behind `token` if it is scheduled.
-    fn resume(self: &Rc<Self>, token: u64) {
-        let (index, seq) = split(token);
+    fn resume(self: &Rc<Self>, token: SlotToken) {
+        let index = token.index();
         let taken = {
             let mut slots = self.slots.borrow_mut();
             let Some(slot) = slots.get_mut(index) else {
                 return;
             };
-            if slot.seq != seq || !matches!(slot.state, RunnerState::Scheduled(_)) {
+            if slot.token != token || !matches!(slot.state, RunnerState::Scheduled(_)) {
                 return;
             }
             let Some(generator) = slot.generator.take() else {
@@ -311,9 +312,9 @@ impl Registry {
                     return;
                 }
             };
-            index = Some(park.index);
+            index = Some(park.token.index());
             let mut slots = self.slots.borrow_mut();
-            let Some(slot) = slots.get_mut(park.index) else {
+            let Some(slot) = slots.get_mut(park.token.index()) else {
                 drop(slots);
                 // A slot we never made: cannot happen; close to be safe.
                 outcome = generator.send(Resume::Close(CloseReason::LoopClosed));
@@ -329,7 +330,7 @@ impl Registry {
                 outcome = generator.send(Resume::Close(reason));
                 continue;
             }
-            slot.seq = park.seq;
+            slot.token = park.token;
             let early = slot.fired.is_some();
             slot.state = match (park.on, early) {
                 (WaitingOn::Moment, _) | (_, true) => RunnerState::Scheduled(park.on),
@@ -346,7 +347,7 @@ impl Registry {
             let scheduled = matches!(slot.state, RunnerState::Scheduled(_));
             drop(slots);
             if scheduled {
-                self.schedule(token(park.index, park.seq));
+                self.schedule(park.token);
             }
             return;
         }
@@ -376,15 +377,15 @@ impl Registry {
 
 impl Waiter for Registry {
     fn wake(&self, token: u64, fired: AnyFuture) {
-        let (index, seq) = split(token);
+        let token = SlotToken::from_u64(token);
         let Ok(mut slots) = self.slots.try_borrow_mut() else {
             log::error!(target: GEN_LOG, "runner woken re-entrantly; wake dropped");
             return;
         };
-        let Some(slot) = slots.get_mut(index) else {
+        let Some(slot) = slots.get_mut(token.index()) else {
             return;
         };
-        if slot.seq != seq {
+        if slot.token != token {
             return;
         }
         match slot.state {
@@ -401,14 +402,14 @@ impl Waiter for Registry {
     }
 
     fn abandon(&self, token: u64) {
-        let (index, seq) = split(token);
+        let token = SlotToken::from_u64(token);
         let Ok(mut slots) = self.slots.try_borrow_mut() else {
             return;
         };
-        let Some(slot) = slots.get_mut(index) else {
+        let Some(slot) = slots.get_mut(token.index()) else {
             return;
         };
-        if slot.seq != seq {
+        if slot.token != token {
             return;
         }
         log::debug!(
@@ -461,9 +462,11 @@ impl Extension for Registry {
 
 thread_local! {
     /// The registry the last resume used, with its loop's id: most resumes
-    /// on a thread are for one loop, and this spares the extension lookup.
-    static LAST_REGISTRY: std::cell::RefCell<(u64, std::rc::Weak<Registry>)> =
-        const { std::cell::RefCell::new((0, std::rc::Weak::new())) };
+    /// on a thread are for one loop, and this spares the extension lookup
+    /// (about 40 instructions of a ~790-instruction `moment`, measured with
+    /// callgrind; see `performance.md`, "Surface refactor").
+    static LAST_REGISTRY: RefCell<(u64, std::rc::Weak<Registry>)> =
+        const { RefCell::new((0, std::rc::Weak::new())) };
 }
 
 /// The registry of `io_loop`, if it has one.
@@ -487,7 +490,7 @@ fn registry_of(io_loop: &IOLoop) -> Option<Rc<Registry>> {
 /// The loop callback that resumes a runner.
 fn resume_runner(io_loop: &IOLoop, token: u64) {
     if let Some(registry) = registry_of(io_loop) {
-        registry.resume(token);
+        registry.resume(SlotToken::from_u64(token));
     }
 }
 

@@ -21,15 +21,17 @@
 //!
 //! ```text
 //! slot base                                                   slot top
-//! | guard page | usable stack ...                   | header (32 bytes) |
+//! | guard page | usable stack ...                  | header (128 bytes) |
 //! ```
 //!
-//! The header holds the coroutine's name and stack size, for the overflow
-//! message printed by the signal handler in `overflow.rs`.
+//! The header (`slot_header.rs`) holds a copy of the coroutine's name and
+//! its stack size, for the overflow message printed by the signal handler
+//! in `overflow.rs`.
 
 use std::cell::{Cell, RefCell};
 use std::io;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
@@ -37,16 +39,52 @@ use corosensei::stack::{Stack, StackPointer};
 use gust_yieldables::StackExhaustedError;
 
 use crate::overflow;
-
-/// `madvise` advice that installs guard regions (Linux 6.13+); not yet in
-/// the libc crate.
-const MADV_GUARD_INSTALL: libc::c_int = 102;
+use crate::slot_header::{HEADER_BYTES, SlotHeader};
+use crate::sys::{self, MADV_GUARD_INSTALL, page_size};
 
 /// Bytes of address space reserved per region of slots.
 const REGION_BYTES: usize = 32 << 20;
 
-/// The header at the top of each slot.
-pub(crate) const HEADER_BYTES: usize = 32;
+/// Why no stack could be had: a description, and the operating system's
+/// error when a system call failed.
+#[derive(Debug)]
+pub(crate) struct NoStack {
+    reason: String,
+    source: Option<io::Error>,
+}
+
+impl NoStack {
+    fn new(reason: impl Into<String>) -> NoStack {
+        NoStack {
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// A failed system call: `what` failed with `error`.
+    fn os(what: impl Into<String>, error: io::Error) -> NoStack {
+        NoStack {
+            reason: what.into(),
+            source: Some(error),
+        }
+    }
+
+    fn exhausted(self, stack_size: usize) -> StackExhaustedError {
+        StackExhaustedError {
+            stack_size,
+            reason: self.reason,
+            source: self.source.map(Arc::new),
+        }
+    }
+}
+
+/// The size of a slot holding `usable` bytes of stack: a guard page, the
+/// stack, the header, rounded up to whole pages. `None` on overflow.
+pub(crate) fn slot_size_for(usable: usize, page: usize) -> Option<usize> {
+    usable
+        .checked_add(page + HEADER_BYTES)?
+        .checked_next_multiple_of(page)
+}
 
 /// Smallest usable stack size accepted: enough for a panic to print a
 /// full backtrace (about 25 KiB in debug builds).
@@ -71,15 +109,6 @@ pub fn default_stack_size() -> usize {
     DEFAULT_SIZE.load(Ordering::Relaxed)
 }
 
-pub(crate) fn page_size() -> usize {
-    static PAGE: OnceLock<usize> = OnceLock::new();
-    *PAGE.get_or_init(|| {
-        // SAFETY: sysconf has no preconditions.
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        if page > 0 { page as usize } else { 4096 }
-    })
-}
-
 /// How guard pages are made on this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GuardMode {
@@ -94,27 +123,20 @@ pub fn guard_mode() -> GuardMode {
     static MODE: OnceLock<GuardMode> = OnceLock::new();
     *MODE.get_or_init(|| {
         let page = page_size();
-        // SAFETY: a fresh private anonymous mapping of two pages; we only
-        // madvise and unmap memory we mapped here.
-        unsafe {
-            let p = libc::mmap(
-                std::ptr::null_mut(),
-                2 * page,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            );
-            if p == libc::MAP_FAILED {
-                return GuardMode::Mprotect;
-            }
-            let ok = libc::madvise(p, page, MADV_GUARD_INSTALL) == 0;
-            libc::munmap(p, 2 * page);
-            if ok {
-                GuardMode::GuardInstall
-            } else {
-                GuardMode::Mprotect
-            }
+        let Ok(probe) = sys::map_anonymous(2 * page, true) else {
+            return GuardMode::Mprotect;
+        };
+        // SAFETY: the two pages were mapped just above for this probe and
+        // nothing else uses them; they are unmapped right after.
+        let installed = unsafe {
+            let installed = sys::advise(probe, page, MADV_GUARD_INSTALL).is_ok();
+            let _ = sys::unmap(probe, 2 * page);
+            installed
+        };
+        if installed {
+            GuardMode::GuardInstall
+        } else {
+            GuardMode::Mprotect
         }
     })
 }
@@ -123,14 +145,15 @@ pub fn guard_mode() -> GuardMode {
 /// first use).
 static MPROTECT_BUDGET: AtomicIsize = AtomicIsize::new(isize::MIN);
 
-fn take_mprotect_budget() -> Result<(), String> {
+fn take_mprotect_budget() -> Result<(), NoStack> {
     if MPROTECT_BUDGET.load(Ordering::Acquire) == isize::MIN {
         let max = std::fs::read_to_string("/proc/sys/vm/max_map_count")
             .ok()
             .and_then(|s| s.trim().parse::<isize>().ok())
             .unwrap_or(65530);
         let used = std::fs::read_to_string("/proc/self/maps")
-            .map(|s| s.lines().count() as isize)
+            .ok()
+            .and_then(|s| isize::try_from(s.lines().count()).ok())
             .unwrap_or(1000);
         // Leave an eighth of the limit (at least 1000 maps) for the rest of
         // the process: threads, allocator arenas, files.
@@ -144,14 +167,14 @@ fn take_mprotect_budget() -> Result<(), String> {
         Ok(())
     } else {
         MPROTECT_BUDGET.fetch_add(2, Ordering::AcqRel);
-        Err(format!(
+        Err(NoStack::new(format!(
             "the kernel lacks MADV_GUARD_INSTALL (Linux < 6.13), and the guard pages made with mprotect \
              have used up the memory-map budget left by vm.max_map_count ({}); raise vm.max_map_count \
              or use a newer kernel",
             std::fs::read_to_string("/proc/sys/vm/max_map_count")
                 .map(|s| s.trim().to_owned())
                 .unwrap_or_else(|_| "unknown".to_owned())
-        ))
+        )))
     }
 }
 
@@ -177,12 +200,12 @@ impl Drop for Region {
         // SAFETY: `base..base+len` is a mapping this region created and
         // owns; every stack carved from it has been returned (the pool that
         // owns the region is only dropped once no `PooledStack` holds it).
-        unsafe {
-            libc::munmap(self.base as *mut libc::c_void, self.len);
-        }
+        // A failure leaves the mapping in place: a leak, not a hazard.
+        let _ = unsafe { sys::unmap(self.base, self.len) };
         // Unmapping removed the maps the mprotect guards had split off.
         if self.mprotected > 0 {
-            MPROTECT_BUDGET.fetch_add(2 * self.mprotected as isize, Ordering::AcqRel);
+            let maps = isize::try_from(self.mprotected.saturating_mul(2)).unwrap_or(isize::MAX);
+            MPROTECT_BUDGET.fetch_add(maps, Ordering::AcqRel);
         }
     }
 }
@@ -207,7 +230,7 @@ impl SizeClass {
     }
 
     /// A fresh slot from the last region, or from a new region.
-    fn fresh_slot(&self) -> Result<usize, String> {
+    fn fresh_slot(&self) -> Result<usize, NoStack> {
         let slots_per_region = (REGION_BYTES / self.slot_size).max(1);
         {
             let mut regions = self.regions.borrow_mut();
@@ -223,26 +246,9 @@ impl SizeClass {
             }
         }
         let len = slots_per_region * self.slot_size;
-        // SAFETY: an anonymous private mapping; no existing memory is
-        // touched. MAP_NORESERVE: address space only, memory on first touch.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(format!(
-                "mmap of a {} MiB stack region failed: {}",
-                len >> 20,
-                io::Error::last_os_error()
-            ));
-        }
-        let base = base as usize;
+        let base = sys::map_anonymous(len, true).map_err(|error| {
+            NoStack::os(format!("mmap of a {} MiB stack region failed", len >> 20), error)
+        })?;
         let registered = overflow::register_region(base, len, self.slot_size);
         let mut region = Region {
             base,
@@ -261,31 +267,22 @@ impl SizeClass {
 }
 
 /// Makes the lowest page of the slot at `slot` a guard page; says how.
-fn install_guard(slot: usize) -> Result<GuardMode, String> {
+fn install_guard(slot: usize) -> Result<GuardMode, NoStack> {
     let page = page_size();
     let mode = guard_mode();
     match mode {
         GuardMode::GuardInstall => {
             // SAFETY: `slot..slot+page` lies inside a region this pool
             // mapped and no stack uses it yet.
-            let rc = unsafe { libc::madvise(slot as *mut libc::c_void, page, MADV_GUARD_INSTALL) };
-            if rc != 0 {
-                return Err(format!(
-                    "madvise(MADV_GUARD_INSTALL) failed: {}",
-                    io::Error::last_os_error()
-                ));
-            }
+            unsafe { sys::advise(slot, page, MADV_GUARD_INSTALL) }
+                .map_err(|error| NoStack::os("madvise(MADV_GUARD_INSTALL) of a guard page failed", error))?;
         }
         GuardMode::Mprotect => {
             take_mprotect_budget()?;
             // SAFETY: as above; the page becomes inaccessible.
-            let rc = unsafe { libc::mprotect(slot as *mut libc::c_void, page, libc::PROT_NONE) };
-            if rc != 0 {
+            if let Err(error) = unsafe { sys::protect_none(slot, page) } {
                 MPROTECT_BUDGET.fetch_add(2, Ordering::AcqRel);
-                return Err(format!(
-                    "mprotect of a guard page failed: {}",
-                    io::Error::last_os_error()
-                ));
+                return Err(NoStack::os("mprotect of a guard page failed", error));
             }
         }
     }
@@ -328,14 +325,11 @@ pub fn trim_stack_pool() -> usize {
                 // SAFETY: a pooled slot belongs to this pool and no
                 // coroutine runs on it; MADV_DONTNEED drops its pages (they
                 // read back as zeros) and leaves the guard page in place.
-                unsafe {
-                    libc::madvise(
-                        (slot + page) as *mut libc::c_void,
-                        class.slot_size - page,
-                        libc::MADV_DONTNEED,
-                    );
+                let dropped =
+                    unsafe { sys::advise(slot + page, class.slot_size - page, libc::MADV_DONTNEED) };
+                if dropped.is_ok() {
+                    trimmed += 1;
                 }
-                trimmed += 1;
             }
         }
         trimmed
@@ -376,36 +370,32 @@ pub fn stack_stats() -> StackStats {
 }
 
 /// The name in the header of a stack no coroutine has named.
-const UNNAMED: &str = "<generator>";
+pub(crate) const UNNAMED: &str = "<generator>";
 
 /// A stack slot from the pool. Returns itself to the pool when dropped.
-pub struct PooledStack {
+pub(crate) struct PooledStack {
     class: Rc<SizeClass>,
     slot: usize,
 }
 
 impl PooledStack {
-    /// A stack with at least `usable` bytes below its header.
-    pub(crate) fn new(usable: usize) -> Result<PooledStack, StackExhaustedError> {
+    /// A stack with at least `usable` bytes below its header, whose header
+    /// names its coroutine `name` (for the overflow message).
+    pub(crate) fn new(usable: usize, name: &str) -> Result<PooledStack, StackExhaustedError> {
         let page = page_size();
         let usable = usable.max(MIN_STACK_SIZE);
-        let exhausted = |reason: String| StackExhaustedError {
-            stack_size: usable,
-            reason,
-        };
-        let slot_size = usable
-            .checked_add(page + HEADER_BYTES + page - 1)
-            .map(|n| n & !(page - 1))
-            .ok_or_else(|| exhausted("stack size overflows".to_owned()))?;
+        let exhausted = |no_stack: NoStack| no_stack.exhausted(usable);
+        let slot_size =
+            slot_size_for(usable, page).ok_or_else(|| exhausted(NoStack::new("stack size overflows")))?;
         overflow::ensure_installed();
         let class = POOL
             .try_with(|pool| {
                 let mut pool = pool.borrow_mut();
                 if let Some(limit) = pool.limit {
                     if pool.live >= limit {
-                        return Err(exhausted(format!(
+                        return Err(exhausted(NoStack::new(format!(
                             "the limit of {limit} live coroutine stacks set with set_max_live_stacks is reached"
-                        )));
+                        ))));
                     }
                 }
                 pool.live += 1;
@@ -419,60 +409,49 @@ impl PooledStack {
                 };
                 Ok(class)
             })
-            .map_err(|_| exhausted("the thread is exiting".to_owned()))??;
+            .map_err(|_| exhausted(NoStack::new("the thread is exiting")))??;
         let reused = class.free.borrow_mut().pop();
         let slot = match reused {
             Some(slot) => slot,
             None => match class.fresh_slot() {
                 Ok(slot) => slot,
-                Err(reason) => {
+                Err(no_stack) => {
                     let _ = POOL.try_with(|pool| pool.borrow_mut().live -= 1);
-                    return Err(exhausted(reason));
+                    return Err(exhausted(no_stack));
                 }
             },
         };
         class.live.set(class.live.get() + 1);
         overflow::ensure_altstack();
         let stack = PooledStack { class, slot };
-        // Until a coroutine names it, the overflow message says this.
-        stack.set_header(UNNAMED);
+        stack.set_header(name);
         Ok(stack)
     }
 
-    /// Writes the coroutine's name and stack size into the slot header,
-    /// for the overflow message. `name` must stay alive (and unmoved) until
-    /// the stack is dropped or the header rewritten.
+    /// Writes a copy of (a bounded prefix of) the coroutine's name and the
+    /// stack size into the slot header, for the overflow message. The
+    /// header keeps no reference to `name`.
     pub(crate) fn set_header(&self, name: &str) {
-        let header = self.header_addr() as *mut usize;
         // SAFETY: the header is the top HEADER_BYTES of our slot, inside a
-        // mapping we own, readable and writable, 16-byte aligned, and not
-        // part of the usable stack (base() is below it).
-        unsafe {
-            header.write_volatile(name.as_ptr() as usize);
-            header.add(1).write_volatile(name.len());
-            header.add(2).write_volatile(self.usable_size());
-            header.add(3).write_volatile(overflow::HEADER_MAGIC);
-        }
+        // mapping the pool owns, readable and writable, 16-byte aligned,
+        // and not part of the usable stack (base() is below it).
+        unsafe { SlotHeader::write(self.header_addr(), name, self.usable_size()) }
     }
 
     fn header_addr(&self) -> usize {
-        self.slot + self.class.slot_size - HEADER_BYTES
+        SlotHeader::addr(self.slot, self.class.slot_size)
     }
 
     /// Usable bytes: between the guard page and the header.
-    pub fn usable_size(&self) -> usize {
+    pub(crate) fn usable_size(&self) -> usize {
         self.class.slot_size - page_size() - HEADER_BYTES
     }
 }
 
 impl Drop for PooledStack {
     fn drop(&mut self) {
-        let header = self.header_addr() as *mut usize;
-        // SAFETY: as in set_header; clearing the magic means a stale name
-        // pointer is never read.
-        unsafe {
-            header.add(3).write_volatile(0);
-        }
+        // SAFETY: as in set_header; the header stops naming a coroutine.
+        unsafe { SlotHeader::clear_at(self.header_addr()) }
         self.class.live.set(self.class.live.get() - 1);
         self.class.free.borrow_mut().push(self.slot);
         let _ = POOL.try_with(|pool| {
@@ -497,5 +476,62 @@ unsafe impl Stack for PooledStack {
     #[inline]
     fn limit(&self) -> StackPointer {
         StackPointer::new(self.slot).unwrap_or(StackPointer::MIN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_hold_a_guard_page_the_stack_and_the_header_in_whole_pages() {
+        let page = 4096;
+        assert_eq!(slot_size_for(32 << 10, page), Some((32 << 10) + 2 * page));
+        // One byte more than fits spills into one more page.
+        let fits = 3 * page - page - HEADER_BYTES;
+        assert_eq!(slot_size_for(fits, page), Some(3 * page));
+        assert_eq!(slot_size_for(fits + 1, page), Some(4 * page));
+        assert_eq!(slot_size_for(usize::MAX - 10, page), None);
+    }
+
+    #[test]
+    fn a_stack_is_at_least_as_large_as_asked_and_reused_lifo() {
+        let stack = PooledStack::new(MIN_STACK_SIZE + 1, "a").unwrap();
+        assert!(stack.usable_size() > MIN_STACK_SIZE);
+        let slot = stack.slot;
+        drop(stack);
+        let again = PooledStack::new(MIN_STACK_SIZE + 1, "b").unwrap();
+        assert_eq!(again.slot, slot, "the last stack returned is the next handed out");
+        // SAFETY: the header of a live stack of ours.
+        let header = unsafe { SlotHeader::read_from(again.header_addr()) };
+        assert_eq!(header.name(), Some(&b"b"[..]));
+        assert_eq!(header.stack_size(), Some(again.usable_size()));
+        let addr = again.header_addr();
+        drop(again);
+        // SAFETY: the slot is pooled, its region still mapped.
+        assert!(!unsafe { SlotHeader::read_from(addr) }.is_live());
+    }
+
+    #[test]
+    fn the_live_limit_is_a_typed_error_with_a_reason() {
+        set_max_live_stacks(Some(0));
+        let error = PooledStack::new(MIN_STACK_SIZE, "x").err().unwrap();
+        set_max_live_stacks(None);
+        assert!(error.reason.contains("set_max_live_stacks"), "{error}");
+        assert!(std::error::Error::source(&error).is_none());
+    }
+
+    #[test]
+    fn an_os_failure_carries_the_io_error_as_its_source() {
+        let error = NoStack::os("mmap failed", io::Error::from_raw_os_error(libc::ENOMEM)).exhausted(4096);
+        let source = std::error::Error::source(&error).unwrap();
+        let io = source
+            .downcast_ref::<Arc<io::Error>>()
+            .expect("the io::Error, shared");
+        assert_eq!(io.raw_os_error(), Some(libc::ENOMEM));
+        assert_eq!(
+            error.to_string(),
+            "no stack for a new coroutine (4096 bytes): mmap failed"
+        );
     }
 }

@@ -25,7 +25,7 @@ pub(crate) enum Callback {
 
 /// A callback that is a plain function and one word of data.
 ///
-/// Scheduling one with [`IOLoop::add_callback_raw`] allocates nothing, which
+/// Scheduling one with `IOLoop::add_callback_raw` allocates nothing, which
 /// is what the coroutine runner uses to resume a coroutine: the data is the
 /// runner's key. Most code wants [`IOLoop::add_callback`] instead.
 #[derive(Clone, Copy)]
@@ -135,7 +135,7 @@ pub(crate) fn log_panic(name: &str, payload: &(dyn std::any::Any + Send)) {
 ///
 /// ```
 /// let payload = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
-/// assert_eq!(gust_ioloop::panic_message(&*payload), "boom 1");
+/// assert_eq!(gust_ioloop::protocol::panic_message(&*payload), "boom 1");
 /// ```
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&'static str>() {

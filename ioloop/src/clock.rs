@@ -81,11 +81,20 @@ impl From<&ManualClock> for Clock {
 /// [`advance`](ManualClock::advance) or [`set`](ManualClock::set) (which may
 /// also move it backwards, as NTP can move a wall clock).
 ///
-/// A loop on a manual clock never sleeps waiting for a timer: time does not
-/// pass by itself. With [`autojump`](ManualClock::autojump) enabled, a loop
-/// that has nothing to do but wait for a timer jumps the clock straight to
-/// that timer's deadline instead, so `start()` and `run_sync` run a program
-/// full of `sleep(60)` in no time, in the same order as real time would.
+/// Time on a manual clock does not pass by itself, so a loop on one never
+/// sleeps waiting for a timer: a timer fires once something moves the clock
+/// past it. With [`autojump`](ManualClock::autojump) enabled, a loop that
+/// has nothing to do but wait for a timer jumps the clock straight to that
+/// timer's deadline, so `start()` and `run_sync` run a program full of
+/// `sleep(60)` in no time, in the same order as real time would.
+///
+/// Without autojump, a loop with nothing to run waits only for what could
+/// still wake it: I/O on a registered handler, or work from another thread
+/// (through a [`LoopHandle`](crate::LoopHandle)). If there is no such thing
+/// either, waiting would last forever: [`IOLoop::start`](crate::IOLoop::start)
+/// and `run_once(None)` return [`IOLoopError::Stalled`](crate::IOLoopError::Stalled)
+/// instead, and `run_sync`'s timeout fires at once. Step such a loop with
+/// `run_once(Some(Duration::ZERO))`, moving the clock between steps.
 ///
 /// ```
 /// use std::time::Duration;

@@ -18,6 +18,16 @@ pub enum IOLoopError {
     /// `close` was called while the loop is running; stop it first.
     #[error("cannot close a running IOLoop; stop it first")]
     CloseWhileRunning,
+    /// The loop would wait forever: it has nothing to run, its timers wait
+    /// for a [`ManualClock`](crate::ManualClock) that moves only when told
+    /// to, and nothing else (an fd handler, a [`LoopHandle`](crate::LoopHandle)
+    /// held elsewhere) could wake it. Advance the clock from a callback, or
+    /// use [`ManualClock::autojump`](crate::ManualClock::autojump).
+    #[error(
+        "the IOLoop would wait forever: its ManualClock moves only when told to and nothing else can wake it; \
+         advance the clock from a callback, or use ManualClock::autojump()"
+    )]
+    Stalled,
 }
 
 /// The loop that should receive a callback has been closed (or dropped), so

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::callback::{CallbackFn, Cb};
 use crate::error::LoopClosedError;
+use crate::sync::{lock, spin_until};
 
 /// A callback sent from another thread.
 pub(crate) type RemoteCallback = Box<dyn CallbackFn + Send>;
@@ -41,7 +42,7 @@ impl Remote {
 
     fn push(&self, callback: RemoteCallback) -> Result<(), LoopClosedError> {
         {
-            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            let mut queue = lock(&self.queue);
             // Checked under the lock: close() sets the flag and then drains
             // under the same lock, so nothing is left behind in the queue.
             if self.closed.load(Ordering::Acquire) {
@@ -71,23 +72,7 @@ impl Remote {
     /// pending; returns whether one arrived. Does nothing on a machine with
     /// one CPU (the sender could not run meanwhile).
     pub(crate) fn spin_until_notified(&self, limit: std::time::Duration) -> bool {
-        static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-        let cpus = *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        if cpus < 2 {
-            return false;
-        }
-        let start = std::time::Instant::now();
-        loop {
-            for _ in 0..64 {
-                if self.notified.load(Ordering::Acquire) {
-                    return true;
-                }
-                std::hint::spin_loop();
-            }
-            if start.elapsed() >= limit {
-                return false;
-            }
-        }
+        spin_until(limit, || self.notified.load(Ordering::Acquire))
     }
 
     /// The loop is about to block in its poll; returns `false` if a wake
@@ -115,13 +100,13 @@ impl Remote {
     /// Clears the wake flag and takes every queued callback.
     pub(crate) fn take(&self) -> Vec<RemoteCallback> {
         self.notified.store(false, Ordering::Release);
-        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let mut queue = lock(&self.queue);
         std::mem::take(&mut *queue)
     }
 
     /// Marks the loop closed and returns what was still queued.
     pub(crate) fn close(&self) -> Vec<RemoteCallback> {
-        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let mut queue = lock(&self.queue);
         self.closed.store(true, Ordering::Release);
         std::mem::take(&mut *queue)
     }

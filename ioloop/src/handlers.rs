@@ -14,6 +14,8 @@ use std::ops::{BitAnd, BitOr, BitOrAssign};
 use mio::{Interest, Token};
 use slab::Slab;
 
+use crate::token::{SlotOverflowError, SlotToken};
+
 /// A set of I/O events, with Tornado's values: `READ = 0x001`,
 /// `WRITE = 0x004`, `ERROR = 0x018`.
 ///
@@ -134,21 +136,20 @@ impl fmt::Debug for Events {
 /// registration can reach the new handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HandlerId {
-    index: u32,
-    generation: u32,
+    slot: SlotToken,
 }
 
 impl HandlerId {
-    /// The mio token this registration uses.
+    /// The mio token this registration uses: a [`SlotToken`].
     pub(crate) fn token(self) -> Token {
-        Token(((self.generation as usize) << 32) | self.index as usize)
+        // A u64 fits a usize exactly on the 64-bit targets gust supports.
+        Token(usize::try_from(self.slot.to_u64()).unwrap_or(usize::MAX))
     }
 
     /// The id a mio token encodes.
     pub(crate) fn from_token(token: Token) -> HandlerId {
         HandlerId {
-            index: (token.0 & 0xffff_ffff) as u32,
-            generation: (token.0 >> 32) as u32,
+            slot: SlotToken::from_u64(u64::try_from(token.0).unwrap_or(u64::MAX)),
         }
     }
 }
@@ -171,7 +172,11 @@ pub(crate) struct Handlers {
 }
 
 impl Handlers {
-    pub(crate) fn insert(&mut self, events: Events, handler: HandlerFn) -> HandlerId {
+    pub(crate) fn insert(
+        &mut self,
+        events: Events,
+        handler: HandlerFn,
+    ) -> Result<HandlerId, SlotOverflowError> {
         // Generation 0 is never used, so that Token(0..2^32) (generation 0)
         // never names a live handler, and u32::MAX << 32 | u32::MAX stays
         // free for the waker.
@@ -180,26 +185,25 @@ impl Handlers {
             self.next_generation = 1;
         }
         let generation = self.next_generation;
-        let index = self.entries.insert(Entry {
+        let entry = self.entries.vacant_entry();
+        let slot = SlotToken::new(entry.key(), generation)?;
+        entry.insert(Entry {
             generation,
             events,
             handler: Some(handler),
         });
-        HandlerId {
-            index: index as u32,
-            generation,
-        }
+        Ok(HandlerId { slot })
     }
 
     pub(crate) fn get_mut(&mut self, id: HandlerId) -> Option<&mut Entry> {
         self.entries
-            .get_mut(id.index as usize)
-            .filter(|entry| entry.generation == id.generation)
+            .get_mut(id.slot.index())
+            .filter(|entry| entry.generation == id.slot.generation())
     }
 
     pub(crate) fn remove(&mut self, id: HandlerId) -> Option<Entry> {
         self.get_mut(id)?;
-        Some(self.entries.remove(id.index as usize))
+        Some(self.entries.remove(id.slot.index()))
     }
 
     pub(crate) fn len(&self) -> usize {

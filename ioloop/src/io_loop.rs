@@ -1,45 +1,28 @@
 //! The event loop: [`IOLoop`].
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use mio::Token;
 use mio::event::Source;
 
-use crate::callback::{Callback, CallbackResult, Cb, RawCallback, log_panic, run_callback};
+use crate::callback::{Callback, CallbackResult, Cb, RawCallback};
 use crate::clock::Clock;
 use crate::current;
 use crate::deadline::{Deadline, add_saturating};
 use crate::error::IOLoopError;
 use crate::extension::Extension;
 use crate::handle::{LoopHandle, Remote};
-use crate::handlers::{Events, HandlerId, Handlers};
-use crate::timer_heap::{TimeoutHandle, TimerHeap};
-
-/// The mio token of the loop's waker (never a handler's: handler tokens
-/// have a generation in 1..u32::MAX in their upper half).
-const WAKER_TOKEN: Token = Token(usize::MAX);
-
-/// While callbacks are ready the loop does not make a system call to look
-/// for I/O on every iteration, only once this many callbacks have run since
-/// it last looked (tokio's `event_interval` is 61). An idle loop always
-/// polls.
-const IO_POLL_INTERVAL: u32 = 64;
-
-/// How long a loop about to block spins first, waiting for a callback
-/// from another thread (only on machines with more than one CPU).
-const IDLE_SPIN: Duration = Duration::from_micros(2);
-
-/// How many events one poll can return.
-const EVENTS_CAPACITY: usize = 1024;
+use crate::handlers::{Events, HandlerId};
+use crate::poller::Poller;
+use crate::ready_queue::ReadyQueue;
+use crate::timer_heap::TimeoutHandle;
+use crate::timers::Timers;
 
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -103,29 +86,29 @@ impl fmt::Debug for WeakIOLoop {
     }
 }
 
+/// The loop's state, by job: callbacks ready to run, timers, I/O (the
+/// poll and the fd handlers), the way in from other threads, and the
+/// extensions other crates keep here.
 pub(crate) struct Inner {
     id: u64,
-    ready: RefCell<VecDeque<Callback>>,
-    /// The callbacks of the running iteration (swapped with `ready` at its
-    /// start, so callbacks added meanwhile wait for the next one).
-    spare: RefCell<VecDeque<Callback>>,
-    timers: RefCell<TimerHeap>,
-    /// The timers due in the current iteration (a reused buffer).
-    due: RefCell<Vec<TimeoutHandle>>,
-    handlers: RefCell<Handlers>,
-    poll: RefCell<mio::Poll>,
-    events: RefCell<mio::Events>,
-    fired: RefCell<Vec<(Token, Events)>>,
-    registry: mio::Registry,
+    ready: ReadyQueue,
+    timers: Timers,
+    io: Poller,
     remote: Arc<Remote>,
     clock: Clock,
     running: Cell<bool>,
     stopping: Cell<bool>,
     closed: Cell<bool>,
-    since_poll: Cell<u32>,
     iterations: Cell<u64>,
-    extensions: RefCell<Vec<Rc<dyn Extension>>>,
+    /// While set (real time), a loop waiting on a manual clock that does
+    /// not move by itself gives up at this instant (see `protocol::
+    /// start_with_idle_limit`).
+    idle_deadline: Cell<Option<Instant>>,
+    extensions: RefCell<Vec<(TypeId, Rc<dyn Extension>)>>,
 }
+
+/// Why an iteration did not run: nothing could ever wake the loop.
+struct Stalled;
 
 /// Resets the running state when `start`/`run_once` returns (or unwinds).
 struct Running<'a> {
@@ -173,28 +156,20 @@ impl IOLoop {
     /// instead of panicking.
     pub fn try_with_clock(clock: impl Into<Clock>) -> io::Result<IOLoop> {
         let clock: Clock = clock.into();
-        let poll = mio::Poll::new()?;
-        let registry = poll.registry().try_clone()?;
-        let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+        let (io, waker) = Poller::new()?;
         let io_loop = IOLoop {
             inner: Rc::new(Inner {
                 id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
-                ready: RefCell::new(VecDeque::with_capacity(64)),
-                spare: RefCell::new(VecDeque::with_capacity(64)),
-                timers: RefCell::new(TimerHeap::new(clock.now())),
-                due: RefCell::new(Vec::new()),
-                handlers: RefCell::new(Handlers::default()),
-                poll: RefCell::new(poll),
-                events: RefCell::new(mio::Events::with_capacity(EVENTS_CAPACITY)),
-                fired: RefCell::new(Vec::new()),
-                registry,
+                ready: ReadyQueue::new(),
+                timers: Timers::new(clock.now()),
+                io,
                 remote: Arc::new(Remote::new(waker)),
                 clock,
                 running: Cell::new(false),
                 stopping: Cell::new(false),
                 closed: Cell::new(false),
-                since_poll: Cell::new(0),
                 iterations: Cell::new(0),
+                idle_deadline: Cell::new(None),
                 extensions: RefCell::new(Vec::new()),
             }),
         };
@@ -284,17 +259,17 @@ impl IOLoop {
 
     /// Number of callbacks waiting in the ready queue.
     pub fn ready_len(&self) -> usize {
-        self.inner.ready.borrow().len()
+        self.inner.ready.len()
     }
 
     /// Number of pending timers.
     pub fn timer_count(&self) -> usize {
-        self.inner.timers.borrow().len()
+        self.inner.timers.len()
     }
 
     /// Number of registered fd handlers.
     pub fn handler_count(&self) -> usize {
-        self.inner.handlers.borrow().len()
+        self.inner.io.handler_count()
     }
 
     // ----------------------------------------------------------------
@@ -321,10 +296,7 @@ impl IOLoop {
         if self.inner.closed.get() {
             return;
         }
-        self.inner
-            .ready
-            .borrow_mut()
-            .push_back(Callback::Boxed(Box::new(Cb(callback))));
+        self.inner.ready.push(Callback::Boxed(Box::new(Cb(callback))));
     }
 
     /// Like [`add_callback`](IOLoop::add_callback); Tornado's name for
@@ -342,15 +314,15 @@ impl IOLoop {
     /// Schedules `func(self, data)` for the next iteration without
     /// allocating. This is how the coroutine runner resumes a coroutine;
     /// most code wants [`add_callback`](IOLoop::add_callback).
+    // Hidden: for gust's sibling crates (the runner in gust-engine, native
+    // tasks in gust-yieldables) and the ioloop benchmark; see `protocol`.
+    #[doc(hidden)]
     #[inline]
     pub fn add_callback_raw(&self, func: fn(&IOLoop, u64), data: u64) {
         if self.inner.closed.get() {
             return;
         }
-        self.inner
-            .ready
-            .borrow_mut()
-            .push_back(Callback::Raw(RawCallback { func, data }));
+        self.inner.ready.push(Callback::Raw(RawCallback { func, data }));
     }
 
     // ----------------------------------------------------------------
@@ -392,6 +364,9 @@ impl IOLoop {
     }
 
     /// Schedules `func(self, data)` at `when` without allocating a closure.
+    // Hidden: for gust's sibling crates (gust-yieldables' `sleep`); see
+    // `protocol`.
+    #[doc(hidden)]
     pub fn call_at_raw(&self, when: Instant, func: fn(&IOLoop, u64), data: u64) -> TimeoutHandle {
         self.insert_timer(when, Callback::Raw(RawCallback { func, data }))
     }
@@ -401,16 +376,13 @@ impl IOLoop {
             drop(callback);
             return TimeoutHandle::dead();
         }
-        self.inner.timers.borrow_mut().insert(when, callback)
+        self.inner.timers.insert(when, callback)
     }
 
     /// Cancels a pending timeout. Returns whether it was still pending;
     /// removing a timeout that fired or was removed already does nothing.
     pub fn remove_timeout(&self, handle: TimeoutHandle) -> bool {
-        let removed = self.inner.timers.borrow_mut().remove(handle);
-        // The callback is dropped here, outside the borrow: its destructor
-        // may use the loop.
-        removed.is_some()
+        self.inner.timers.remove(handle)
     }
 
     // ----------------------------------------------------------------
@@ -464,17 +436,7 @@ impl IOLoop {
         if self.inner.closed.get() {
             return Err(io::Error::other(IOLoopError::Closed));
         }
-        let id = self.inner.handlers.borrow_mut().insert(events, Box::new(handler));
-        if let Err(e) = self
-            .inner
-            .registry
-            .register(source, id.token(), events.interest())
-        {
-            let removed = self.inner.handlers.borrow_mut().remove(id);
-            drop(removed);
-            return Err(e);
-        }
-        Ok(id)
+        self.inner.io.add_handler(source, events, Box::new(handler))
     }
 
     /// Changes which events the handler `id` of `source` hears about.
@@ -482,23 +444,7 @@ impl IOLoop {
     where
         S: Source + ?Sized,
     {
-        let previous = {
-            let mut handlers = self.inner.handlers.borrow_mut();
-            let entry = handlers
-                .get_mut(id)
-                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such handler"))?;
-            std::mem::replace(&mut entry.events, events)
-        };
-        let result = self
-            .inner
-            .registry
-            .reregister(source, id.token(), events.interest());
-        if result.is_err() {
-            if let Some(entry) = self.inner.handlers.borrow_mut().get_mut(id) {
-                entry.events = previous;
-            }
-        }
-        result
+        self.inner.io.update_handler(source, id, events)
     }
 
     /// Stops calling the handler `id` and deregisters `source`. Removing a
@@ -507,15 +453,7 @@ impl IOLoop {
     where
         S: Source + ?Sized,
     {
-        let removed = self.inner.handlers.borrow_mut().remove(id);
-        match removed {
-            None => Ok(()),
-            Some(entry) => {
-                let result = self.inner.registry.deregister(source);
-                drop(entry);
-                result
-            }
-        }
+        self.inner.io.remove_handler(source, id)
     }
 
     // ----------------------------------------------------------------
@@ -543,14 +481,38 @@ impl IOLoop {
     /// `start` on a running loop (from one of its callbacks) returns
     /// [`IOLoopError::AlreadyRunning`]; on a closed loop,
     /// [`IOLoopError::Closed`].
+    ///
+    /// On a [`ManualClock`](crate::ManualClock), a loop that has nothing to
+    /// run and nothing that could ever wake it (its timers wait for a clock
+    /// that moves only when told to, no fd handler is registered, and no
+    /// [`LoopHandle`] exists outside the loop) returns
+    /// [`IOLoopError::Stalled`] instead of waiting forever.
     pub fn start(&self) -> Result<(), IOLoopError> {
         let _running = self.enter()?;
         loop {
-            self.iterate(None);
+            self.iterate(None).map_err(|Stalled| IOLoopError::Stalled)?;
             if self.inner.stopping.replace(false) {
                 return Ok(());
             }
         }
+    }
+
+    /// [`start`](IOLoop::start), giving up with [`IOLoopError::Stalled`]
+    /// once the loop, on a manual clock, has waited with nothing to run
+    /// until `limit` of real time has passed since the call.
+    pub(crate) fn start_with_idle_limit(&self, limit: Duration) -> Result<(), IOLoopError> {
+        struct Reset<'a>(&'a Cell<Option<Instant>>, Option<Instant>);
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.1);
+            }
+        }
+        let previous = self
+            .inner
+            .idle_deadline
+            .replace(Instant::now().checked_add(limit));
+        let _reset = Reset(&self.inner.idle_deadline, previous);
+        self.start()
     }
 
     /// Asks the loop to stop after the current iteration.
@@ -569,11 +531,12 @@ impl IOLoop {
     /// which may be forever if nothing is scheduled).
     ///
     /// `run_once(Some(Duration::ZERO))` never blocks: it is how a test
-    /// steps through what the loop does, one iteration at a time.
+    /// steps through what the loop does, one iteration at a time. With
+    /// `None`, a loop that nothing could ever wake returns
+    /// [`IOLoopError::Stalled`], as [`start`](IOLoop::start) does.
     pub fn run_once(&self, max_wait: Option<Duration>) -> Result<(), IOLoopError> {
         let _running = self.enter()?;
-        self.iterate(max_wait);
-        Ok(())
+        self.iterate(max_wait).map_err(|Stalled| IOLoopError::Stalled)
     }
 
     /// Runs iterations, without blocking, while callbacks are ready or
@@ -586,7 +549,8 @@ impl IOLoop {
         let _running = self.enter()?;
         let mut count = 0;
         while self.has_ready_work() {
-            self.iterate(Some(Duration::ZERO));
+            // A zero wait never stalls.
+            let _ = self.iterate(Some(Duration::ZERO));
             count += 1;
         }
         Ok(count)
@@ -596,7 +560,7 @@ impl IOLoop {
     pub fn run_iterations(&self, n: u64) -> Result<(), IOLoopError> {
         let _running = self.enter()?;
         for _ in 0..n {
-            self.iterate(Some(Duration::ZERO));
+            let _ = self.iterate(Some(Duration::ZERO));
         }
         Ok(())
     }
@@ -605,22 +569,23 @@ impl IOLoop {
     /// ready, a timer due, or callbacks from other threads.
     pub fn has_ready_work(&self) -> bool {
         let inner = &*self.inner;
-        if !inner.ready.borrow().is_empty() || inner.remote.is_notified() {
+        if !inner.ready.is_empty() || inner.remote.is_notified() {
             return true;
         }
-        match inner.timers.borrow_mut().next_deadline() {
+        match inner.timers.next_deadline() {
             Some(deadline) => deadline <= inner.clock.now(),
             None => false,
         }
     }
 
-    /// How long the next poll may wait, before `max_wait` is applied.
+    /// How long the next poll may wait, before `max_wait` is applied
+    /// (`None`: until something happens).
     fn poll_timeout(&self) -> Option<Duration> {
         let inner = &*self.inner;
-        if inner.stopping.get() || !inner.ready.borrow().is_empty() || inner.remote.is_notified() {
+        if inner.stopping.get() || !inner.ready.is_empty() || inner.remote.is_notified() {
             return Some(Duration::ZERO);
         }
-        let deadline = inner.timers.borrow_mut().next_deadline()?;
+        let deadline = inner.timers.next_deadline()?;
         let now = inner.clock.now();
         if deadline <= now {
             return Some(Duration::ZERO);
@@ -637,165 +602,74 @@ impl IOLoop {
         }
     }
 
-    /// One iteration. See the type's documentation.
-    fn iterate(&self, max_wait: Option<Duration>) {
-        let inner = &*self.inner;
-        inner.iterations.set(inner.iterations.get() + 1);
+    /// Whether something other than time could wake a loop that waits:
+    /// an fd handler, or a [`LoopHandle`] held outside the loop (another
+    /// thread, an executor's job, a native task's waker).
+    fn can_be_woken(&self) -> bool {
+        self.inner.io.handler_count() > 0 || Arc::strong_count(&self.inner.remote) > 1
+    }
 
-        let mut timeout = self.poll_timeout();
-        // Busy means the loop itself has work ready; a caller's zero
-        // `max_wait` only forbids blocking, it must not skip the I/O poll.
+    /// Whether the loop has work ready (it must not block), and how long
+    /// its poll may wait given the caller's `max_wait`; `Err(Stalled)` if
+    /// it would wait forever on a manual clock for nothing.
+    fn wait_limit(&self, max_wait: Option<Duration>) -> Result<(bool, Option<Duration>), Stalled> {
+        let timeout = self.poll_timeout();
         let busy = timeout == Some(Duration::ZERO);
         if let Some(max) = max_wait {
-            timeout = Some(timeout.map_or(max, |t| t.min(max)));
+            return Ok((busy, Some(timeout.map_or(max, |t| t.min(max)))));
         }
-        // With work ready, look for I/O only now and then, and never when no
-        // handler is registered (the waker is a flag check away).
-        let polled =
-            !busy || (inner.since_poll.get() >= IO_POLL_INTERVAL && inner.handlers.borrow().len() > 0);
-        if polled {
-            self.poll_io(timeout);
-        }
-
-        let mut ready_count = 0usize;
-        if inner.remote.is_notified() {
-            let remote = inner.remote.take();
-            let mut ready = inner.ready.borrow_mut();
-            for callback in remote {
-                ready.push_back(Callback::Boxed(callback));
+        if timeout.is_none() && self.inner.clock.as_manual().is_some() {
+            // Nothing to run, and the clock does not move by itself.
+            if !self.can_be_woken() {
+                return Err(Stalled);
+            }
+            if let Some(deadline) = self.inner.idle_deadline.get() {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(Stalled);
+                }
+                return Ok((false, Some(deadline - now)));
             }
         }
+        Ok((busy, timeout))
+    }
+
+    /// One iteration. See the type's documentation.
+    fn iterate(&self, max_wait: Option<Duration>) -> Result<(), Stalled> {
+        let inner = &*self.inner;
+        let (busy, timeout) = self.wait_limit(max_wait)?;
+        inner.iterations.set(inner.iterations.get() + 1);
+
+        // Busy means the loop itself has work ready; a caller's zero
+        // `max_wait` only forbids blocking, it must not skip the I/O poll.
+        let polled = inner.io.should_poll(busy);
+        if polled {
+            inner.io.poll(timeout, &inner.remote);
+        }
+
+        if inner.remote.is_notified() {
+            inner.ready.extend(
+                inner
+                    .remote
+                    .take()
+                    .into_iter()
+                    .map(|callback| Callback::Boxed(callback)),
+            );
+        }
 
         if polled {
-            self.dispatch_io();
+            inner.io.dispatch();
         }
 
         // Due timers run after the callbacks already ready, in deadline
-        // order. They stay in the timer heap until their turn, so that an
-        // earlier callback of this iteration can still remove them (Tornado's
-        // test_remove_timeout_from_timeout).
-        let due = if inner.timers.borrow().len() > 0 {
-            let mut due = std::mem::take(&mut *inner.due.borrow_mut());
-            due.clear();
-            let now = inner.clock.now();
-            inner.timers.borrow_mut().pop_due(now, &mut due);
-            Some(due)
-        } else {
-            None
-        };
-
-        // Run the callbacks ready now; those they add go to the (empty)
-        // queue swapped in, for the next iteration.
-        std::mem::swap(&mut *inner.ready.borrow_mut(), &mut *inner.spare.borrow_mut());
-        loop {
-            let next = inner.spare.borrow_mut().pop_front();
-            let Some(callback) = next else {
-                break;
-            };
-            run_callback(self, callback);
-            ready_count += 1;
+        // order (collected now, run after them).
+        let due = inner.timers.collect_due(&inner.clock);
+        let mut ran = inner.ready.run(self);
+        if let Some(due) = due {
+            ran += inner.timers.run_due(self, due);
         }
-        if let Some(mut due) = due {
-            for &handle in &due {
-                let callback = inner.timers.borrow_mut().take_due(handle);
-                if let Some(callback) = callback {
-                    run_callback(self, callback);
-                    ready_count += 1;
-                }
-            }
-            due.clear();
-            *inner.due.borrow_mut() = due;
-        }
-        inner
-            .since_poll
-            .set(inner.since_poll.get().saturating_add(ready_count as u32));
-    }
-
-    /// Polls mio, retrying on EINTR, and records what fired.
-    fn poll_io(&self, mut timeout: Option<Duration>) {
-        let inner = &*self.inner;
-        inner.since_poll.set(0);
-        // About to block: first spin briefly on the cross-thread flag (a
-        // reply from another thread often comes within microseconds, and
-        // waking from epoll costs more), then tell other threads we may
-        // block, so that they write the waker.
-        let blocking = timeout != Some(Duration::ZERO);
-        if blocking && (inner.remote.spin_until_notified(IDLE_SPIN) || !inner.remote.enter_sleep()) {
-            timeout = Some(Duration::ZERO);
-        }
-        let started = Instant::now();
-        let mut poll = inner.poll.borrow_mut();
-        let mut events = inner.events.borrow_mut();
-        let mut wait = timeout;
-        loop {
-            match poll.poll(&mut events, wait) {
-                Ok(()) => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    wait = timeout.map(|t| t.saturating_sub(started.elapsed()));
-                }
-                Err(e) => {
-                    log::error!(target: crate::APP_LOG, "IOLoop poll failed: {e}");
-                    events.clear();
-                    break;
-                }
-            }
-        }
-        if blocking {
-            inner.remote.leave_sleep();
-        }
-        let mut fired = inner.fired.borrow_mut();
-        for event in events.iter() {
-            if event.token() != WAKER_TOKEN {
-                fired.push((event.token(), Events::from_mio(event)));
-            }
-        }
-    }
-
-    /// Runs the handlers of the events the last poll returned.
-    fn dispatch_io(&self) {
-        let inner = &*self.inner;
-        if inner.fired.borrow().is_empty() {
-            return;
-        }
-        let fired = std::mem::take(&mut *inner.fired.borrow_mut());
-        for &(token, events) in &fired {
-            let id = HandlerId::from_token(token);
-            let taken = {
-                let mut handlers = inner.handlers.borrow_mut();
-                match handlers.get_mut(id) {
-                    Some(entry) => {
-                        let deliver = events & (entry.events | Events::ERROR);
-                        if deliver.is_empty() {
-                            None
-                        } else {
-                            entry.handler.take().map(|h| (h, deliver))
-                        }
-                    }
-                    None => None,
-                }
-            };
-            let Some((mut handler, deliver)) = taken else {
-                continue;
-            };
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(deliver))) {
-                log_panic("fd handler", &*payload);
-            }
-            // Put the handler back unless it removed itself meanwhile.
-            let mut handler = Some(handler);
-            if let Some(entry) = inner.handlers.borrow_mut().get_mut(id) {
-                if entry.handler.is_none() {
-                    entry.handler = handler.take();
-                }
-            }
-            drop(handler);
-        }
-        // Keep the buffer's capacity.
-        let mut fired = fired;
-        fired.clear();
-        let mut slot = inner.fired.borrow_mut();
-        if slot.is_empty() {
-            *slot = fired;
-        }
+        inner.io.ran(ran);
+        Ok(())
     }
 
     // ----------------------------------------------------------------
@@ -818,16 +692,16 @@ impl IOLoop {
             return Ok(());
         }
         let extensions = std::mem::take(&mut *self.inner.extensions.borrow_mut());
-        for extension in &extensions {
+        for (_, extension) in &extensions {
             extension.close(self);
         }
         drop(extensions);
         // Take everything out before dropping it: destructors may call back
         // into the loop.
-        let ready = std::mem::take(&mut *self.inner.ready.borrow_mut());
-        let timers = self.inner.timers.borrow_mut().drain();
+        let ready = self.inner.ready.take_all();
+        let timers = self.inner.timers.drain();
         let remote = self.inner.remote.close();
-        let handlers = self.inner.handlers.borrow_mut().drain();
+        let handlers = self.inner.io.drain();
         drop(ready);
         drop(timers);
         drop(remote);
@@ -851,18 +725,18 @@ impl IOLoop {
             self.inner
                 .extensions
                 .borrow_mut()
-                .push(made.clone() as Rc<dyn Extension>);
+                .push((TypeId::of::<E>(), made.clone() as Rc<dyn Extension>));
         }
         made
     }
 
-    /// The loop's extension of type `E`, if it has one.
+    /// The loop's extension of type `E`, if it has one. Found by its
+    /// `TypeId`: only the match is cloned.
     pub fn find_extension<E: Extension>(&self) -> Option<Rc<E>> {
         let extensions = self.inner.extensions.borrow();
-        extensions.iter().find_map(|ext| {
-            let any: Rc<dyn Any> = ext.clone();
-            any.downcast::<E>().ok()
-        })
+        let (_, found) = extensions.iter().find(|(id, _)| *id == TypeId::of::<E>())?;
+        let any: Rc<dyn Any> = found.clone();
+        any.downcast::<E>().ok()
     }
 }
 
@@ -886,9 +760,9 @@ impl fmt::Debug for IOLoop {
             .field("id", &self.inner.id)
             .field("running", &self.inner.running.get())
             .field("closed", &self.inner.closed.get())
-            .field("ready", &self.inner.ready.borrow().len())
-            .field("timers", &self.inner.timers.borrow().len())
-            .field("handlers", &self.inner.handlers.borrow().len())
+            .field("ready", &self.inner.ready.len())
+            .field("timers", &self.inner.timers.len())
+            .field("handlers", &self.inner.io.handler_count())
             .finish()
     }
 }

@@ -33,6 +33,7 @@
 //! level under the target [`APP_LOG`] (Tornado's `tornado.application`
 //! logger), with Tornado's messages, e.g. `Exception in callback ...`.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod callback;
 mod clock;
@@ -44,9 +45,15 @@ mod handle;
 pub mod handlers;
 mod io_loop;
 mod periodic_callback;
+mod poller;
+pub mod protocol;
+mod ready_queue;
+mod sync;
 mod timer_heap;
+mod timers;
+mod token;
 
-pub use callback::{CallbackResult, RawCallback, panic_message};
+pub use callback::CallbackResult;
 pub use clock::{Clock, ManualClock};
 pub use deadline::Deadline;
 pub use error::{IOLoopError, LoopClosedError};

@@ -116,6 +116,7 @@ impl PeriodicCallback {
 
     /// Sets the jitter: each period is multiplied by `1 + jitter * (r -
     /// 0.5)` for a random `r` in `[0, 1)`, so `0.1` means ±5%.
+    #[must_use]
     pub fn with_jitter(self, jitter: f64) -> PeriodicCallback {
         self.state.jitter.set(jitter);
         self
@@ -123,6 +124,7 @@ impl PeriodicCallback {
 
     /// Replaces the random source used for jitter (values in `[0, 1)`);
     /// tests use it as Tornado's tests patch `random.random`.
+    #[must_use]
     pub fn with_random(self, random: impl FnMut() -> f64 + 'static) -> PeriodicCallback {
         *self.state.random.borrow_mut() = Box::new(random);
         self

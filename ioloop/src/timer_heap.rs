@@ -39,6 +39,10 @@ impl TimeoutHandle {
     }
 }
 
+/// The most timers a heap holds (slots `0..u32::MAX`; `u32::MAX` is the
+/// dead handle's).
+const MAX_TIMERS: usize = u32::MAX as usize;
+
 /// Cancelled entries tolerated before compaction is considered (Tornado's
 /// constant).
 const COMPACT_MIN: usize = 512;
@@ -93,6 +97,13 @@ impl Ord for HeapItem {
     }
 }
 
+/// The slab key of a timer's slot (a u32 always fits the usize of the
+/// 32- and 64-bit targets gust builds for).
+#[inline]
+fn key(slot: u32) -> usize {
+    usize::try_from(slot).unwrap_or(usize::MAX)
+}
+
 /// The loop's timers.
 pub(crate) struct TimerHeap {
     heap: BinaryHeap<HeapItem>,
@@ -122,15 +133,27 @@ impl TimerHeap {
         u64::try_from(when.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// Adds a timer firing at `deadline`.
+    /// Whether another timer can be added: a [`TimeoutHandle`] names at
+    /// most `u32::MAX` slots, so at most `u32::MAX - 1` timers may be
+    /// pending.
+    #[inline]
+    pub(crate) fn has_room(&self) -> bool {
+        self.entries.len() < MAX_TIMERS
+    }
+
+    /// Adds a timer firing at `deadline`. The caller checked
+    /// [`has_room`](Self::has_room).
     pub(crate) fn insert(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
+        // A slab's next key is at most its length, which `has_room` keeps
+        // below u32::MAX (u32::MAX itself names no slot: a dead handle).
+        let slot = u32::try_from(self.entries.vacant_key()).unwrap_or(u32::MAX);
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
-        let slot = self.entries.insert(Entry {
+        self.entries.insert(Entry {
             seq,
             due: false,
             callback,
-        }) as u32;
+        });
         self.heap.push(HeapItem {
             deadline: self.ticks(deadline),
             seq,
@@ -140,14 +163,14 @@ impl TimerHeap {
     }
 
     fn entry(&self, slot: u32, seq: u32) -> Option<&Entry> {
-        self.entries.get(slot as usize).filter(|entry| entry.seq == seq)
+        self.entries.get(key(slot)).filter(|entry| entry.seq == seq)
     }
 
     /// Removes a pending timer; returns its callback so the caller can drop
     /// it outside any borrow. `None` if it already fired or was removed.
     pub(crate) fn remove(&mut self, handle: TimeoutHandle) -> Option<Callback> {
         self.entry(handle.slot, handle.seq)?;
-        let entry = self.entries.remove(handle.slot as usize);
+        let entry = self.entries.remove(key(handle.slot));
         // A due entry has already left the heap: nothing to skip there.
         if !entry.due {
             self.cancelled += 1;
@@ -168,7 +191,7 @@ impl TimerHeap {
         let entries = &self.entries;
         self.heap.retain(|item| {
             entries
-                .get(item.slot as usize)
+                .get(key(item.slot))
                 .is_some_and(|entry| entry.seq == item.seq)
         });
         self.cancelled = 0;
@@ -237,7 +260,7 @@ impl TimerHeap {
 
     #[inline]
     fn mark_due(&mut self, item: HeapItem, due: &mut Vec<TimeoutHandle>) {
-        self.entries[item.slot as usize].due = true;
+        self.entries[key(item.slot)].due = true;
         due.push(TimeoutHandle {
             slot: item.slot,
             seq: item.seq,
@@ -252,7 +275,7 @@ impl TimerHeap {
             Some(entry) if entry.due => {}
             _ => return None,
         }
-        Some(self.entries.remove(handle.slot as usize).callback)
+        Some(self.entries.remove(key(handle.slot)).callback)
     }
 
     /// Number of pending (not cancelled) timers.
@@ -294,6 +317,13 @@ mod tests {
         }
     }
 
+    impl TimerHeap {
+        fn insert_ok(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
+            assert!(self.has_room());
+            self.insert(deadline, callback)
+        }
+    }
+
     /// Pops the due timers and takes their callbacks, as the loop does.
     fn run_due(heap: &mut TimerHeap, now: Instant) -> Vec<Callback> {
         let mut due = Vec::new();
@@ -306,9 +336,9 @@ mod tests {
         let mut heap = TimerHeap::new(Instant::now());
         let t = Instant::now();
         for i in 0..10 {
-            heap.insert(t, raw(i));
+            heap.insert_ok(t, raw(i));
         }
-        heap.insert(t - Duration::from_secs(1), raw(100));
+        heap.insert_ok(t - Duration::from_secs(1), raw(100));
         let ready = run_due(&mut heap, t);
         let order: Vec<u64> = ready.iter().map(data_of).collect();
         assert_eq!(order, vec![100, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -318,10 +348,10 @@ mod tests {
     fn remove_is_idempotent_and_never_hits_a_reused_slot() {
         let mut heap = TimerHeap::new(Instant::now());
         let t = Instant::now();
-        let a = heap.insert(t, raw(1));
+        let a = heap.insert_ok(t, raw(1));
         assert!(heap.remove(a).is_some());
         assert!(heap.remove(a).is_none());
-        let b = heap.insert(t, raw(2));
+        let b = heap.insert_ok(t, raw(2));
         assert_eq!(a.slot, b.slot, "slab reuses the slot");
         assert!(heap.remove(a).is_none(), "stale handle must not remove b");
         let ready = run_due(&mut heap, t);
@@ -333,7 +363,7 @@ mod tests {
     fn compaction_when_cancelled_are_many_and_over_half() {
         let mut heap = TimerHeap::new(Instant::now());
         let t = Instant::now();
-        let handles: Vec<_> = (0..2000).map(|i| heap.insert(t, raw(i))).collect();
+        let handles: Vec<_> = (0..2000).map(|i| heap.insert_ok(t, raw(i))).collect();
         for h in &handles[..1000] {
             heap.remove(*h);
         }
@@ -354,9 +384,9 @@ mod tests {
         let mut handles = Vec::new();
         for i in 0..500u64 {
             let deadline = t + Duration::from_millis((i * 7) % 5);
-            handles.push((i, deadline, heap.insert(deadline, raw(i))));
+            handles.push((i, deadline, heap.insert_ok(deadline, raw(i))));
         }
-        heap.insert(t + Duration::from_secs(10), raw(9999));
+        heap.insert_ok(t + Duration::from_secs(10), raw(9999));
         for (i, _, h) in &handles {
             if i % 3 == 0 {
                 assert!(heap.remove(*h).is_some());

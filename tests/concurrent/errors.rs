@@ -67,6 +67,7 @@ fn test_error_kinds() {
             StackExhaustedError {
                 stack_size: 4096,
                 reason: "budget".to_owned(),
+                source: None,
             }
             .into(),
             ErrorKind::StackExhausted,

@@ -78,6 +78,7 @@ fn add_one_async(x: i32) -> Future<i32> {
 mod basic;
 mod closing;
 mod coroutine;
+mod driven;
 mod hops;
 mod multi;
 mod panics;

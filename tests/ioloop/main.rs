@@ -175,5 +175,6 @@ mod closing;
 mod current;
 mod handlers;
 mod periodic;
+mod stall;
 mod threads;
 mod timers;

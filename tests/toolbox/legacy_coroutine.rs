@@ -131,7 +131,10 @@ fn test_result_callback_resumes_next_iteration() {
     assert!(!f.done());
     let runners = gust::runner::runners(&io_loop);
     assert_eq!(runners.len(), 1);
-    assert_eq!(runners[0].state, RunnerState::Parked(WaitingOn::YieldPoint));
+    assert_eq!(
+        runners[0].state,
+        RunnerState::Parked(WaitingOn::Driven { kind: "YieldPoint" })
+    );
 
     let callback = slot.borrow_mut().take().unwrap();
     assert_eq!(callback.key(), &"k".into());
@@ -145,7 +148,7 @@ fn test_result_callback_resumes_next_iteration() {
     assert_eq!(done_inside.get(), Some(false), "not resumed inside the callback");
     assert_eq!(
         gust::runner::runners(&io_loop)[0].state,
-        RunnerState::Scheduled(WaitingOn::YieldPoint)
+        RunnerState::Scheduled(WaitingOn::Driven { kind: "YieldPoint" })
     );
     step(&io_loop);
     assert!(f.done());

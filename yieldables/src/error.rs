@@ -363,15 +363,42 @@ pub struct PanicError {
     pub coroutine: Option<String>,
 }
 
+impl PanicError {
+    /// The error for a caught panic: the payload's message (a `&str` or a
+    /// `String`; anything else is `Box<dyn Any>`), and the name of the
+    /// coroutine that panicked, if it was one.
+    ///
+    /// ```
+    /// use gust::error::PanicError;
+    /// let payload = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+    /// let error = PanicError::from_panic(&*payload, Some("worker".to_owned()));
+    /// assert_eq!(error.to_string(), "coroutine 'worker' panicked: boom 1");
+    /// ```
+    pub fn from_panic(payload: &(dyn std::any::Any + Send), coroutine: Option<String>) -> PanicError {
+        PanicError {
+            message: gust_ioloop::protocol::panic_message(payload),
+            coroutine,
+        }
+    }
+}
+
 /// No stack could be allocated for a new coroutine: the coroutine never ran
 /// and its future holds this error.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+///
+/// When a system call failed (`mmap`, `madvise`, `mprotect`), its
+/// `io::Error` is the error's [`source`](std::error::Error::source) (as an
+/// `Arc<io::Error>`, so that the error stays `Clone`), and not repeated in
+/// its message.
+#[derive(Debug, Clone, Error)]
 #[error("no stack for a new coroutine ({stack_size} bytes): {reason}")]
 pub struct StackExhaustedError {
     /// The stack size asked for.
     pub stack_size: usize,
-    /// Why: the operating system's error or the budget that ran out.
+    /// Why: the call that failed, or the budget or limit that ran out.
     pub reason: String,
+    /// The operating system's error, if a system call failed.
+    #[source]
+    pub source: Option<Arc<std::io::Error>>,
 }
 
 /// A future was used in a way its state does not allow: set twice, read

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
-use gust_ioloop::{Extension, IOLoop, panic_message};
+use gust_ioloop::protocol::{lock, spin_until, wait};
+use gust_ioloop::{Extension, IOLoop};
 use thiserror::Error as ThisError;
 
 use crate::error::{Error, PanicError};
@@ -96,12 +97,8 @@ where
     let (future, setter) = remote_future(io_loop);
     executor.execute(Job::new(move |run| {
         let outcome: Result<T, Error> = if run {
-            catch_unwind(AssertUnwindSafe(work)).map_err(|payload| {
-                Error::new(PanicError {
-                    message: panic_message(&*payload),
-                    coroutine: None,
-                })
-            })
+            catch_unwind(AssertUnwindSafe(work))
+                .map_err(|payload| Error::new(PanicError::from_panic(&*payload, None)))
         } else {
             Err(Error::new(ExecutorShutdownError))
         };
@@ -215,7 +212,7 @@ impl ThreadPoolExecutor {
     /// loop).
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let cancelled: Vec<Job> = {
-            let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = lock(&self.shared.state);
             state.shutdown = true;
             if cancel_futures {
                 self.shared.queued.store(0, Ordering::Release);
@@ -229,7 +226,7 @@ impl ThreadPoolExecutor {
             job.cancel();
         }
         if wait {
-            let threads = std::mem::take(&mut *self.shared.threads.lock().unwrap_or_else(|e| e.into_inner()));
+            let threads = std::mem::take(&mut *lock(&self.shared.threads));
             for thread in threads {
                 let _ = thread.join();
             }
@@ -244,24 +241,19 @@ impl ThreadPoolExecutor {
     fn spawn_worker(&self) {
         let shared = self.shared.clone();
         let index = {
-            let threads = self.shared.threads.lock().unwrap_or_else(|e| e.into_inner());
+            let threads = lock(&self.shared.threads);
             threads.len()
         };
         let spawned = std::thread::Builder::new()
             .name(format!("gust-executor-{index}"))
             .spawn(move || worker(shared));
         match spawned {
-            Ok(handle) => self
-                .shared
-                .threads
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(handle),
+            Ok(handle) => lock(&self.shared.threads).push(handle),
             Err(_) => {
                 // No thread: the queued job waits for an existing worker,
                 // or is cancelled below if there is none.
                 let orphans: Vec<Job> = {
-                    let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut state = lock(&self.shared.state);
                     state.workers -= 1;
                     if state.workers == 0 {
                         self.shared.queued.store(0, Ordering::Release);
@@ -281,7 +273,7 @@ impl ThreadPoolExecutor {
 impl Executor for ThreadPoolExecutor {
     fn execute(&self, job: Job) {
         let spawn = {
-            let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = lock(&self.shared.state);
             if state.shutdown {
                 drop(state);
                 job.cancel();
@@ -308,10 +300,9 @@ impl Executor for ThreadPoolExecutor {
 }
 
 fn worker(pool: Arc<Pool>) {
-    let spin = std::thread::available_parallelism().map_or(1, |n| n.get()) > 1;
     loop {
         let job = {
-            let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = lock(&pool.state);
             loop {
                 if let Some(job) = state.jobs.pop_front() {
                     pool.queued.store(state.jobs.len(), Ordering::Release);
@@ -321,21 +312,13 @@ fn worker(pool: Arc<Pool>) {
                     break None;
                 }
                 state.idle += 1;
-                if spin {
-                    // Look for work a little while before sleeping.
-                    drop(state);
-                    let start = std::time::Instant::now();
-                    while pool.queued.load(Ordering::Acquire) == 0 && start.elapsed() < WORKER_SPIN {
-                        for _ in 0..32 {
-                            std::hint::spin_loop();
-                        }
-                    }
-                    state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
-                    if state.jobs.is_empty() && !state.shutdown {
-                        state = pool.work_ready.wait(state).unwrap_or_else(|e| e.into_inner());
-                    }
-                } else {
-                    state = pool.work_ready.wait(state).unwrap_or_else(|e| e.into_inner());
+                // Look for work a little while before sleeping (only where
+                // another CPU can bring some meanwhile).
+                drop(state);
+                spin_until(WORKER_SPIN, || pool.queued.load(Ordering::Acquire) != 0);
+                state = lock(&pool.state);
+                if state.jobs.is_empty() && !state.shutdown {
+                    state = wait(&pool.work_ready, state);
                 }
                 state.idle -= 1;
             }
@@ -359,7 +342,7 @@ impl Drop for ThreadPoolExecutor {
 
 impl fmt::Debug for ThreadPoolExecutor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = lock(&self.shared.state);
         f.debug_struct("ThreadPoolExecutor")
             .field("max_workers", &self.shared.max_workers)
             .field("workers", &state.workers)

@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use gust_ioloop::{APP_LOG, panic_message};
+use gust_ioloop::APP_LOG;
+use gust_ioloop::protocol::panic_message;
 
 use crate::error::{CancelledError, Error, InvalidStateError};
 
@@ -85,7 +86,7 @@ pub struct WeakFuture<T> {
 pub struct FutureId(usize);
 
 /// Something that waits on futures by token, allocation-free: the coroutine
-/// runner. See [`Future::add_waiter`].
+/// runner. See `Future::add_waiter`.
 pub trait Waiter {
     /// The future registered with `token` finished; `fired` is a handle to
     /// it (so its result outlives every other handle).
@@ -430,6 +431,8 @@ impl<T: 'static> Future<T> {
     /// Registers a [`Waiter`]: `waiter.wake(token, ..)` when the future is
     /// done (at once if it already is), `waiter.abandon(token)` if it is
     /// dropped without a result. Allocates nothing.
+    // Hidden: for the coroutine runner in gust-engine (see `protocol`).
+    #[doc(hidden)]
     #[inline]
     pub fn add_waiter(&self, waiter: Weak<dyn Waiter>, token: u64) {
         self.add_callback(Callback::Wake(waiter, token));
@@ -497,6 +500,8 @@ impl<T: 'static> Future<T> {
     }
 
     /// This future as an [`AnyFuture`].
+    // Hidden: for the coroutine runner in gust-engine (see `protocol`).
+    #[doc(hidden)]
     pub fn to_any(&self) -> AnyFuture {
         AnyFuture(self.inner.clone() as Rc<dyn Any>)
     }
@@ -625,6 +630,7 @@ pub fn chain_future_cloned<T: Clone + 'static>(a: &Future<T>, b: &Future<T>) {
 
 /// A future resolved with `value` (Tornado's `gen.maybe_future`, for
 /// values that are not futures already).
+#[must_use]
 pub fn maybe_future<T: 'static>(value: T) -> Future<T> {
     Future::ready(value)
 }

@@ -5,7 +5,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
 
-use gust_ioloop::{APP_LOG, CallbackResult, IOLoop, IOLoopError, panic_message};
+use gust_ioloop::protocol::start_with_idle_limit;
+use gust_ioloop::{APP_LOG, CallbackResult, IOLoop, IOLoopError};
 
 use std::sync::Arc;
 
@@ -39,6 +40,15 @@ pub trait IOLoopExt {
     /// closed, as in Tornado). If the loop is stopped by someone else first,
     /// the error is [`StoppedBeforeCompletionError`]. On a running loop the
     /// error is [`IOLoopError::AlreadyRunning`].
+    ///
+    /// On a [`ManualClock`](gust_ioloop::ManualClock) the timeout is on the
+    /// manual clock's time, and fires when something moves the clock past
+    /// it. Without autojump, nothing may: so the timeout also fires when the
+    /// loop has nothing to run and waits for its clock, at once if nothing
+    /// else could wake it (no fd handler, no [`LoopHandle`](gust_ioloop::LoopHandle)
+    /// held elsewhere), else once `timeout` of real time has passed. It
+    /// never waits forever. Without a timeout, such a loop that nothing
+    /// could wake fails with [`IOLoopError::Stalled`].
     fn run_sync<Y, F>(&self, func: F, timeout: Option<Duration>) -> Result<Y::Output, Error>
     where
         Y: Yieldable,
@@ -140,16 +150,17 @@ impl IOLoopExt for IOLoop {
         let slot: Rc<RefCell<Option<Future<Y::Output>>>> = Rc::new(RefCell::new(None));
         let filled = slot.clone();
         let weak = self.downgrade();
+        // Cleared when run_sync gives up on a stalled loop, so that the
+        // work finishing later does not stop the loop's next run.
+        let waiting = Rc::new(Cell::new(true));
+        let still_waiting = waiting.clone();
         self.add_callback(move || {
             let future = match catch_unwind(AssertUnwindSafe(func)) {
                 Ok(yielded) => yielded.convert_yielded(),
-                Err(payload) => Future::failed(PanicError {
-                    message: panic_message(&*payload),
-                    coroutine: None,
-                }),
+                Err(payload) => Future::failed(PanicError::from_panic(&*payload, None)),
             };
             future.add_done_callback(move |_| {
-                if let Some(io_loop) = weak.upgrade() {
+                if let Some(io_loop) = weak.upgrade().filter(|_| still_waiting.get()) {
                     let stopper = io_loop.clone();
                     io_loop.add_callback(move || stopper.stop());
                 }
@@ -171,20 +182,46 @@ impl IOLoopExt for IOLoop {
                 }
             })
         });
-        self.start()?;
+        let ran = match timeout {
+            // The timer cannot fire on a manual clock nobody moves: bound
+            // the wait in real time too.
+            Some(limit) if self.clock().as_manual().is_some() => start_with_idle_limit(self, limit),
+            _ => self.start(),
+        };
+        let stalled = match ran {
+            Ok(()) => false,
+            Err(IOLoopError::Stalled) => true,
+            Err(error) => return Err(error.into()),
+        };
         if let Some(timer) = timer {
             self.remove_timeout(timer);
         }
         let future = slot.borrow_mut().take();
         match future {
             Some(future) if future.done() && !future.cancelled() => future.take_result(),
-            _ if timed_out.get() => Err(Error::new(TimeoutError::new(format!(
-                "Operation timed out after {} seconds",
-                timeout.unwrap_or_default().as_secs_f64()
-            )))),
+            _ if timed_out.get() => Err(timed_out_error(timeout)),
+            future if stalled => {
+                waiting.set(false);
+                if timeout.is_none() {
+                    return Err(IOLoopError::Stalled.into());
+                }
+                // The timeout fires: the work is cancelled, as by the timer.
+                if let Some(future) = future {
+                    future.cancel();
+                }
+                Err(timed_out_error(timeout))
+            }
             _ => Err(Error::new(StoppedBeforeCompletionError)),
         }
     }
+}
+
+/// `run_sync`'s `Operation timed out after N seconds`.
+fn timed_out_error(timeout: Option<Duration>) -> Error {
+    Error::new(TimeoutError::new(format!(
+        "Operation timed out after {} seconds",
+        timeout.unwrap_or_default().as_secs_f64()
+    )))
 }
 
 /// A callback that returns a future (for example one that starts a

@@ -8,39 +8,46 @@
 //! on it. Most users reach these items through the `gust` facade:
 //! `gust::concurrent::Future`, `gust::gen_::multi`, `gust::Error`.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
+mod driven;
+mod driven_multi;
 mod error;
 mod executor;
 mod future;
 mod io_loop_ext;
+#[cfg(feature = "legacy")]
 mod legacy;
 mod moment;
 mod multi;
 mod native;
+pub mod protocol;
+mod quiet;
 mod remote;
 mod sleep;
 mod wait_iterator;
 mod with_timeout;
 mod yieldable;
 
+pub use driven::{CoroutineLocal, DriveContext, DrivenWait, Signal};
 pub use error::{
     AbandonedError, BadYieldError, CancelledError, Error, ErrorKind, InvalidStateError, LoopClosedError,
     MessageError, PanicError, StackExhaustedError, StdErrorAdapter, StoppedBeforeCompletionError,
     TimeoutError,
 };
 pub use executor::{DummyExecutor, Executor, ExecutorShutdownError, Job, ThreadPoolExecutor, submit_to};
-pub use future::{
-    AnyFuture, Future, FutureId, Waiter, WeakFuture, chain_future, chain_future_cloned, maybe_future,
-};
+pub use future::{Future, FutureId, WeakFuture, chain_future, chain_future_cloned, maybe_future};
 pub use io_loop_ext::IOLoopExt;
+#[cfg(feature = "legacy")]
 pub use legacy::{
     Arguments, Callback, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, MultiYieldPoint,
     ResultCallback, ResultTypeError, ReturnValueIgnoredError, Task, TaskCallback, UnknownKeyError, Wait,
     WaitAll, YieldPoint,
 };
 pub use moment::{Moment, moment};
-pub use multi::{MultiChildren, QuietExceptions, multi, multi_future, multi_with};
-pub use native::{IntoResult, Native, NativeWait, native, task_count};
+pub use multi::{MultiChildren, multi, multi_future, multi_with};
+pub use native::{IntoResult, Native, native, task_count};
+pub use quiet::QuietExceptions;
 pub use remote::{RemoteSetter, SendFuture, remote_future};
 pub use sleep::sleep;
 pub use wait_iterator::{WaitIterator, WaitResult};

@@ -5,65 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::rc::Rc;
 
-use gust_ioloop::APP_LOG;
-
-use crate::error::{BadYieldError, Error};
+use crate::driven::{DrivenWait, into_driven};
+use crate::driven_multi::{MultiDriven, TupleDriven};
+use crate::error::Error;
 use crate::future::Future;
-use crate::legacy::{MultiYieldPoint, TupleMultiYieldPoint, YieldPoint, into_yield_point};
-use crate::yieldable::{Extract, Yieldable, Yielded};
-
-/// Error types that [`multi`] and
-/// [`with_timeout`](crate::with_timeout) should not log (Tornado's
-/// `quiet_exceptions`).
-///
-/// ```
-/// use gust::Error;
-/// use gust::gen_::{QuietExceptions, TimeoutError};
-/// let quiet = QuietExceptions::of::<TimeoutError>().and::<std::io::Error>();
-/// assert!(quiet.contains(&Error::new(TimeoutError::default())));
-/// assert!(!quiet.contains(&Error::msg("other")));
-/// ```
-#[derive(Clone, Default)]
-pub struct QuietExceptions {
-    checks: Vec<fn(&Error) -> bool>,
-}
-
-impl QuietExceptions {
-    /// No quiet types: every extra error is logged.
-    pub fn none() -> QuietExceptions {
-        QuietExceptions::default()
-    }
-
-    /// Errors of type `E` are quiet.
-    pub fn of<E: std::error::Error + 'static>() -> QuietExceptions {
-        QuietExceptions::none().and::<E>()
-    }
-
-    /// Errors of type `E` are quiet too.
-    pub fn and<E: std::error::Error + 'static>(mut self) -> QuietExceptions {
-        self.checks.push(|error| error.is::<E>());
-        self
-    }
-
-    /// Whether `error` is of a quiet type.
-    pub fn contains(&self, error: &Error) -> bool {
-        self.checks.iter().any(|check| check(error))
-    }
-
-    /// Logs `error` at error level with `message`, unless it is quiet or a
-    /// cancellation.
-    pub(crate) fn log(&self, message: &str, error: &Error) {
-        if !error.is_cancellation() && !self.contains(error) {
-            log::error!(target: APP_LOG, "{message}: {error}");
-        }
-    }
-}
-
-impl std::fmt::Debug for QuietExceptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "QuietExceptions({} types)", self.checks.len())
-    }
-}
+use crate::quiet::QuietExceptions;
+use crate::yieldable::{Extract, Resolution, Yieldable, Yielded};
 
 /// A collection of yieldables that [`multi`] can wait for: `Vec`s, arrays,
 /// `HashMap`s and `BTreeMap`s of one yieldable type, and tuples of up to
@@ -92,11 +39,11 @@ pub trait MultiChildren {
 /// An empty collection resolves at once to an empty one; so does a
 /// collection whose children are all done (including `moment`s).
 ///
-/// `multi` always returns a future. A collection containing a legacy
-/// [`YieldPoint`](crate::YieldPoint) cannot be one (it needs a coroutine's
-/// runner): yield the collection directly, or build a
-/// [`MultiYieldPoint`](crate::MultiYieldPoint) (Tornado 4's `multi` returned
-/// one in that case).
+/// `multi` always returns a future. A collection containing a driven wait
+/// (a legacy `YieldPoint`) cannot be one, since only a coroutine can drive
+/// it: the future fails with a [`BadYieldError`](crate::BadYieldError).
+/// Yield such a collection directly (Tornado 4's `multi` returned a
+/// `MultiYieldPoint` in that case).
 ///
 /// ```
 /// use gust::concurrent::Future;
@@ -109,16 +56,19 @@ pub trait MultiChildren {
 /// a.set_result(1).unwrap();
 /// assert_eq!(both.take_result().unwrap(), vec![1, 2]);
 /// ```
+#[must_use = "multi's future is the collection's result: yield it, await it or add a callback"]
 pub fn multi<C: MultiChildren>(children: C) -> Future<C::Output> {
     children.into_multi(QuietExceptions::none()).into_future()
 }
 
 /// [`multi`] with quiet exception types.
+#[must_use = "multi's future is the collection's result: yield it, await it or add a callback"]
 pub fn multi_with<C: MultiChildren>(children: C, quiet: QuietExceptions) -> Future<C::Output> {
     children.into_multi(quiet).into_future()
 }
 
 /// The same as [`multi`] (Tornado kept `multi_future` as an alias since 4.3).
+#[must_use = "multi's future is the collection's result: yield it, await it or add a callback"]
 pub fn multi_future<C: MultiChildren>(children: C) -> Future<C::Output> {
     multi(children)
 }
@@ -134,13 +84,7 @@ fn first_error<T>(
     for result in results {
         match result {
             Ok(value) => keep(value),
-            Err(error) => {
-                if first.is_none() {
-                    first = Some(error);
-                } else {
-                    quiet.log("Multiple exceptions in yield list", &error);
-                }
-            }
+            Err(error) => quiet.keep_first(&mut first, error),
         }
     }
     first.map_or(Ok(()), Err)
@@ -220,27 +164,26 @@ fn multi_keyed<K: 'static, T: 'static, C: 'static>(
     let mut children = children.enumerate();
     while let Some((index, (key, child))) = children.next() {
         keys.push(key);
+        // Matched here rather than through `Yielded::resolve`: this loop
+        // runs per child, and the direct match is what stays cheap.
         match child {
-            Yielded::YieldPoint(point) => {
-                return multi_yield_point(
+            Yielded::Ready(result) => results.push(Some(result)),
+            Yielded::Moment(value) => results.push(Some(Ok(value))),
+            Yielded::Future(future, extract) if future.done() => results.push(Some(extract.read(&future))),
+            Yielded::Future(future, extract) => {
+                results.push(None);
+                pending.push((index, future, extract));
+            }
+            Yielded::Driven(wait) => {
+                return multi_driven(
                     keys,
                     results,
                     pending,
-                    point,
+                    wait,
                     children.map(|(_, kc)| kc),
                     quiet,
                     assemble,
                 );
-            }
-            Yielded::Ready(result) => results.push(Some(result)),
-            Yielded::Moment(value) => results.push(Some(Ok(value))),
-            Yielded::Future(future, extract) => {
-                if future.done() {
-                    results.push(Some(extract.read(&future)));
-                } else {
-                    results.push(None);
-                    pending.push((index, future, extract));
-                }
             }
         }
     }
@@ -268,21 +211,23 @@ fn multi_keyed<K: 'static, T: 'static, C: 'static>(
     Yielded::Future(out, Extract::Take)
 }
 
-/// A collection turned out to hold a `YieldPoint`: the whole multi becomes a
-/// [`MultiYieldPoint`] (Tornado 4's `multi` does the same).
+/// A collection turned out to hold a driven wait: the whole collection
+/// becomes one (Tornado 4's `multi` made a `MultiYieldPoint`), its other
+/// members driven waits too.
 #[allow(clippy::too_many_arguments)]
-fn multi_yield_point<K: 'static, T: 'static, C: 'static>(
+fn multi_driven<K: 'static, T: 'static, C: 'static>(
     mut keys: Vec<K>,
     results: Vec<Option<Result<T, Error>>>,
     pending: Vec<(usize, Future<T>, Extract<T>)>,
-    point: Box<dyn YieldPoint<Output = T>>,
+    wait: Box<dyn DrivenWait<Output = T>>,
     rest: impl Iterator<Item = (K, Yielded<T>)>,
     quiet: QuietExceptions,
     assemble: fn(Vec<(K, T)>) -> C,
 ) -> Yielded<C> {
+    let kind = wait.kind();
     let current_key = keys.pop();
     let mut pending = pending.into_iter().peekable();
-    let mut points: Vec<(K, Box<dyn YieldPoint<Output = T>>)> = Vec::new();
+    let mut waits: Vec<(K, Box<dyn DrivenWait<Output = T>>)> = Vec::new();
     for (index, (key, result)) in keys.into_iter().zip(results).enumerate() {
         let yielded = match result {
             Some(result) => Yielded::Ready(result),
@@ -291,15 +236,15 @@ fn multi_yield_point<K: 'static, T: 'static, C: 'static>(
                 None => Yielded::Ready(Err(Error::msg("internal error: multi lost a child"))),
             },
         };
-        points.push((key, into_yield_point(yielded)));
+        waits.push((key, into_driven(yielded, kind)));
     }
     if let Some(key) = current_key {
-        points.push((key, point));
+        waits.push((key, wait));
     }
     for (key, yielded) in rest {
-        points.push((key, into_yield_point(yielded)));
+        waits.push((key, into_driven(yielded, kind)));
     }
-    Yielded::YieldPoint(Box::new(MultiYieldPoint::from_points(points, quiet, assemble)))
+    Yielded::Driven(Box::new(MultiDriven::new(waits, quiet, assemble, kind)))
 }
 
 fn values<T>(pairs: Vec<((), T)>) -> Vec<T> {
@@ -401,15 +346,6 @@ impl<R, O: 'static> TupleState<R, O> {
     }
 }
 
-/// Records an error: the first is kept, later ones logged.
-fn record(first: &mut Option<Error>, error: Error, quiet: &QuietExceptions) {
-    if first.is_none() {
-        *first = Some(error);
-    } else {
-        quiet.log("Multiple exceptions in yield list", &error);
-    }
-}
-
 macro_rules! tuple_multi {
     ($($ty:ident $var:ident $idx:tt),+) => {
         impl<$($ty: Yieldable),+> MultiChildren for ($($ty,)+) {
@@ -426,7 +362,7 @@ macro_rules! tuple_multi {
                         let $var = match results.$idx.borrow_mut().take().expect_done() {
                             Ok(value) => Some(value),
                             Err(error) => {
-                                record(&mut first, error, quiet);
+                                quiet.keep_first(&mut first, error);
                                 None
                             }
                         };
@@ -438,28 +374,30 @@ macro_rules! tuple_multi {
                 }
 
                 $( let $var = self.$idx.into_yielded(); )+
-                if false $(|| matches!($var, Yielded::YieldPoint(_)))+ {
-                    return Yielded::YieldPoint(Box::new(TupleMultiYieldPoint {
-                        points: ($(into_yield_point($var),)+),
+                let mut driven_kind = None;
+                $(
+                    if let (None, Yielded::Driven(wait)) = (driven_kind, &$var) {
+                        driven_kind = Some(wait.kind());
+                    }
+                )+
+                if let Some(kind) = driven_kind {
+                    return Yielded::Driven(Box::new(TupleDriven {
+                        waits: ($(into_driven($var, kind),)+),
                         quiet,
+                        kind,
                     }));
                 }
                 let mut pending = 0usize;
                 $(
-                    let $var = match $var {
-                        Yielded::YieldPoint(_) => (Some(Err(Error::new(BadYieldError {
-                            object: "a YieldPoint".to_owned(),
-                        }))), None),
-                        Yielded::Ready(result) => (Some(result), None),
-                        Yielded::Moment(value) => (Some(Ok(value)), None),
-                        Yielded::Future(future, extract) => {
-                            if future.done() {
-                                (Some(extract.read(&future)), None)
-                            } else {
-                                pending += 1;
-                                (None, Some((future, extract)))
-                            }
+                    let $var = match $var.resolve() {
+                        Resolution::Known(result) => (Some(result), None),
+                        Resolution::Pending(future, extract) => {
+                            pending += 1;
+                            (None, Some((future, extract)))
                         }
+                        Resolution::Driven(wait) => (Some(Err(Error::msg(format!(
+                            "internal error: {} missed by the tuple's check", wait.describe()
+                        )))), None),
                     };
                 )+
                 let results = ($(RefCell::new($var.0),)+);
@@ -487,42 +425,6 @@ macro_rules! tuple_multi {
             }
         }
 
-        impl<$($ty: 'static),+> YieldPoint for TupleMultiYieldPoint<($(Box<dyn YieldPoint<Output = $ty>>,)+)> {
-            type Output = ($($ty,)+);
-
-            fn start(&mut self, runner: &crate::legacy::LegacyRunner) -> Result<(), Error> {
-                $( self.points.$idx.start(runner)?; )+
-                Ok(())
-            }
-
-            fn is_ready(&mut self, runner: &crate::legacy::LegacyRunner) -> Result<bool, Error> {
-                $(
-                    if !self.points.$idx.is_ready(runner)? {
-                        return Ok(false);
-                    }
-                )+
-                Ok(true)
-            }
-
-            #[allow(non_snake_case)]
-            fn get_result(&mut self, runner: &crate::legacy::LegacyRunner) -> Result<Self::Output, Error> {
-                let mut first = None;
-                $(
-                    let $var = match self.points.$idx.get_result(runner) {
-                        Ok(value) => Some(value),
-                        Err(error) => {
-                            record(&mut first, error, &self.quiet);
-                            None
-                        }
-                    };
-                )+
-                match ($($var,)+) {
-                    ($(Some($var),)+) => Ok(($($var,)+)),
-                    _ => Err(first.unwrap_or_else(|| Error::msg("internal error: tuple multi lost an error"))),
-                }
-            }
-        }
-
         /// Yielding a tuple waits for all its children in parallel; see
         /// [`multi`].
         impl<$($ty: Yieldable),+> Yieldable for ($($ty,)+) {
@@ -540,15 +442,24 @@ macro_rules! tuple_multi {
     };
 }
 
-tuple_multi!(A a 0);
-tuple_multi!(A a 0, B b 1);
-tuple_multi!(A a 0, B b 1, C c 2);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10);
-tuple_multi!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10, L l 11);
+/// Invokes `$m!` for every tuple arity gust supports (1 to 12): type
+/// parameter, binding and index of each member.
+macro_rules! for_each_tuple {
+    ($m:ident) => {
+        $m!(A a 0);
+        $m!(A a 0, B b 1);
+        $m!(A a 0, B b 1, C c 2);
+        $m!(A a 0, B b 1, C c 2, D d 3);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10);
+        $m!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10, L l 11);
+    };
+}
+pub(crate) use for_each_tuple;
+
+for_each_tuple!(tuple_multi);

@@ -35,7 +35,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use gust_ioloop::{CallbackResult, Extension, IOLoop, LoopHandle, panic_message};
+use gust_ioloop::protocol::{SlotOverflowError, SlotToken};
+use gust_ioloop::{CallbackResult, Extension, IOLoop, LoopHandle};
 use slab::Slab;
 
 use crate::error::{Error, LoopClosedError, PanicError};
@@ -233,14 +234,6 @@ impl Wake for LoopWaker {
     }
 }
 
-fn token(index: usize, generation: u32) -> u64 {
-    ((generation as u64) << 32) | index as u64
-}
-
-fn split(token: u64) -> (usize, u32) {
-    ((token & 0xffff_ffff) as usize, (token >> 32) as u32)
-}
-
 /// Spawns `future` as a task on `io_loop`; it is first polled in the next
 /// iteration.
 pub(crate) fn spawn_on<F>(io_loop: &IOLoop, future: F) -> Future<<F::Output as IntoResult>::Ok>
@@ -273,7 +266,14 @@ where
     tasks.next_generation.set(generation);
     let mut slots = tasks.slots.borrow_mut();
     let entry = slots.vacant_entry();
-    let token = token(entry.key(), generation);
+    let token = match SlotToken::new(entry.key(), generation) {
+        Ok(token) => token.to_u64(),
+        Err(error) => {
+            drop(slots);
+            let _ = result.set_exception(error);
+            return result;
+        }
+    };
     let wake = Arc::new(LoopWaker::new(io_loop, token, poll_task));
     wake.mark_scheduled();
     entry.insert(TaskSlot {
@@ -293,7 +293,8 @@ fn poll_task(io_loop: &IOLoop, token: u64) {
     let Some(tasks) = io_loop.find_extension::<Tasks>() else {
         return;
     };
-    let (index, generation) = split(token);
+    let token = SlotToken::from_u64(token);
+    let (index, generation) = (token.index(), token.generation());
     let taken = {
         let mut slots = tasks.slots.borrow_mut();
         match slots.get_mut(index) {
@@ -320,10 +321,7 @@ fn poll_task(io_loop: &IOLoop, token: u64) {
             }
         }
         Ok(Poll::Ready(())) => {}
-        Err(payload) => fail(Error::new(PanicError {
-            message: panic_message(&*payload),
-            coroutine: None,
-        })),
+        Err(payload) => fail(Error::new(PanicError::from_panic(&*payload, None))),
     }
     // Finished (or its slot is gone): drop it outside any borrow.
     let removed = tasks.slots.borrow_mut().try_remove(index);
@@ -356,6 +354,8 @@ impl Extension for Signals {}
 
 /// A registration of a coroutine awaiting a Rust future: a waker and the
 /// signal futures it parks on. Removed from the loop when dropped.
+///
+/// For `Co::await_` in gust-engine (see [`protocol`](crate::protocol)).
 pub struct NativeWait {
     /// Weak: a coroutine parked in `await_` must not keep its loop alive.
     io_loop: gust_ioloop::WeakIOLoop,
@@ -366,26 +366,30 @@ pub struct NativeWait {
 }
 
 impl NativeWait {
-    /// Registers a new wait on `io_loop`.
-    pub fn new(io_loop: &IOLoop) -> NativeWait {
+    /// Registers a new wait on `io_loop`. Fails only if the loop already
+    /// has `u32::MAX` such waits.
+    pub fn new(io_loop: &IOLoop) -> Result<NativeWait, SlotOverflowError> {
         let signals = io_loop.extension::<Signals>();
         let generation = signals.next_generation.get().wrapping_add(1);
         signals.next_generation.set(generation);
         let mut slots = signals.slots.borrow_mut();
-        let index = slots.insert(SignalSlot {
+        let entry = slots.vacant_entry();
+        let token = SlotToken::new(entry.key(), generation)?;
+        let index = entry.key();
+        entry.insert(SignalSlot {
             generation,
             armed: None,
             woken: false,
         });
-        let wake = Arc::new(LoopWaker::new(io_loop, token(index, generation), fire_signal));
+        let wake = Arc::new(LoopWaker::new(io_loop, token.to_u64(), fire_signal));
         let waker = Waker::from(wake.clone());
-        NativeWait {
+        Ok(NativeWait {
             io_loop: io_loop.downgrade(),
             index,
             generation,
             wake,
             waker,
-        }
+        })
     }
 
     /// The waker to poll with. Call [`before_poll`](Self::before_poll)
@@ -440,7 +444,8 @@ fn fire_signal(io_loop: &IOLoop, token: u64) {
     let Some(signals) = io_loop.find_extension::<Signals>() else {
         return;
     };
-    let (index, generation) = split(token);
+    let token = SlotToken::from_u64(token);
+    let (index, generation) = (token.index(), token.generation());
     let armed = {
         let mut slots = signals.slots.borrow_mut();
         let Some(slot) = slots.get_mut(index).filter(|s| s.generation == generation) else {

@@ -16,6 +16,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use gust_ioloop::protocol::{lock, wait};
 use gust_ioloop::{Extension, IOLoop, LoopHandle};
 use slab::Slab;
 
@@ -45,6 +46,7 @@ impl Extension for Deliveries {}
 ///
 /// If the setter is dropped without being used, the future is dropped by
 /// the loop unresolved (a coroutine waiting on it is then abandoned).
+#[must_use = "the future and the setter work as a pair: keep the future and send the setter"]
 pub fn remote_future<T: Send + 'static>(io_loop: &IOLoop) -> (Future<T>, RemoteSetter<T>) {
     let future = Future::new();
     let deliveries = io_loop.extension::<Deliveries>();
@@ -148,7 +150,7 @@ struct SendState<T> {
 impl<T> SendShared<T> {
     fn complete(&self, outcome: Result<T, Error>) {
         let waker = {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = lock(&self.state);
             if state.outcome.is_some() || state.taken {
                 return;
             }
@@ -220,13 +222,13 @@ impl<T> SendFuture<T> {
     /// Blocks the calling thread until the outcome arrives. Never call this
     /// on the loop's own thread: the loop could not run to produce it.
     pub fn wait(self) -> Result<T, Error> {
-        let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.shared.state);
         loop {
             if let Some(outcome) = state.outcome.take() {
                 state.taken = true;
                 return outcome;
             }
-            state = self.shared.ready.wait(state).unwrap_or_else(|e| e.into_inner());
+            state = wait(&self.shared.ready, state);
         }
     }
 }
@@ -235,7 +237,7 @@ impl<T> std::future::Future for SendFuture<T> {
     type Output = Result<T, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.shared.state);
         match state.outcome.take() {
             Some(outcome) => {
                 state.taken = true;

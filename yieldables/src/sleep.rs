@@ -18,6 +18,7 @@ use crate::future::Future;
 /// `sleep(Duration::ZERO)` costs two loop iterations (the timer fires in the
 /// next one, and the waiting coroutine resumes in the one after), as in
 /// Tornado; `moment` costs one.
+#[must_use = "sleep does not block: yield or await the future it returns"]
 pub fn sleep(duration: Duration) -> Future<()> {
     let future = Future::new();
     let setter = future.clone();

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::error::{Error, InvalidStateError};
 use crate::future::Future;
-use crate::yieldable::{Extract, Yieldable, Yielded};
+use crate::yieldable::{Extract, Yieldable};
 
 /// Provides the results of several futures as they finish (Tornado's
 /// `gen.WaitIterator`).
@@ -94,12 +94,7 @@ impl<K: Clone + 'static, T: 'static> WaitIterator<K, T> {
         }));
         for (key, input) in inputs {
             state.borrow_mut().undelivered += 1;
-            let (future, extract) = match input.into_yielded() {
-                point @ Yielded::YieldPoint(_) => (point.into_future(), Extract::Take),
-                Yielded::Ready(result) => (Future::from_result(result), Extract::Take),
-                Yielded::Moment(value) => (Future::ready(value), Extract::Take),
-                Yielded::Future(future, extract) => (future, extract),
-            };
+            let (future, extract) = input.into_yielded().into_parts();
             let state = state.clone();
             // Runs at once for inputs already done: they queue up in
             // argument order.
@@ -162,6 +157,7 @@ impl<K: Clone + 'static, T: 'static> WaitIterator<K, T> {
     ///
     /// Called when every result has been handed out, it returns a future
     /// failed with [`InvalidStateError`] (Tornado's would never resolve).
+    #[must_use = "the next result is in the returned future: yield or await it"]
     pub fn next(&self) -> Future<T> {
         let out = Future::new();
         let queued = {

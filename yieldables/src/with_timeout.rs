@@ -4,10 +4,11 @@ use std::borrow::Cow;
 
 use gust_ioloop::{APP_LOG, Deadline, IOLoop};
 
+use crate::driven::outside_coroutine;
 use crate::error::TimeoutError;
 use crate::future::Future;
-use crate::multi::QuietExceptions;
-use crate::yieldable::{Yieldable, Yielded};
+use crate::quiet::QuietExceptions;
+use crate::yieldable::{Resolution, Yieldable};
 
 /// Options for [`with_timeout_with`]: quiet exception types and the
 /// timeout's message (Tornado 6.6's `message=`).
@@ -52,12 +53,14 @@ pub struct TimeoutOptions {
 /// slow.set_result(5).unwrap(); // still usable
 /// assert_eq!(slow.result().unwrap(), 5);
 /// ```
+#[must_use = "the timeout applies only to whoever waits for the returned future"]
 pub fn with_timeout<Y: Yieldable>(deadline: impl Into<Deadline>, yielded: Y) -> Future<Y::Output> {
     with_timeout_with(deadline, yielded, TimeoutOptions::default())
 }
 
 /// [`with_timeout`] with quiet exception types (Tornado's
 /// `quiet_exceptions`).
+#[must_use = "the timeout applies only to whoever waits for the returned future"]
 pub fn with_timeout_quiet<Y: Yieldable>(
     deadline: impl Into<Deadline>,
     yielded: Y,
@@ -67,21 +70,16 @@ pub fn with_timeout_quiet<Y: Yieldable>(
 }
 
 /// [`with_timeout`] with [`TimeoutOptions`].
+#[must_use = "the timeout applies only to whoever waits for the returned future"]
 pub fn with_timeout_with<Y: Yieldable>(
     deadline: impl Into<Deadline>,
     yielded: Y,
     options: TimeoutOptions,
 ) -> Future<Y::Output> {
-    let (input, extract) = match yielded.into_yielded() {
-        point @ Yielded::YieldPoint(_) => return point.into_future(),
-        Yielded::Ready(result) => return Future::from_result(result),
-        Yielded::Moment(value) => return Future::ready(value),
-        Yielded::Future(future, extract) => {
-            if future.done() {
-                return Future::from_result(extract.read(&future));
-            }
-            (future, extract)
-        }
+    let (input, extract) = match yielded.into_yielded().resolve() {
+        Resolution::Known(result) => return Future::from_result(result),
+        Resolution::Driven(wait) => return outside_coroutine(&*wait),
+        Resolution::Pending(future, extract) => (future, extract),
     };
     let io_loop = IOLoop::current();
     let result = Future::new();

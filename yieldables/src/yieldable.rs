@@ -1,6 +1,7 @@
 //! [`Yieldable`]: what a coroutine may yield (Tornado's `convert_yielded`
 //! registry).
 
+use crate::driven::{DrivenWait, outside_coroutine};
 use crate::error::Error;
 use crate::future::Future;
 
@@ -65,9 +66,21 @@ pub enum Yielded<T> {
     /// Resume after exactly one loop iteration with this value (Tornado's
     /// `moment`).
     Moment(T),
-    /// A legacy [`YieldPoint`](crate::YieldPoint): the runner starts it and
-    /// resumes the coroutine once it is ready.
-    YieldPoint(Box<dyn crate::legacy::YieldPoint<Output = T>>),
+    /// A wait the coroutine drives itself (see [`DrivenWait`]), such as a
+    /// legacy `YieldPoint`. It needs a coroutine: as a future it fails with
+    /// a [`BadYieldError`](crate::BadYieldError).
+    Driven(Box<dyn DrivenWait<Output = T>>),
+}
+
+/// What can be known about a yielded value without waiting, outside a
+/// coroutine (where `moment` resolves at once, as inside `multi`).
+pub(crate) enum Resolution<T> {
+    /// Known now.
+    Known(Result<T, Error>),
+    /// A pending future, and how to read it once done.
+    Pending(Future<T>, Extract<T>),
+    /// A driven wait: only a coroutine can wait for it.
+    Driven(Box<dyn DrivenWait<Output = T>>),
 }
 
 /// How to read a finished future's result.
@@ -99,19 +112,13 @@ impl<T> Copy for Extract<T> {}
 
 impl<T: 'static> Yielded<T> {
     /// This as a future: a done one for `Ready` and `Moment` (inside
-    /// `multi`, Tornado's `moment` resolves without a hop). A `YieldPoint`
+    /// `multi`, Tornado's `moment` resolves without a hop). A driven wait
     /// cannot be a future: the result fails with
     /// [`BadYieldError`](crate::BadYieldError).
     pub fn into_future(self) -> Future<T> {
-        match self {
-            Yielded::YieldPoint(_) => Future::failed(crate::error::BadYieldError {
-                object: "a YieldPoint (a YieldPoint works only when yielded from a decorated coroutine)"
-                    .to_owned(),
-            }),
-            Yielded::Ready(result) => Future::from_result(result),
-            Yielded::Moment(value) => Future::ready(value),
-            Yielded::Future(future, Extract::Take) => future,
-            Yielded::Future(future, Extract::With(read)) => {
+        match self.into_parts() {
+            (future, Extract::Take) => future,
+            (future, Extract::With(read)) => {
                 let out = Future::new();
                 let target = out.clone();
                 future.add_done_callback(move |done| {
@@ -121,10 +128,35 @@ impl<T: 'static> Yielded<T> {
             }
         }
     }
+
+    /// This as a future and how to read it (the future itself, not a copy,
+    /// for `Future`s: done or not).
+    #[inline]
+    pub(crate) fn into_parts(self) -> (Future<T>, Extract<T>) {
+        match self {
+            Yielded::Ready(result) => (Future::from_result(result), Extract::Take),
+            Yielded::Moment(value) => (Future::ready(value), Extract::Take),
+            Yielded::Future(future, extract) => (future, extract),
+            Yielded::Driven(wait) => (outside_coroutine(&*wait), Extract::Take),
+        }
+    }
+
+    /// What is known now, outside a coroutine: a done future is read.
+    #[inline]
+    pub(crate) fn resolve(self) -> Resolution<T> {
+        match self {
+            Yielded::Ready(result) => Resolution::Known(result),
+            Yielded::Moment(value) => Resolution::Known(Ok(value)),
+            Yielded::Future(future, extract) if future.done() => Resolution::Known(extract.read(&future)),
+            Yielded::Future(future, extract) => Resolution::Pending(future, extract),
+            Yielded::Driven(wait) => Resolution::Driven(wait),
+        }
+    }
 }
 
 /// Converts anything yieldable into a [`Future`] (Tornado's
 /// `gen.convert_yielded`).
+#[must_use = "converting only makes the future: yield it, await it or add a callback"]
 pub fn convert_yielded<Y: Yieldable>(yielded: Y) -> Future<Y::Output> {
     yielded.convert_yielded()
 }

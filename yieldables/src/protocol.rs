@@ -1,0 +1,18 @@
+//! What the coroutine engine (`gust-engine`) needs from this crate, and
+//! most programs do not: the boundary between the two crates.
+//!
+//! * [`Waiter`] and [`AnyFuture`]: a parked coroutine waits on a future as
+//!   a *waiter* (a token in the future's callback list, no closure), and is
+//!   handed the finished future back as an `AnyFuture`. Two `Future`
+//!   methods belong here too and are hidden from the docs:
+//!   `Future::add_waiter(waiter, token)` and `Future::to_any()`.
+//! * [`NativeWait`]: the waker and signal futures a coroutine parks on
+//!   while it awaits a Rust future on its own stack (`Co::await_`).
+//!
+//! Everything else the engine uses is public API: [`Yielded`](crate::Yielded)
+//! (how to wait for a yielded value), [`DriveContext`](crate::DriveContext)
+//! and [`Signal`](crate::Signal) (driving a [`DrivenWait`](crate::DrivenWait)),
+//! and the error types. The `gust` facade does not re-export this module.
+
+pub use crate::future::{AnyFuture, Waiter};
+pub use crate::native::NativeWait;
