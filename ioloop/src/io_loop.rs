@@ -41,6 +41,12 @@ const IDLE_SPIN: Duration = Duration::from_micros(2);
 /// How many events one poll can return.
 const EVENTS_CAPACITY: usize = 1024;
 
+/// On an autojump clock, how long (real time) a loop with fd handlers
+/// registered polls for I/O before it jumps the clock to the next timer:
+/// data a peer has sent (or is about to send) is handled first, as it would
+/// be on a real clock.
+const AUTOJUMP_IO_GRACE: Duration = Duration::from_millis(1);
+
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A single-threaded event loop: Tornado's `IOLoop`, on mio.
@@ -125,6 +131,11 @@ pub(crate) struct Inner {
     stopping: Cell<bool>,
     closed: Cell<bool>,
     since_poll: Cell<u32>,
+    /// Autojump with handlers: this iteration's poll is the grace poll.
+    grace_poll: Cell<bool>,
+    /// Autojump with handlers: the last grace poll found nothing, so the
+    /// next idle iteration may jump the clock.
+    io_quiet: Cell<bool>,
     iterations: Cell<u64>,
     extensions: RefCell<Vec<Rc<dyn Extension>>>,
 }
@@ -196,6 +207,8 @@ impl IOLoop {
                 stopping: Cell::new(false),
                 closed: Cell::new(false),
                 since_poll: Cell::new(0),
+                grace_poll: Cell::new(false),
+                io_quiet: Cell::new(false),
                 iterations: Cell::new(0),
                 extensions: RefCell::new(Vec::new()),
             }),
@@ -630,6 +643,13 @@ impl IOLoop {
         match inner.clock.as_manual() {
             None => Some(deadline - now),
             Some(manual) if manual.is_autojump() => {
+                // With fds registered, I/O may be on its way: poll for it
+                // first (briefly, in real time), and jump only once a poll
+                // found nothing.
+                if inner.handlers.borrow().len() > 0 && !inner.io_quiet.replace(false) {
+                    inner.grace_poll.set(true);
+                    return Some(AUTOJUMP_IO_GRACE);
+                }
                 manual.set(deadline);
                 Some(Duration::ZERO)
             }
@@ -657,6 +677,11 @@ impl IOLoop {
             !busy || (inner.since_poll.get() >= IO_POLL_INTERVAL && inner.handlers.borrow().len() > 0);
         if polled {
             self.poll_io(timeout);
+        }
+        if inner.grace_poll.replace(false) {
+            inner
+                .io_quiet
+                .set(inner.fired.borrow().is_empty() && !inner.remote.is_notified());
         }
 
         let mut ready_count = 0usize;
