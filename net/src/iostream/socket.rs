@@ -57,7 +57,9 @@ impl From<pipe::Sender> for StreamSocket {
 
 impl From<std::net::TcpStream> for StreamSocket {
     fn from(s: std::net::TcpStream) -> Self {
-        StreamSocket { kind: Kind::StdTcp(s) }
+        StreamSocket {
+            kind: Kind::StdTcp(s),
+        }
     }
 }
 
@@ -102,7 +104,10 @@ impl StreamSocket {
             Kind::Tcp(s) => s.read(buf),
             Kind::Unix(s) => s.read(buf),
             Kind::PipeReceiver(s) => s.read(buf),
-            Kind::PipeSender(_) => Err(io::Error::new(io::ErrorKind::Unsupported, "the write end of a pipe")),
+            Kind::PipeSender(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "the write end of a pipe",
+            )),
             Kind::StdTcp(s) => s.read(buf),
             Kind::StdUnix(s) => s.read(buf),
         }
@@ -113,7 +118,10 @@ impl StreamSocket {
             Kind::Tcp(s) => s.write(buf),
             Kind::Unix(s) => s.write(buf),
             Kind::PipeSender(s) => s.write(buf),
-            Kind::PipeReceiver(_) => Err(io::Error::new(io::ErrorKind::Unsupported, "the read end of a pipe")),
+            Kind::PipeReceiver(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "the read end of a pipe",
+            )),
             Kind::StdTcp(s) => s.write(buf),
             Kind::StdUnix(s) => s.write(buf),
         }
@@ -124,7 +132,10 @@ impl StreamSocket {
             Kind::Tcp(s) => s.write_vectored(bufs),
             Kind::Unix(s) => s.write_vectored(bufs),
             Kind::PipeSender(s) => s.write_vectored(bufs),
-            Kind::PipeReceiver(_) => Err(io::Error::new(io::ErrorKind::Unsupported, "the read end of a pipe")),
+            Kind::PipeReceiver(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "the read end of a pipe",
+            )),
             Kind::StdTcp(s) => s.write_vectored(bufs),
             Kind::StdUnix(s) => s.write_vectored(bufs),
         }
@@ -177,10 +188,6 @@ impl StreamSocket {
             Kind::PipeReceiver(_) | Kind::PipeSender(_) => Ok(()),
         }
     }
-
-    pub(crate) fn is_tcp(&self) -> bool {
-        matches!(self.kind, Kind::Tcp(_) | Kind::StdTcp(_))
-    }
 }
 
 impl AsRawFd for StreamSocket {
@@ -203,7 +210,9 @@ impl Source for StreamSocket {
             Kind::Unix(s) => s.register(registry, token, interests),
             Kind::PipeReceiver(s) => s.register(registry, token, interests),
             Kind::PipeSender(s) => s.register(registry, token, interests),
-            Kind::StdTcp(_) | Kind::StdUnix(_) => Err(io::Error::other("a std socket must be made non-blocking first")),
+            Kind::StdTcp(_) | Kind::StdUnix(_) => {
+                Err(io::Error::other("a std socket must be made non-blocking first"))
+            }
         }
     }
 
@@ -213,7 +222,9 @@ impl Source for StreamSocket {
             Kind::Unix(s) => s.reregister(registry, token, interests),
             Kind::PipeReceiver(s) => s.reregister(registry, token, interests),
             Kind::PipeSender(s) => s.reregister(registry, token, interests),
-            Kind::StdTcp(_) | Kind::StdUnix(_) => Err(io::Error::other("a std socket must be made non-blocking first")),
+            Kind::StdTcp(_) | Kind::StdUnix(_) => {
+                Err(io::Error::other("a std socket must be made non-blocking first"))
+            }
         }
     }
 

@@ -65,7 +65,9 @@ impl fmt::Debug for StreamClosedError {
 
 impl StdError for StreamClosedError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.real_error.as_ref().map(|e| e.as_std() as &(dyn StdError + 'static))
+        self.real_error
+            .as_ref()
+            .map(|e| e.as_std() as &(dyn StdError + 'static))
     }
 }
 
@@ -99,7 +101,11 @@ pub struct AlreadyReadingError;
 
 /// Python's `repr()` of a bytes object (`b'\r\n'`), for Tornado's messages.
 pub(crate) fn bytes_repr(bytes: &[u8]) -> String {
-    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') { '"' } else { '\'' };
+    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(bytes.len() + 3);
     out.push('b');
     out.push(quote);

@@ -13,14 +13,14 @@ use gust_ioloop::{Events, Extension, HandlerId, IOLoop, WeakIOLoop};
 use gust_yieldables::{Error, Future, LoopClosedError};
 use slab::Slab;
 
-use crate::GEN_LOG;
-use crate::error::{
+use super::error::{
     AlreadyReadingError, StreamBufferFullError, StreamClosedError, UnsatisfiableReadError, bytes_repr,
     is_connreset,
 };
-use crate::read_buffer::ReadBuffer;
-use crate::socket::StreamSocket;
-use crate::write_buffer::{MAX_SLICES, WriteBuffer};
+use super::read_buffer::ReadBuffer;
+use super::socket::StreamSocket;
+use super::write_buffer::{MAX_SLICES, WriteBuffer};
+use crate::GEN_LOG;
 
 /// Limits of a stream's buffers (Tornado's `IOStream` keyword arguments).
 ///
@@ -172,6 +172,9 @@ struct Core {
     write_futures: VecDeque<(u64, Future<()>)>,
     connect: Option<Future<IOStream>>,
     connecting: bool,
+    /// While connecting, the stream keeps itself alive: the caller may
+    /// hold only the connect future (Tornado's loop holds the stream).
+    keep_alive: Option<IOStream>,
     /// The socket may have data to read (no read came back short or
     /// `WouldBlock` since the last readable event).
     readable: bool,
@@ -226,6 +229,8 @@ struct Fire {
     more_writes: Vec<Future<()>>,
     closed: Option<Closed>,
     close_later: Option<Option<Error>>,
+    /// A handle to drop only after the state is no longer borrowed.
+    released: Option<IOStream>,
 }
 
 struct Closed {
@@ -425,6 +430,7 @@ impl IOStream {
                     write_futures: VecDeque::new(),
                     connect,
                     connecting,
+                    keep_alive: None,
                     readable: !connecting,
                     writable: !connecting,
                     close_callback: None,
@@ -442,7 +448,11 @@ impl IOStream {
             return Err(io::Error::other(message));
         }
         drop(core);
-        Ok(IOStream { shared })
+        let stream = IOStream { shared };
+        if connecting {
+            stream.shared.core.borrow_mut().keep_alive = Some(stream.clone());
+        }
+        Ok(stream)
     }
 
     // ----------------------------------------------------------------
@@ -498,7 +508,10 @@ impl IOStream {
     /// completes as soon as any data is available, with at most
     /// `num_bytes` bytes (never with none, except for `read_bytes(0, _)`).
     pub fn read_bytes(&self, num_bytes: usize, partial: bool) -> Future<Vec<u8>> {
-        self.read_with(Target::Bytes { n: num_bytes, partial })
+        self.read_with(Target::Bytes {
+            n: num_bytes,
+            partial,
+        })
     }
 
     /// Reads into `buf`, filling all of it (or, with `partial`, as soon as
@@ -927,7 +940,9 @@ impl Core {
             return;
         };
         fire.read = Some(match (read.target, read.future) {
-            (Target::Into { buf, filled, .. }, ReadFuture::Into(future)) => ReadDone::Into(future, buf, filled),
+            (Target::Into { buf, filled, .. }, ReadFuture::Into(future)) => {
+                ReadDone::Into(future, buf, filled)
+            }
             (_, ReadFuture::Bytes(future)) => ReadDone::Bytes(future, self.read_buf.consume(pos)),
             (_, ReadFuture::Into(future)) => ReadDone::Into(future, Vec::new(), 0),
         });
@@ -1118,6 +1133,7 @@ impl Core {
         self.readable = true;
         self.writable = true;
         fire.connected = self.connect.take();
+        fire.released = self.keep_alive.take();
         if !self.write_buf.is_empty() {
             self.handle_write(fire);
         }
@@ -1162,6 +1178,9 @@ impl Core {
             connect: self.connect.take(),
             callback: self.close_callback.take().map(|cb| (self.io_loop.clone(), cb)),
         };
+        if let Some(handle) = self.keep_alive.take() {
+            fire.released = Some(handle);
+        }
         self.write_buf.clear();
         match &mut fire.closed {
             Some(already) => {
@@ -1175,7 +1194,11 @@ impl Core {
     }
 }
 
-fn check_max_bytes(delimiter: &[u8], max_bytes: Option<usize>, size: usize) -> Result<(), UnsatisfiableReadError> {
+fn check_max_bytes(
+    delimiter: &[u8],
+    max_bytes: Option<usize>,
+    size: usize,
+) -> Result<(), UnsatisfiableReadError> {
     match max_bytes {
         Some(max) if size > max => Err(UnsatisfiableReadError {
             message: format!("delimiter {} not found within {max} bytes", bytes_repr(delimiter)),
