@@ -35,7 +35,8 @@ const WAKER_TOKEN: Token = Token(usize::MAX);
 const IO_POLL_INTERVAL: u32 = 64;
 
 /// How long a loop about to block spins first, waiting for a callback
-/// from another thread (only on machines with more than one CPU).
+/// from another thread (only on machines with more than one CPU, and only
+/// when no fd handler is registered).
 const IDLE_SPIN: Duration = Duration::from_micros(2);
 
 /// How many events one poll can return.
@@ -54,8 +55,9 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 /// One iteration of the loop:
 ///
 /// 1. polls for I/O, waiting no longer than the next timer's deadline (a
-///    loop about to block first spins for up to 2 µs on the flag other
-///    threads raise, since waking from epoll takes longer), and
+///    loop about to block with no fd handler registered first spins for up
+///    to 2 µs on the flag other threads raise, since waking from epoll
+///    takes longer), and
 ///    not at all if callbacks are ready (with callbacks ready it looks for
 ///    I/O only every 64 callbacks, and not at all if no fd handler is
 ///    registered, to save the system call);
@@ -747,7 +749,12 @@ impl IOLoop {
         // waking from epoll costs more), then tell other threads we may
         // block, so that they write the waker.
         let blocking = timeout != Some(Duration::ZERO);
-        if blocking && (inner.remote.spin_until_notified(IDLE_SPIN) || !inner.remote.enter_sleep()) {
+        // The spin is for loops that wait only for other threads: with fd
+        // handlers registered the next event is most likely I/O, which
+        // only the poll can see, so spinning would only delay it.
+        let spin = inner.handlers.borrow().len() == 0;
+        if blocking && ((spin && inner.remote.spin_until_notified(IDLE_SPIN)) || !inner.remote.enter_sleep())
+        {
             timeout = Some(Duration::ZERO);
         }
         let started = Instant::now();
