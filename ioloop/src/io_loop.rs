@@ -133,11 +133,9 @@ pub(crate) struct Inner {
     stopping: Cell<bool>,
     closed: Cell<bool>,
     since_poll: Cell<u32>,
-    /// Autojump with handlers: this iteration's poll is the grace poll.
-    grace_poll: Cell<bool>,
-    /// Autojump with handlers: the last grace poll found nothing, so the
-    /// next idle iteration may jump the clock.
-    io_quiet: Cell<bool>,
+    /// Autojump with handlers: this iteration's poll is the grace poll;
+    /// if it finds nothing, the clock jumps to this deadline.
+    grace_jump: Cell<Option<Instant>>,
     iterations: Cell<u64>,
     extensions: RefCell<Vec<Rc<dyn Extension>>>,
 }
@@ -209,8 +207,7 @@ impl IOLoop {
                 stopping: Cell::new(false),
                 closed: Cell::new(false),
                 since_poll: Cell::new(0),
-                grace_poll: Cell::new(false),
-                io_quiet: Cell::new(false),
+                grace_jump: Cell::new(None),
                 iterations: Cell::new(0),
                 extensions: RefCell::new(Vec::new()),
             }),
@@ -646,10 +643,10 @@ impl IOLoop {
             None => Some(deadline - now),
             Some(manual) if manual.is_autojump() => {
                 // With fds registered, I/O may be on its way: poll for it
-                // first (briefly, in real time), and jump only once a poll
-                // found nothing.
-                if inner.handlers.borrow().len() > 0 && !inner.io_quiet.replace(false) {
-                    inner.grace_poll.set(true);
+                // first (briefly, in real time), and jump only if that poll
+                // found nothing (see `iterate`).
+                if inner.handlers.borrow().len() > 0 {
+                    inner.grace_jump.set(Some(deadline));
                     return Some(AUTOJUMP_IO_GRACE);
                 }
                 manual.set(deadline);
@@ -680,10 +677,12 @@ impl IOLoop {
         if polled {
             self.poll_io(timeout);
         }
-        if inner.grace_poll.replace(false) {
-            inner
-                .io_quiet
-                .set(inner.fired.borrow().is_empty() && !inner.remote.is_notified());
+        if let Some(deadline) = inner.grace_jump.take() {
+            if inner.fired.borrow().is_empty() && !inner.remote.is_notified() {
+                if let Some(manual) = inner.clock.as_manual() {
+                    manual.set(deadline);
+                }
+            }
         }
 
         let mut ready_count = 0usize;
