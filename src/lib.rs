@@ -403,3 +403,40 @@ mod docs_ports {
     #[doc = include_str!("../docs/ports/blog_tornado_coroutine.md")]
     struct BlogTornadoCoroutine;
 }
+
+// --------------------------------------------------------------------
+// Sockets (crate `net/`, gust-net). Appended as one block so that it can
+// be moved as a whole.
+// --------------------------------------------------------------------
+
+/// Tornado's `tornado.iostream`: [`IOStream`](iostream::IOStream),
+/// buffered non-blocking reads and writes that return futures.
+pub mod iostream {
+    pub use gust_net::iostream::*;
+}
+
+/// Tornado's `tornado.tcpserver`: [`TCPServer`](tcpserver::TCPServer),
+/// and [`spawn_loops`](tcpserver::spawn_loops) to run one loop per core.
+pub mod tcpserver {
+    pub use gust_net::tcpserver::*;
+}
+
+/// Tornado's `tornado.tcpclient`: [`TCPClient`](tcpclient::TCPClient).
+pub mod tcpclient {
+    pub use gust_net::tcpclient::*;
+}
+
+/// Tornado's `tornado.netutil`: listening sockets, accept handlers,
+/// resolvers.
+pub mod netutil {
+    pub use gust_net::GEN_LOG;
+    pub use gust_net::netutil::*;
+}
+
+/// The port of Tornado's TCP echo example (`docs/ports/echo.md`): its Rust
+/// blocks are compiled and run as doctests.
+#[cfg(doctest)]
+mod docs_ports_net {
+    #[doc = include_str!("../docs/ports/echo.md")]
+    struct Echo;
+}

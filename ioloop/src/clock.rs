@@ -87,6 +87,10 @@ impl From<&ManualClock> for Clock {
 /// has nothing to do but wait for a timer jumps the clock straight to that
 /// timer's deadline, so `start()` and `run_sync` run a program full of
 /// `sleep(60)` in no time, in the same order as real time would.
+/// A loop with fd handlers registered first polls for I/O, waiting up to a
+/// millisecond of real time, and jumps only when that poll found nothing:
+/// data already sent by a peer (a socket on loopback, a pipe) is handled
+/// before a timeout that would otherwise fire first.
 ///
 /// Without autojump, a loop with nothing to run waits only for what could
 /// still wake it: I/O on a registered handler, or work from another thread

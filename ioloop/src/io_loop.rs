@@ -24,6 +24,12 @@ use crate::ready_queue::ReadyQueue;
 use crate::timer_heap::TimeoutHandle;
 use crate::timers::Timers;
 
+/// On an autojump clock, how long (real time) a loop with fd handlers
+/// registered polls for I/O before it jumps the clock to the next timer:
+/// data a peer has sent (or is about to send) is handled first, as it would
+/// be on a real clock.
+const AUTOJUMP_IO_GRACE: Duration = Duration::from_millis(1);
+
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A single-threaded event loop: Tornado's `IOLoop`, on mio.
@@ -99,6 +105,9 @@ pub(crate) struct Inner {
     running: Cell<bool>,
     stopping: Cell<bool>,
     closed: Cell<bool>,
+    /// Autojump with handlers: this iteration's poll is the grace poll;
+    /// if it finds nothing, the clock jumps to this deadline.
+    grace_jump: Cell<Option<Instant>>,
     iterations: Cell<u64>,
     /// While set (real time), a loop waiting on a manual clock that does
     /// not move by itself gives up at this instant (see `protocol::
@@ -168,6 +177,7 @@ impl IOLoop {
                 running: Cell::new(false),
                 stopping: Cell::new(false),
                 closed: Cell::new(false),
+                grace_jump: Cell::new(None),
                 iterations: Cell::new(0),
                 idle_deadline: Cell::new(None),
                 extensions: RefCell::new(Vec::new()),
@@ -593,6 +603,13 @@ impl IOLoop {
         match inner.clock.as_manual() {
             None => Some(deadline - now),
             Some(manual) if manual.is_autojump() => {
+                // With fds registered, I/O may be on its way: poll for it
+                // first (briefly, in real time), and jump only if that poll
+                // found nothing (see `iterate`).
+                if inner.io.handler_count() > 0 {
+                    inner.grace_jump.set(Some(deadline));
+                    return Some(AUTOJUMP_IO_GRACE);
+                }
                 manual.set(deadline);
                 Some(Duration::ZERO)
             }
@@ -645,6 +662,13 @@ impl IOLoop {
         let polled = inner.io.should_poll(busy);
         if polled {
             inner.io.poll(timeout, &inner.remote);
+        }
+        if let Some(deadline) = inner.grace_jump.take() {
+            if !inner.io.has_fired() && !inner.remote.is_notified() {
+                if let Some(manual) = inner.clock.as_manual() {
+                    manual.set(deadline);
+                }
+            }
         }
 
         if inner.remote.is_notified() {

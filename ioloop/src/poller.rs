@@ -142,7 +142,11 @@ impl Poller {
         // waking from epoll costs more), then tell other threads we may
         // block, so that they write the waker.
         let blocking = timeout != Some(Duration::ZERO);
-        if blocking && (remote.spin_until_notified(IDLE_SPIN) || !remote.enter_sleep()) {
+        // The spin is for loops that wait only for other threads: with fd
+        // handlers registered the next event is most likely I/O, which
+        // only the poll can see, so spinning would only delay it.
+        let spin = self.handler_count() == 0;
+        if blocking && ((spin && remote.spin_until_notified(IDLE_SPIN)) || !remote.enter_sleep()) {
             timeout = Some(Duration::ZERO);
         }
         let started = Instant::now();
@@ -171,6 +175,12 @@ impl Poller {
                 fired.push((event.token(), Events::from_mio(event)));
             }
         }
+    }
+
+    /// Whether the last poll returned events not yet dispatched.
+    #[inline]
+    pub(crate) fn has_fired(&self) -> bool {
+        !self.fired.borrow().is_empty()
     }
 
     /// Runs the handlers of the events the last poll returned.
