@@ -29,6 +29,8 @@ pub use error::{
     TimeoutError,
 };
 pub use executor::{DummyExecutor, Executor, ExecutorShutdownError, Job, ThreadPoolExecutor, submit_to};
+#[doc(hidden)]
+pub use future::Reclaim;
 pub use future::{
     AnyFuture, Future, FutureId, Waiter, WeakFuture, chain_future, chain_future_cloned, maybe_future,
 };
