@@ -53,6 +53,8 @@ pub struct QueueStream<T> {
 impl<T: 'static> QueueStream<T> {
     /// The next item; like Tornado's queue iterator it never runs out, so
     /// `None` means the wait failed (it was cancelled, or its loop closed).
+    // The async counterpart of `Iterator::next`, as `StreamExt::next` is.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Next<'_, T> {
         Next { stream: self }
     }
