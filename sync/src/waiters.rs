@@ -90,6 +90,11 @@ impl<T: 'static, X> Waiter<T, X> {
 /// Waiters in FIFO order.
 pub(crate) struct Waiters<T, X = ()> {
     queue: VecDeque<Waiter<T, X>>,
+    /// Whether a waiter nobody observes is dead. True for waits that
+    /// receive something (a notification, a permit, an item); false for
+    /// a queue's putters, whose put happens even if nobody waits for it
+    /// (Tornado's fire-and-forget `q.put(item)`).
+    observed_only: bool,
     /// Timers fired since the last sweep.
     timeouts: usize,
     /// The length right after the last sweep.
@@ -107,12 +112,33 @@ impl<T: 'static, X> Default for Waiters<T, X> {
 pub(crate) type Swept<T, X> = VecDeque<Waiter<T, X>>;
 
 impl<T: 'static, X> Waiters<T, X> {
-    /// No waiters.
+    /// No waiters; a waiter nobody observes is dead.
     pub(crate) const fn new() -> Waiters<T, X> {
         Waiters {
             queue: VecDeque::new(),
+            observed_only: true,
             timeouts: 0,
             swept_len: 0,
+        }
+    }
+
+    /// No waiters; a waiter is live until it is done, observed or not.
+    pub(crate) const fn keeping_unobserved() -> Waiters<T, X> {
+        Waiters {
+            queue: VecDeque::new(),
+            observed_only: false,
+            timeouts: 0,
+            swept_len: 0,
+        }
+    }
+
+    /// Whether `waiter` is live by this list's rule.
+    #[inline]
+    pub(crate) fn is_live(&self, waiter: &Waiter<T, X>) -> bool {
+        if self.observed_only {
+            waiter.is_live()
+        } else {
+            !waiter.future.done()
         }
     }
 
@@ -153,7 +179,7 @@ impl<T: 'static, X> Waiters<T, X> {
 
     /// How many waiters are live.
     pub(crate) fn live_count(&self) -> usize {
-        self.queue.iter().filter(|w| w.is_live()).count()
+        self.queue.iter().filter(|w| self.is_live(w)).count()
     }
 
     /// The waiters (live or not), front first.
@@ -164,7 +190,15 @@ impl<T: 'static, X> Waiters<T, X> {
 
     /// Keeps the live waiters, in order; returns the others.
     fn sweep(&mut self) -> Swept<T, X> {
-        let (kept, removed): (VecDeque<_>, VecDeque<_>) = self.queue.drain(..).partition(Waiter::is_live);
+        let observed_only = self.observed_only;
+        let (kept, removed): (VecDeque<_>, VecDeque<_>) =
+            std::mem::take(&mut self.queue).into_iter().partition(|w| {
+                if observed_only {
+                    w.is_live()
+                } else {
+                    !w.future.done()
+                }
+            });
         self.queue = kept;
         self.timeouts = 0;
         self.swept_len = self.queue.len();

@@ -56,7 +56,7 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             state: RefCell::new(State {
                 items: S::new(),
                 getters: Waiters::new(),
-                putters: Waiters::new(),
+                putters: Waiters::keeping_unobserved(),
                 unfinished: 0,
             }),
             finished,
@@ -124,9 +124,9 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             let Some(putter) = state.putters.pop_front() else {
                 return state.items.pop().ok_or(QueueEmpty);
             };
-            if !putter.is_live() {
-                // Dropped (with its item: the put did not happen) outside
-                // the borrow.
+            if putter.future.done() {
+                // Timed out (or cancelled): its item was never put. Dropped
+                // outside the borrow.
                 drop(state);
                 drop(putter);
                 continue;

@@ -61,9 +61,10 @@ macro_rules! queue_type {
             /// Returns a future, done at once if there was room, which
             /// fails with [`TimeoutError`](gust_yieldables::TimeoutError)
             /// (empty message, as Tornado's) after the timeout (see
-            /// [`IntoTimeout`]). A put that times out, or whose consumer is
-            /// gone before there is room, does not put its item (the item
-            /// is dropped).
+            /// [`IntoTimeout`]). A put that times out does not put its item
+            /// (the item is dropped). A put whose future is dropped still
+            /// puts its item when there is room, as Tornado's
+            /// fire-and-forget `q.put(item)` does.
             pub fn put(&self, item: T, timeout: impl IntoTimeout) -> Future<()> {
                 self.shared.put(item, timeout)
             }
