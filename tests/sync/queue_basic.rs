@@ -27,8 +27,8 @@ fn test_repr_and_str() {
         assert!(!q_str.contains("tasks"));
     }
 
-    let _ = q.put(None, None);
-    let _ = q.put(None, None);
+    drop(q.put(None, None));
+    drop(q.put(None, None));
     // Now the queue is full, this putter blocks.
     let _put = q.put(None, None);
 
@@ -119,7 +119,7 @@ fn test_get_with_putters() {
 fn test_blocking_get_wait() {
     run(|co| {
         let q = Queue::new(0);
-        let _ = q.put(0, None);
+        drop(q.put(0, None));
         let io_loop = IOLoop::current();
         let (q1, q2) = (q.clone(), q.clone());
         io_loop.call_later(ms(10), move || q1.put_nowait(1).map_err(|_| "full"));
@@ -153,7 +153,7 @@ fn test_get_timeout_preempted() {
     run(|co| {
         let q = Queue::new(0);
         let get = q.get(ms(10));
-        let _ = q.put(0, None);
+        drop(q.put(0, None));
         co.yield_(gen_::sleep(ms(20)))?;
         assert_eq!(co.yield_(get)?, 0);
         Ok(())
@@ -174,7 +174,7 @@ fn test_get_clears_timed_out_putters() {
         // removes them when they time out.
         assert_eq!(q.putters(), 1);
         assert!(!put.done()); // Final waiter is still active.
-        let _ = q.put(11, None);
+        drop(q.put(11, None));
         assert_eq!(co.yield_(q.get(None))?, 0);
         assert_eq!(q.putters(), 1);
         for putter in &putters[1..] {
@@ -212,7 +212,7 @@ fn test_async_for() {
     let io_loop = new_loop();
     let q = Queue::new(0);
     for i in 0..5 {
-        let _ = q.put(i, None);
+        drop(q.put(i, None));
     }
     let mut stream = q.stream();
     let results = io_loop.spawn(async move {
@@ -273,7 +273,7 @@ fn test_blocking_put() {
 fn test_nonblocking_put_exception() {
     let _io_loop = new_loop();
     let q = Queue::new(1);
-    let _ = q.put(0, None);
+    drop(q.put(0, None));
     let full = q.put_nowait(1).unwrap_err();
     assert_eq!(full.into_inner(), 1);
     assert!(matches!(q.put_nowait(2), Err(QueueFull(2))));
@@ -380,7 +380,7 @@ fn test_put_timeout_preempted() {
         let q = Queue::new(1);
         q.put_nowait(0).unwrap();
         let put = q.put(1, ms(10));
-        let _ = q.get(None);
+        drop(q.get(None));
         co.yield_(gen_::sleep(ms(20)))?;
         co.yield_(put)?; // No TimeoutError.
         Ok(())
@@ -399,7 +399,7 @@ fn test_put_clears_timed_out_putters() {
         co.yield_(gen_::sleep(ms(20)))?;
         assert_eq!(q.putters(), 1);
         assert!(!put.done()); // Final waiter is still active.
-        let _ = q.put(11, None);
+        drop(q.put(11, None));
         assert_eq!(q.putters(), 2);
         for putter in &putters[1..] {
             assert!(putter.take_result().unwrap_err().is::<TimeoutError>());
@@ -420,7 +420,7 @@ fn test_put_clears_timed_out_getters() {
         co.yield_(gen_::sleep(ms(20)))?;
         assert_eq!(q.getters(), 2);
         assert!(!get.done()); // Final waiters still active.
-        let _ = q.put(0, None);
+        drop(q.put(0, None));
         assert_eq!(q.getters(), 1);
         assert_eq!(co.yield_(get)?, 0);
         for getter in getters {

@@ -89,7 +89,7 @@ macro_rules! join_tests {
             fn test_join_timeout() {
                 run(|co| {
                     let q = $queue::new(0);
-                    let _ = q.put(0, None);
+                    drop(q.put(0, None));
                     let err = co.yield_(q.join(ms(10))).unwrap_err();
                     assert!(err.is::<TimeoutError>());
                     assert_eq!(err.to_string(), "Timeout", "join waits on an Event");
@@ -112,8 +112,8 @@ fn priority_test_order() {
         q.put_nowait((1, "a")).unwrap();
         q.put_nowait((0, "b")).unwrap();
         assert!(q.full());
-        let _ = q.put((3, "c"), None);
-        let _ = q.put((2, "d"), None);
+        drop(q.put((3, "c"), None));
+        drop(q.put((2, "d"), None));
         assert_eq!(q.get_nowait(), Ok((0, "b")));
         assert_eq!(co.yield_(q.get(None))?, (1, "a"));
         assert_eq!(q.get_nowait(), Ok((2, "d")));
@@ -131,8 +131,8 @@ fn lifo_test_order() {
         q.put_nowait(1).unwrap();
         q.put_nowait(0).unwrap();
         assert!(q.full());
-        let _ = q.put(3, None);
-        let _ = q.put(2, None);
+        drop(q.put(3, None));
+        drop(q.put(2, None));
         assert_eq!(q.get_nowait(), Ok(3));
         assert_eq!(co.yield_(q.get(None))?, 2);
         assert_eq!(q.get_nowait(), Ok(0));
