@@ -68,6 +68,10 @@ impl History {
     pub fn len(&self) -> usize {
         self.0.borrow().len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The strings of `items`, for comparing with a [`History`].
