@@ -173,8 +173,18 @@ impl<T: 'static, X> Waiters<T, X> {
     /// Every waiter, live or not, leaving the list empty.
     pub(crate) fn take_all(&mut self) -> VecDeque<Waiter<T, X>> {
         self.timeouts = 0;
-        self.swept_len = 0;
+        // The list will likely fill up again as far: no growth sweep
+        // before it doubles past that.
+        self.swept_len = self.queue.len();
         std::mem::take(&mut self.queue)
+    }
+
+    /// Gives back the (emptied) buffer `take_all` returned, so the next
+    /// waiters reuse its allocation.
+    pub(crate) fn recycle(&mut self, mut emptied: VecDeque<Waiter<T, X>>) {
+        if self.queue.is_empty() && emptied.is_empty() && emptied.capacity() > self.queue.capacity() {
+            std::mem::swap(&mut self.queue, &mut emptied);
+        }
     }
 
     /// How many waiters are live.

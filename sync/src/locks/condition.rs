@@ -143,13 +143,14 @@ impl Condition {
 
     /// Wakes all waiters (those waiting when it is called).
     pub fn notify_all(&self) {
-        let all = self.inner.waiters.borrow_mut().take_all();
-        for mut waiter in all {
+        let mut all = self.inner.waiters.borrow_mut().take_all();
+        for mut waiter in all.drain(..) {
             if waiter.is_live() {
                 waiter.cancel_timer();
                 let _ = waiter.future.set_result(true);
             }
         }
+        self.inner.waiters.borrow_mut().recycle(all);
     }
 
     /// How many waiters are waiting (timed-out and abandoned ones are not

@@ -91,12 +91,14 @@ impl Event {
             state.value = true;
             state.waiters.take_all()
         };
-        for mut waiter in waiters {
+        let mut waiters = waiters;
+        for mut waiter in waiters.drain(..) {
             if !waiter.future.done() {
                 waiter.cancel_timer();
                 let _ = waiter.future.set_result(());
             }
         }
+        self.inner.state.borrow_mut().waiters.recycle(waiters);
     }
 
     /// Resets the internal flag to false: waiting blocks until
