@@ -245,32 +245,36 @@ fn bench_condition(h: &mut Harness, io_loop: &IOLoop) {
         }
         assert_eq!(woken.get(), n);
     });
-    h.bench("sync/condition_notify_all_10000 plain futures (engine floor)", n, || {
-        // The same park/wake/resume of 10,000 decorated coroutines through
-        // bare futures in a Vec: what the engine costs without a Condition.
-        let waiting: Rc<std::cell::RefCell<Vec<Future<()>>>> = Rc::default();
-        let woken = Rc::new(Cell::new(0u64));
-        for _ in 0..WAITERS {
-            let (waiting, woken) = (waiting.clone(), woken.clone());
-            drop(gen_::coroutine(move |co| {
-                for _ in 0..rounds {
-                    let f = Future::new();
-                    waiting.borrow_mut().push(f.clone());
-                    co.yield_(f)?;
-                    woken.set(woken.get() + 1);
-                }
-                Ok(())
-            }));
-        }
-        for _ in 0..rounds {
-            let all = std::mem::take(&mut *waiting.borrow_mut());
-            for f in all {
-                let _ = f.set_result(());
+    h.bench(
+        "sync/condition_notify_all_10000 plain futures (engine floor)",
+        n,
+        || {
+            // The same park/wake/resume of 10,000 decorated coroutines through
+            // bare futures in a Vec: what the engine costs without a Condition.
+            let waiting: Rc<std::cell::RefCell<Vec<Future<()>>>> = Rc::default();
+            let woken = Rc::new(Cell::new(0u64));
+            for _ in 0..WAITERS {
+                let (waiting, woken) = (waiting.clone(), woken.clone());
+                drop(gen_::coroutine(move |co| {
+                    for _ in 0..rounds {
+                        let f = Future::new();
+                        waiting.borrow_mut().push(f.clone());
+                        co.yield_(f)?;
+                        woken.set(woken.get() + 1);
+                    }
+                    Ok(())
+                }));
             }
-            io_loop.run_until_idle().unwrap();
-        }
-        assert_eq!(woken.get(), n);
-    });
+            for _ in 0..rounds {
+                let all = std::mem::take(&mut *waiting.borrow_mut());
+                for f in all {
+                    let _ = f.set_result(());
+                }
+                io_loop.run_until_idle().unwrap();
+            }
+            assert_eq!(woken.get(), n);
+        },
+    );
     h.bench("sync/condition_notify_all_10000 gust native", n, || {
         let c = Condition::new();
         let woken = Rc::new(Cell::new(0u64));
@@ -329,18 +333,22 @@ fn bench_semaphore(h: &mut Harness, io_loop: &IOLoop) {
         run(io_loop, move || tasks);
         assert_eq!(sem.value(), 10);
     });
-    h.bench("sync/semaphore_10_tasks_10000 moment only (engine floor)", n, || {
-        // The coroutines alone: created, one moment, finished; no semaphore.
-        let tasks: Vec<Future<()>> = (0..n)
-            .map(|_| {
-                gen_::coroutine(move |co| {
-                    co.yield_(gen_::moment)?;
-                    Ok(())
+    h.bench(
+        "sync/semaphore_10_tasks_10000 moment only (engine floor)",
+        n,
+        || {
+            // The coroutines alone: created, one moment, finished; no semaphore.
+            let tasks: Vec<Future<()>> = (0..n)
+                .map(|_| {
+                    gen_::coroutine(move |co| {
+                        co.yield_(gen_::moment)?;
+                        Ok(())
+                    })
                 })
-            })
-            .collect();
-        run(io_loop, move || tasks);
-    });
+                .collect();
+            run(io_loop, move || tasks);
+        },
+    );
     h.bench("sync/semaphore_10_tasks_10000 gust native", n, || {
         let sem = Semaphore::new(10);
         let tasks: Vec<Future<()>> = (0..n)

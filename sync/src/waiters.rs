@@ -17,7 +17,9 @@
 use std::collections::VecDeque;
 
 use gust_ioloop::{Deadline, IOLoop, TimeoutHandle, WeakIOLoop};
-use gust_yieldables::{Future, TimeoutError, WeakFuture};
+use std::rc::Weak;
+
+use gust_yieldables::{Future, TimeoutError};
 
 /// Timeouts to see before a sweep is considered at all.
 const SWEEP_AFTER_TIMEOUTS: usize = 100;
@@ -41,6 +43,31 @@ impl Timer {
         }
     }
 
+    /// The timer of a waiter that waits for `future` until `timeout`, if
+    /// any: at the deadline, `expire` resolves the future unless it is done
+    /// already, and `note` tells the waiter list's owner (`host`), which
+    /// may sweep.
+    pub(crate) fn for_waiter<T: 'static, H: 'static>(
+        timeout: Option<Deadline>,
+        future: &Future<T>,
+        host: Weak<H>,
+        expire: fn(&Future<T>),
+        note: fn(&H),
+    ) -> Option<Timer> {
+        let deadline = timeout?;
+        let waiter = future.downgrade();
+        Some(Timer::start(deadline, move || {
+            if let Some(future) = waiter.upgrade() {
+                if !future.done() {
+                    expire(&future);
+                }
+            }
+            if let Some(host) = host.upgrade() {
+                note(&host);
+            }
+        }))
+    }
+
     /// Removes the timer (its waiter was served first).
     pub(crate) fn cancel(self) {
         if let Some(io_loop) = self.io_loop.upgrade() {
@@ -49,14 +76,16 @@ impl Timer {
     }
 }
 
-/// Fails `future` with an empty-message [`TimeoutError`] (Tornado's
-/// `gen.TimeoutError()` in locks and queues) unless it is done.
-pub(crate) fn expire(future: &WeakFuture<impl Sized + 'static>, message: &'static str) {
-    if let Some(future) = future.upgrade() {
-        if !future.done() {
-            let _ = future.set_exception(TimeoutError::new(message));
-        }
-    }
+/// Fails `future` with Tornado's `gen.TimeoutError()` of locks and queues
+/// (an empty message).
+pub(crate) fn time_out<T: 'static>(future: &Future<T>) {
+    let _ = future.set_exception(TimeoutError::new(""));
+}
+
+/// Fails `future` with the `TimeoutError('Timeout')` of `gen.with_timeout`,
+/// which Tornado's `Event.wait` uses.
+pub(crate) fn time_out_as_with_timeout<T: 'static>(future: &Future<T>) {
+    let _ = future.set_exception(TimeoutError::new("Timeout"));
 }
 
 /// One waiter: its future, what it carries (a putter's item), its timer.

@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use gust_yieldables::Future;
 
@@ -93,18 +93,15 @@ impl Condition {
     /// notified, or `false` after the timeout (see [`IntoTimeout`]).
     pub fn wait(&self, timeout: impl IntoTimeout) -> Future<bool> {
         let future = Future::new();
-        let timer = timeout.into_timeout().map(|deadline| {
-            let inner = Rc::downgrade(&self.inner);
-            let waiter = future.downgrade();
-            Timer::start(deadline, move || {
-                if let Some(future) = waiter.upgrade() {
-                    if !future.done() {
-                        let _ = future.set_result(false);
-                    }
-                }
-                note_timeout(&inner);
-            })
-        });
+        let timer = Timer::for_waiter(
+            timeout.into_timeout(),
+            &future,
+            Rc::downgrade(&self.inner),
+            |future| {
+                let _ = future.set_result(false);
+            },
+            Inner::note_timeout,
+        );
         let swept = self
             .inner
             .waiters
@@ -171,9 +168,9 @@ impl Condition {
     }
 }
 
-fn note_timeout(inner: &Weak<Inner>) {
-    if let Some(inner) = inner.upgrade() {
-        let swept = inner.waiters.borrow_mut().note_timeout();
+impl Inner {
+    fn note_timeout(&self) {
+        let swept = self.waiters.borrow_mut().note_timeout();
         drop(swept);
     }
 }

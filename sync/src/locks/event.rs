@@ -2,12 +2,12 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use gust_yieldables::Future;
 
 use crate::timeout::IntoTimeout;
-use crate::waiters::{Timer, Waiter, Waiters, expire};
+use crate::waiters::{Timer, Waiter, Waiters, time_out_as_with_timeout};
 
 /// An event blocks coroutines until its internal flag is set to true
 /// (Tornado's `tornado.locks.Event`; similar to `threading.Event`).
@@ -118,14 +118,13 @@ impl Event {
             return Future::ready(());
         }
         let future = Future::new();
-        let timer = timeout.into_timeout().map(|deadline| {
-            let inner = Rc::downgrade(&self.inner);
-            let waiter = future.downgrade();
-            Timer::start(deadline, move || {
-                expire(&waiter, "Timeout");
-                note_timeout(&inner);
-            })
-        });
+        let timer = Timer::for_waiter(
+            timeout.into_timeout(),
+            &future,
+            Rc::downgrade(&self.inner),
+            time_out_as_with_timeout,
+            Inner::note_timeout,
+        );
         let swept = self
             .inner
             .state
@@ -143,9 +142,9 @@ impl Event {
     }
 }
 
-fn note_timeout(inner: &Weak<Inner>) {
-    if let Some(inner) = inner.upgrade() {
-        let swept = inner.state.borrow_mut().waiters.note_timeout();
+impl Inner {
+    fn note_timeout(&self) {
+        let swept = self.state.borrow_mut().waiters.note_timeout();
         drop(swept);
     }
 }

@@ -3,14 +3,14 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use gust_ioloop::{APP_LOG, IOLoop};
 use gust_yieldables::Future;
 use thiserror::Error;
 
 use crate::timeout::IntoTimeout;
-use crate::waiters::{Timer, Waiter, Waiters, expire, hand_off};
+use crate::waiters::{Timer, Waiter, Waiters, hand_off, time_out};
 
 /// [`BoundedSemaphore::release`] would have raised the value above its
 /// initial value (Tornado's `ValueError`).
@@ -63,14 +63,13 @@ impl Core {
             }
         }
         let future = Future::new();
-        let timer = timeout.into_timeout().map(|deadline| {
-            let core = Rc::downgrade(this);
-            let waiter = future.downgrade();
-            Timer::start(deadline, move || {
-                expire(&waiter, "");
-                note_timeout(&core);
-            })
-        });
+        let timer = Timer::for_waiter(
+            timeout.into_timeout(),
+            &future,
+            Rc::downgrade(this),
+            time_out,
+            Core::note_timeout,
+        );
         let swept = this
             .state
             .borrow_mut()
@@ -117,6 +116,11 @@ impl Core {
         }
     }
 
+    fn note_timeout(&self) {
+        let swept = self.state.borrow_mut().waiters.note_timeout();
+        drop(swept);
+    }
+
     pub(crate) fn value(&self) -> usize {
         self.state.borrow().value
     }
@@ -150,13 +154,6 @@ impl Core {
 
     fn kind(&self) -> Kind {
         self.kind
-    }
-}
-
-fn note_timeout(core: &Weak<Core>) {
-    if let Some(core) = core.upgrade() {
-        let swept = core.state.borrow_mut().waiters.note_timeout();
-        drop(swept);
     }
 }
 

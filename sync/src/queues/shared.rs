@@ -25,7 +25,7 @@ use super::error::{QueueEmpty, QueueFull, TaskDoneError};
 use super::order::Order;
 use crate::locks::Event;
 use crate::timeout::IntoTimeout;
-use crate::waiters::{Timer, Waiter, Waiters, expire, hand_off};
+use crate::waiters::{Timer, Waiter, Waiters, hand_off, time_out};
 
 pub(crate) struct Shared<T: 'static, S> {
     state: RefCell<State<T, S>>,
@@ -98,17 +98,13 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             Err(QueueFull(item)) => item,
         };
         let future = Future::new();
-        let timer = timeout.into_timeout().map(|deadline| {
-            let me = self.me.clone();
-            let waiter = future.downgrade();
-            Timer::start(deadline, move || {
-                expire(&waiter, "");
-                if let Some(me) = me.upgrade() {
-                    let swept = me.state.borrow_mut().putters.note_timeout();
-                    drop(swept);
-                }
-            })
-        });
+        let timer = Timer::for_waiter(
+            timeout.into_timeout(),
+            &future,
+            self.me.clone(),
+            time_out,
+            Self::note_putter_timeout,
+        );
         let swept = self
             .state
             .borrow_mut()
@@ -156,17 +152,13 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             return Future::ready(item);
         }
         let future = Future::new();
-        let timer = timeout.into_timeout().map(|deadline| {
-            let me = self.me.clone();
-            let waiter = future.downgrade();
-            Timer::start(deadline, move || {
-                expire(&waiter, "");
-                if let Some(me) = me.upgrade() {
-                    let swept = me.state.borrow_mut().getters.note_timeout();
-                    drop(swept);
-                }
-            })
-        });
+        let timer = Timer::for_waiter(
+            timeout.into_timeout(),
+            &future,
+            self.me.clone(),
+            time_out,
+            Self::note_getter_timeout,
+        );
         let swept = self
             .state
             .borrow_mut()
@@ -174,6 +166,16 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             .push(Waiter::new(future.clone(), (), timer));
         drop(swept);
         future
+    }
+
+    fn note_putter_timeout(&self) {
+        let swept = self.state.borrow_mut().putters.note_timeout();
+        drop(swept);
+    }
+
+    fn note_getter_timeout(&self) {
+        let swept = self.state.borrow_mut().getters.note_timeout();
+        drop(swept);
     }
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
