@@ -116,6 +116,17 @@ impl<T: 'static, X> Waiter<T, X> {
     }
 }
 
+/// A waiter that goes away (served, skipped, swept) takes its timer with
+/// it: a dead waiter's timer would otherwise stay in the loop's heap until
+/// its deadline.
+impl<T, X> Drop for Waiter<T, X> {
+    fn drop(&mut self) {
+        if let Some(timer) = self.timer.take() {
+            timer.cancel();
+        }
+    }
+}
+
 /// Waiters in FIFO order.
 pub(crate) struct Waiters<T, X = ()> {
     queue: VecDeque<Waiter<T, X>>,

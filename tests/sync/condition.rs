@@ -334,3 +334,16 @@ fn many_sequential_timed_waits_time_out_and_leave_no_waiter() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_skipped_waiter_takes_its_timer_with_it() {
+    let io_loop = new_loop();
+    let c = Condition::new();
+    let abandoned = c.wait(ms(1000));
+    let served = c.wait(ms(1000));
+    assert_eq!(io_loop.timer_count(), 2);
+    drop(abandoned);
+    c.notify(1); // skips the abandoned waiter, serves the other
+    assert!(served.result().unwrap());
+    assert_eq!(io_loop.timer_count(), 0, "neither timer is left behind");
+}

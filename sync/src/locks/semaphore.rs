@@ -249,10 +249,13 @@ impl fmt::Debug for Guard {
 /// use std::cell::RefCell;
 /// use std::rc::Rc;
 /// use gust::gen_;
+/// use gust::ioloop::ManualClock;
 /// use gust::locks::Semaphore;
 /// use gust::prelude::*;
 ///
-/// let io_loop = IOLoop::new();
+/// // A clock that jumps to the next timer: the sleeps take no real time,
+/// // and the order below does not depend on the machine's load.
+/// let io_loop = IOLoop::with_clock(ManualClock::autojump());
 /// let sem = Semaphore::new(2);
 /// let printed = Rc::new(RefCell::new(Vec::new()));
 ///

@@ -38,7 +38,8 @@ pub(crate) struct Shared<T: 'static, S> {
 struct State<T: 'static, S> {
     items: S,
     getters: Waiters<T>,
-    putters: Waiters<(), T>,
+    /// Each with the item it puts (taken when it is served).
+    putters: Waiters<(), Option<T>>,
     unfinished: usize,
 }
 
@@ -109,7 +110,7 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             .state
             .borrow_mut()
             .putters
-            .push(Waiter::new(future.clone(), item, timer));
+            .push(Waiter::new(future.clone(), Some(item), timer));
         drop(swept);
         future
     }
@@ -129,20 +130,16 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             }
             // Putters wait only on a full queue: their item goes in as the
             // first item comes out (Tornado's get_nowait).
-            let Waiter {
-                future,
-                extra: put_item,
-                timer,
-            } = putter;
-            state.unfinished += 1;
-            state.items.push(put_item);
+            let mut putter = putter;
+            if let Some(put_item) = putter.extra.take() {
+                state.unfinished += 1;
+                state.items.push(put_item);
+            }
             let item = state.items.pop();
             drop(state);
             self.finished.clear();
-            if let Some(timer) = timer {
-                timer.cancel();
-            }
-            let _ = future.set_result(());
+            putter.cancel_timer();
+            let _ = putter.future.set_result(());
             return item.ok_or(QueueEmpty);
         }
     }

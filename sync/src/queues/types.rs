@@ -204,10 +204,11 @@ queue_type! {
     /// use std::rc::Rc;
     /// use std::time::Duration;
     /// use gust::gen_;
+    /// use gust::ioloop::ManualClock;
     /// use gust::queues::Queue;
     /// use gust::prelude::*;
     ///
-    /// let io_loop = IOLoop::new();
+    /// let io_loop = IOLoop::with_clock(ManualClock::autojump());
     /// let q = Queue::new(2);
     /// let printed = Rc::new(RefCell::new(Vec::new()));
     ///
