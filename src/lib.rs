@@ -440,3 +440,22 @@ mod docs_ports_net {
     #[doc = include_str!("../docs/ports/echo.md")]
     struct Echo;
 }
+
+/// Tornado's `tornado.locks`: synchronization primitives for coroutines
+/// (`Condition`, `Event`, `Semaphore`, `BoundedSemaphore`, `Lock`).
+pub mod locks {
+    #[doc(inline)]
+    pub use gust_sync::locks::{
+        BoundedSemaphore, Condition, Event, Guard, IntoTimeout, Lock, NotLockedError, Semaphore,
+        TooManyReleasesError,
+    };
+}
+
+/// Tornado's `tornado.queues`: asynchronous queues for coroutines
+/// (`Queue`, `PriorityQueue`, `LifoQueue`).
+pub mod queues {
+    #[doc(inline)]
+    pub use gust_sync::queues::{
+        Iter, LifoQueue, Next, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueStream, TaskDoneError,
+    };
+}

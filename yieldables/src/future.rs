@@ -96,6 +96,18 @@ pub trait Waiter {
     fn abandon(&self, token: u64);
 }
 
+/// Takes back a result nobody read: see [`Future::add_reclaimer`].
+///
+/// For primitives that hand values to waiters (gust-sync's queues): an item
+/// handed to a consumer that is gone before it read it goes back where it
+/// came from instead of vanishing with the future.
+#[doc(hidden)]
+pub trait Reclaim<T> {
+    /// `value` was the result of a future dropped before anyone took or
+    /// copied it.
+    fn reclaim(&self, value: T);
+}
+
 /// A handle to a [`Future`] of some type, as a [`Waiter`] receives it.
 pub struct AnyFuture(Rc<dyn Any>);
 
@@ -119,7 +131,8 @@ struct Inner<T> {
 struct Core<T> {
     slot: Slot<T>,
     callbacks: Callbacks<T>,
-    /// The error has been looked at (so dropping it logs nothing).
+    /// The error (or a copy of the value) has been looked at: dropping it
+    /// logs nothing, and reclaims nothing.
     retrieved: bool,
     cancelled: bool,
 }
@@ -136,6 +149,9 @@ enum Callback<T> {
     Fn(Box<dyn DoneFn<T>>),
     Wake(Weak<dyn Waiter>, u64),
     Std(Waker),
+    /// Not run when the future is done: kept until it is dropped, to take
+    /// back a result nobody read.
+    Reclaim(Weak<dyn Reclaim<T>>),
 }
 
 trait DoneFn<T> {
@@ -175,14 +191,6 @@ impl<T> Callbacks<T> {
         }
     }
 
-    fn len(&self) -> usize {
-        match self {
-            Callbacks::Empty => 0,
-            Callbacks::One(_) => 1,
-            Callbacks::Many(all) => all.len(),
-        }
-    }
-
     fn for_each(self, mut f: impl FnMut(Callback<T>)) {
         match self {
             Callbacks::Empty => {}
@@ -204,12 +212,26 @@ impl<T> Drop for Inner<T> {
             }
         }
         // A pending future dropped with waiters: they will never be woken.
-        std::mem::replace(&mut core.callbacks, Callbacks::Empty).for_each(|callback| {
-            if let Callback::Wake(waiter, token) = callback {
+        // A done one whose value nobody read gives it back to its reclaimer.
+        let mut unread = match (&core.slot, core.retrieved) {
+            (Slot::Value(_), false) => match std::mem::replace(&mut core.slot, Slot::Taken) {
+                Slot::Value(value) => Some(value),
+                _ => None,
+            },
+            _ => None,
+        };
+        std::mem::replace(&mut core.callbacks, Callbacks::Empty).for_each(|callback| match callback {
+            Callback::Wake(waiter, token) => {
                 if let Some(waiter) = waiter.upgrade() {
                     waiter.abandon(token);
                 }
             }
+            Callback::Reclaim(reclaimer) => {
+                if let (Some(reclaimer), Some(value)) = (reclaimer.upgrade(), unread.take()) {
+                    reclaimer.reclaim(value);
+                }
+            }
+            _ => {}
         });
     }
 }
@@ -406,6 +428,13 @@ impl<T: 'static> Future<T> {
                 }
             }
             Callback::Std(waker) => waker.wake(),
+            // Kept for the drop.
+            Callback::Reclaim(reclaimer) => self
+                .inner
+                .core
+                .borrow_mut()
+                .callbacks
+                .push(Callback::Reclaim(reclaimer)),
             Callback::Fn(f) => {
                 let name = f.name();
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f.call(self))) {
@@ -452,7 +481,75 @@ impl<T: 'static> Future<T> {
 
     /// Number of callbacks waiting for this future.
     pub fn callback_count(&self) -> usize {
-        self.inner.core.borrow().callbacks.len()
+        let core = self.inner.core.borrow();
+        match &core.callbacks {
+            Callbacks::Empty => 0,
+            Callbacks::One(Callback::Reclaim(_)) => 0,
+            Callbacks::One(_) => 1,
+            Callbacks::Many(all) => all
+                .iter()
+                .filter(|cb| !matches!(cb, Callback::Reclaim(_)))
+                .count(),
+        }
+    }
+
+    /// Whether anyone but the holder of this handle can still receive the
+    /// result: another handle exists, or a done callback or a live waiter
+    /// (a suspended coroutine) is registered. A std `Waker` alone does not
+    /// count: it only wakes someone who holds a handle.
+    ///
+    /// For primitives that hand a value to the first of several waiters
+    /// (gust-sync's locks and queues): a waiter nobody observes any more is
+    /// skipped rather than handed a permit or an item.
+    #[doc(hidden)]
+    pub fn has_observers(&self) -> bool {
+        if Rc::strong_count(&self.inner) > 1 {
+            return true;
+        }
+        let observes = |cb: &Callback<T>| match cb {
+            Callback::Fn(_) => true,
+            Callback::Wake(waiter, _) => waiter.strong_count() > 0,
+            Callback::Std(_) | Callback::Reclaim(_) => false,
+        };
+        match &self.inner.core.borrow().callbacks {
+            Callbacks::Empty => false,
+            Callbacks::One(cb) => observes(cb),
+            Callbacks::Many(all) => all.iter().any(observes),
+        }
+    }
+
+    /// Takes the value back if nobody can read it any more: the future is
+    /// done with a value nobody took or copied, and [`has_observers`]
+    /// (Future::has_observers) is false. `None` otherwise.
+    #[doc(hidden)]
+    pub fn take_unobserved(&self) -> Option<T> {
+        if self.has_observers() {
+            return None;
+        }
+        let mut core = self.inner.core.borrow_mut();
+        if core.retrieved || !matches!(core.slot, Slot::Value(_)) {
+            return None;
+        }
+        match std::mem::replace(&mut core.slot, Slot::Taken) {
+            Slot::Value(value) => Some(value),
+            other => {
+                core.slot = other;
+                None
+            }
+        }
+    }
+
+    /// Registers `reclaimer` to receive the result if the future is
+    /// dropped done with a value nobody took or copied (see [`Reclaim`]).
+    /// The reclaimer is held weakly and survives completion. Allocates
+    /// nothing.
+    #[doc(hidden)]
+    pub fn add_reclaimer(&self, reclaimer: Weak<dyn Reclaim<T>>) {
+        self.inner
+            .core
+            .borrow_mut()
+            .callbacks
+            .push(Callback::Reclaim(reclaimer));
     }
 
     /// Takes the result out (moving it), or returns the error (shared; the
@@ -515,7 +612,11 @@ impl<T: Clone + 'static> Future<T> {
     pub fn result(&self) -> Result<T, Error> {
         let mut core = self.inner.core.borrow_mut();
         match &core.slot {
-            Slot::Value(value) => Ok(value.clone()),
+            Slot::Value(value) => {
+                let value = value.clone();
+                core.retrieved = true;
+                Ok(value)
+            }
             Slot::Failed(error) => {
                 let error = error.clone();
                 core.retrieved = true;
@@ -704,6 +805,82 @@ mod tests {
         b.add_waiter(weak, 2);
         drop(b);
         assert_eq!(*rec.0.borrow(), vec![(1, true), (2, false)]);
+    }
+
+    struct Bin(RefCell<Vec<String>>);
+    impl Reclaim<String> for Bin {
+        fn reclaim(&self, value: String) {
+            self.0.borrow_mut().push(value);
+        }
+    }
+
+    #[test]
+    fn an_unread_value_goes_back_to_its_reclaimer() {
+        let bin = Rc::new(Bin(RefCell::new(Vec::new())));
+        let weak: Weak<dyn Reclaim<String>> = Rc::downgrade(&(bin.clone() as Rc<dyn Reclaim<String>>));
+        // Dropped unread: reclaimed.
+        let f = Future::new();
+        f.add_reclaimer(weak.clone());
+        f.set_result("a".to_owned()).unwrap();
+        drop(f);
+        // Taken: nothing to reclaim.
+        let f = Future::new();
+        f.add_reclaimer(weak.clone());
+        f.set_result("b".to_owned()).unwrap();
+        assert_eq!(f.take_result().unwrap(), "b");
+        drop(f);
+        // Copied by a reader: not reclaimed either (it would be a duplicate).
+        let f = Future::new();
+        f.add_reclaimer(weak.clone());
+        f.set_result("c".to_owned()).unwrap();
+        assert_eq!(f.result().unwrap(), "c");
+        drop(f);
+        // Failed: nothing to reclaim.
+        let f: Future<String> = Future::new();
+        f.add_reclaimer(weak);
+        f.set_exception(Error::msg("no")).unwrap();
+        let _ = f.exception();
+        drop(f);
+        assert_eq!(*bin.0.borrow(), vec!["a".to_owned()]);
+    }
+
+    #[test]
+    fn observers_are_handles_callbacks_and_live_waiters_not_wakers() {
+        let f = Future::<u8>::new();
+        assert!(!f.has_observers());
+        let g = f.clone();
+        assert!(f.has_observers());
+        drop(g);
+        // A std waker alone observes nothing.
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut polled = f.clone();
+        assert!(Pin::new(&mut polled).poll(&mut cx).is_pending());
+        drop(polled);
+        assert!(!f.has_observers());
+        assert_eq!(f.callback_count(), 1);
+        // A waiter counts while it lives.
+        let rec = Rc::new(Recorder(RefCell::new(Vec::new())));
+        let weak: Weak<dyn Waiter> = Rc::downgrade(&(rec.clone() as Rc<dyn Waiter>));
+        f.add_waiter(weak, 7);
+        assert!(f.has_observers());
+        drop(rec);
+        assert!(!f.has_observers());
+        f.add_done_callback(|_| {});
+        assert!(f.has_observers());
+    }
+
+    #[test]
+    fn take_unobserved_only_when_nobody_can_read() {
+        let f = Future::ready(3u8);
+        let g = f.clone();
+        assert_eq!(f.take_unobserved(), None);
+        drop(g);
+        assert_eq!(f.take_unobserved(), Some(3));
+        assert_eq!(f.take_unobserved(), None);
+        let f = Future::ready(4u8);
+        assert_eq!(f.result().unwrap(), 4);
+        assert_eq!(f.take_unobserved(), None, "a copy was read");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What the coroutine engine (`gust-engine`) needs from this crate, and
-//! most programs do not: the boundary between the two crates.
+//! most programs do not: the boundary between the two crates (and what
+//! gust-sync needs of `Future`).
 //!
 //! * [`Waiter`] and [`AnyFuture`]: a parked coroutine waits on a future as
 //!   a *waiter* (a token in the future's callback list, no closure), and is
@@ -8,11 +9,15 @@
 //!   `Future::add_waiter(waiter, token)` and `Future::to_any()`.
 //! * [`NativeWait`]: the waker and signal futures a coroutine parks on
 //!   while it awaits a Rust future on its own stack (`Co::await_`).
+//! * [`Reclaim`], for gust-sync's queues: an item handed to a waiter whose
+//!   consumer is gone before it read it goes back to the queue. Three
+//!   hidden `Future` methods go with it: `add_reclaimer`, `has_observers`
+//!   and `take_unobserved`.
 //!
 //! Everything else the engine uses is public API: [`Yielded`](crate::Yielded)
 //! (how to wait for a yielded value), [`DriveContext`](crate::DriveContext)
 //! and [`Signal`](crate::Signal) (driving a [`DrivenWait`](crate::DrivenWait)),
 //! and the error types. The `gust` facade does not re-export this module.
 
-pub use crate::future::{AnyFuture, Waiter};
+pub use crate::future::{AnyFuture, Reclaim, Waiter};
 pub use crate::native::NativeWait;
