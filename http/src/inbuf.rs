@@ -18,10 +18,6 @@ impl InBuf {
         self.start == self.data.len()
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.data.len() - self.start
-    }
-
     /// Marks the first `n` unconsumed bytes as consumed.
     pub(crate) fn consume(&mut self, n: usize) {
         self.start += n;
@@ -43,13 +39,5 @@ impl InBuf {
             }
             self.data.extend_from_slice(&bytes);
         }
-    }
-
-    /// Takes every unconsumed byte.
-    pub(crate) fn take(&mut self) -> Vec<u8> {
-        let mut data = std::mem::take(&mut self.data);
-        data.drain(..self.start);
-        self.start = 0;
-        data
     }
 }

@@ -21,8 +21,8 @@ const MAX_TRAILERS: usize = 65_536;
 /// let mut decoder = ChunkedDecoder::new(1024);
 /// let mut body = Vec::new();
 /// // Input may arrive split anywhere.
-/// assert_eq!(decoder.decode(b"3\r\nab", &mut body).unwrap(), 6);
-/// assert_eq!(decoder.decode(b"c\r\n0\r\n\r\nNEXT", &mut body).unwrap(), 10);
+/// assert_eq!(decoder.decode(b"3\r\nab", &mut body).unwrap(), 5);
+/// assert_eq!(decoder.decode(b"c\r\n0\r\n\r\nNEXT", &mut body).unwrap(), 8);
 /// assert!(decoder.is_done());
 /// assert_eq!(body, b"abc");
 /// assert!(ChunkedDecoder::new(1024).decode(b"zz\r\n", &mut body).is_err());

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::headers::HTTPHeaders;
+use super::start_line::RequestStartLine;
 use super::url::{QueryArguments, parse_qs_bytes, split_host_and_port};
 
 /// A single HTTP request, as an [`HTTPServer`](crate::httpserver::HTTPServer)
@@ -65,7 +66,22 @@ impl HTTPServerRequest {
     /// A request, with `path`, `query`, `host` and the arguments worked out
     /// from the other fields (`remote_ip` empty, `protocol` `http`).
     pub fn new(method: &str, uri: &str, version: &str, headers: HTTPHeaders, body: Vec<u8>) -> HTTPServerRequest {
-        let (authority, target) = split_absolute_form(uri);
+        let start_line = RequestStartLine {
+            method: method.to_owned(),
+            path: uri.to_owned(),
+            version: version.to_owned(),
+        };
+        HTTPServerRequest::from_head(start_line, headers, body)
+    }
+
+    /// A request from a parsed start line.
+    pub(crate) fn from_head(start_line: RequestStartLine, headers: HTTPHeaders, body: Vec<u8>) -> HTTPServerRequest {
+        let RequestStartLine {
+            method,
+            path: uri,
+            version,
+        } = start_line;
+        let (authority, target) = split_absolute_form(&uri);
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let host = match authority {
             Some(authority) => authority.to_owned(),
@@ -84,10 +100,12 @@ impl HTTPServerRequest {
         for (name, values) in &body_arguments {
             arguments.entry(name.clone()).or_default().extend(values.iter().cloned());
         }
+        let path = path.to_owned();
+        let query = query.to_owned();
         HTTPServerRequest {
-            method: method.to_owned(),
-            uri: uri.to_owned(),
-            version: version.to_owned(),
+            method,
+            uri,
+            version,
             headers,
             body,
             remote_ip: String::new(),
@@ -95,8 +113,8 @@ impl HTTPServerRequest {
             protocol: "http".to_owned(),
             host,
             host_name,
-            path: path.to_owned(),
-            query: query.to_owned(),
+            path,
+            query,
             arguments,
             query_arguments,
             body_arguments,

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::error::HTTPInputError;
-use super::headers::{is_tchar, is_token};
+use super::headers::is_token;
 
 /// A request's first line: method, target and version (Tornado's
 /// `RequestStartLine`).
@@ -115,9 +115,4 @@ pub fn parse_response_start_line(line: &str) -> Result<ResponseStartLine, HTTPIn
         code: code.parse().map_err(|_| malformed())?,
         reason: reason.to_owned(),
     })
-}
-
-/// Whether `method` is a valid method token.
-pub(crate) fn is_method(method: &str) -> bool {
-    method.bytes().all(is_tchar) && !method.is_empty()
 }
