@@ -98,3 +98,16 @@ mod docs_ports {
     #[doc = include_str!("../docs/ports/blog_tornado_coroutine.md")]
     struct BlogTornadoCoroutine;
 }
+
+/// Tornado's `tornado.httputil`: HTTP headers, server requests, URL and
+/// query helpers (HTTP/1.1, plain HTTP; TLS is not supported yet).
+pub use gust_http::httputil;
+
+/// Tornado's `tornado.httpclient`: `AsyncHTTPClient` (one per loop),
+/// the blocking `HTTPClient`, `HTTPRequest`, `HTTPResponse`,
+/// `HTTPClientError` (`HTTPError`).
+pub use gust_http::httpclient;
+
+/// Tornado's `tornado.httpserver`: `HTTPServer`, the `ResponseWriter` a
+/// request callback answers through, and a small `Router`.
+pub use gust_http::httpserver;
