@@ -39,7 +39,10 @@ use gust_net::netutil::BindOptions;
 use gust_net::tcpserver::{LoopThreads, spawn_loops};
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn free_port() -> u16 {
@@ -50,8 +53,11 @@ fn free_port() -> u16 {
 /// Runs a hello-world gust server on `loops` loops (threads), with
 /// `reuse_port`; per loop, a count of accepted connections and requests.
 fn gust_servers(port: u16, loops: usize) -> (LoopThreads, Arc<Vec<(AtomicU64, AtomicU64)>>) {
-    let counts: Arc<Vec<(AtomicU64, AtomicU64)>> =
-        Arc::new((0..loops).map(|_| (AtomicU64::new(0), AtomicU64::new(0))).collect());
+    let counts: Arc<Vec<(AtomicU64, AtomicU64)>> = Arc::new(
+        (0..loops)
+            .map(|_| (AtomicU64::new(0), AtomicU64::new(0)))
+            .collect(),
+    );
     let shared = counts.clone();
     let threads = spawn_loops(loops, move |task| {
         let counts = shared.clone();
@@ -100,7 +106,12 @@ fn wrk(port: u16, secs: usize) -> Option<WrkResult> {
     let before = children_cpu();
     let start = Instant::now();
     let output = Command::new("wrk")
-        .args(["-t1", "-c64", &format!("-d{secs}s"), &format!("http://127.0.0.1:{port}/")])
+        .args([
+            "-t1",
+            "-c64",
+            &format!("-d{secs}s"),
+            &format!("http://127.0.0.1:{port}/"),
+        ])
         .output()
         .ok()?;
     let wall = start.elapsed();
@@ -156,7 +167,9 @@ fn hyper_bin(name: &str) -> Option<PathBuf> {
 fn report_wrk(name: &str, result: &Option<WrkResult>, reference: Option<f64>) -> Option<f64> {
     match result {
         Some(r) => {
-            let ratio = reference.map_or(String::new(), |g| format!("   gust/this = {:.2}", g / r.requests_per_sec));
+            let ratio = reference.map_or(String::new(), |g| {
+                format!("   gust/this = {:.2}", g / r.requests_per_sec)
+            });
             println!(
                 "  {name:<28} {:>10.0} req/s   wrk CPU {:.1} s of {:.1} s ({:.0}%){ratio}",
                 r.requests_per_sec,
@@ -176,7 +189,9 @@ fn report_wrk(name: &str, result: &Option<WrkResult>, reference: Option<f64>) ->
 fn server_benchmarks() {
     let secs = env_usize("GUST_HTTP_WRK_SECS", 10);
     if Command::new("wrk").arg("--version").output().is_err() {
-        println!("server: wrk not found (apt-get install wrk, or run benches/run_http_baselines.sh): skipped");
+        println!(
+            "server: wrk not found (apt-get install wrk, or run benches/run_http_baselines.sh): skipped"
+        );
         return;
     }
     println!("server: hello world, wrk -t1 -c64 -d{secs}s (2 cores: wrk takes the other one)");
@@ -196,7 +211,10 @@ fn server_benchmarks() {
                 .spawn()
                 .ok()?,
         );
-        wait_for_port(port).then(|| wrk(port, secs)).flatten().inspect(|_| drop(child))
+        wait_for_port(port)
+            .then(|| wrk(port, secs))
+            .flatten()
+            .inspect(|_| drop(child))
     });
     report_wrk("hyper 1.x (current_thread)", &hyper, gust);
     // Tornado.
@@ -209,7 +227,10 @@ fn server_benchmarks() {
                 .spawn()
                 .ok()?,
         );
-        wait_for_port(port).then(|| wrk(port, secs)).flatten().inspect(|_| drop(child))
+        wait_for_port(port)
+            .then(|| wrk(port, secs))
+            .flatten()
+            .inspect(|_| drop(child))
     });
     report_wrk("Tornado 6.6.1 HTTPServer", &tornado, gust);
     // gust, two loops with reuse_port.
@@ -296,7 +317,10 @@ fn client_benchmarks() {
         "client: against a gust hello-world server on another thread; {n} sequential keep-alive fetches, then {n} with max_clients {max_clients}"
     );
     let (seq, conc) = gust_client(port, n, max_clients);
-    println!("  {:<28} {seq:>10.0} fetches/s sequential   {conc:>10.0} fetches/s concurrent", "gust AsyncHTTPClient");
+    println!(
+        "  {:<28} {seq:>10.0} fetches/s sequential   {conc:>10.0} fetches/s concurrent",
+        "gust AsyncHTTPClient"
+    );
     let hyper = hyper_bin("hyper_client").and_then(|bin| {
         let mut command = Command::new(bin);
         command.args([port.to_string(), n.to_string(), max_clients.to_string()]);
@@ -345,7 +369,11 @@ fn main() {
         println!("gust hello-world server on 127.0.0.1:{port}, {loops} loop(s), for {secs} s");
         std::thread::sleep(Duration::from_secs(secs));
         for (i, (conns, reqs)) in counts.iter().enumerate() {
-            println!("loop {i}: {} connections, {} requests", conns.load(Ordering::Relaxed), reqs.load(Ordering::Relaxed));
+            println!(
+                "loop {i}: {} connections, {} requests",
+                conns.load(Ordering::Relaxed),
+                reqs.load(Ordering::Relaxed)
+            );
         }
         threads.join();
         return;

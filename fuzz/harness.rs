@@ -17,7 +17,11 @@ fn decode_whole(mut decoder: BodyDecoder, input: &[u8]) -> Result<(usize, Vec<u8
 }
 
 /// Decodes `input` in two pieces split at `at`.
-fn decode_split(mut decoder: BodyDecoder, input: &[u8], at: usize) -> Result<(usize, Vec<u8>, bool), HTTPInputError> {
+fn decode_split(
+    mut decoder: BodyDecoder,
+    input: &[u8],
+    at: usize,
+) -> Result<(usize, Vec<u8>, bool), HTTPInputError> {
     let at = at.min(input.len());
     let mut body = Vec::new();
     let first = decoder.decode(&input[..at], &mut body)?;

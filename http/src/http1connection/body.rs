@@ -40,13 +40,24 @@ pub struct ChunkedDecoder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Reading hex digits of a chunk size.
-    Size { value: u64, digits: u32 },
+    Size {
+        value: u64,
+        digits: u32,
+    },
     /// After the size: optional white space and extensions, up to CR.
-    Extension { value: u64, quoted: bool, escaped: bool },
+    Extension {
+        value: u64,
+        quoted: bool,
+        escaped: bool,
+    },
     /// Expecting the LF of a size line.
-    SizeLf { value: u64 },
+    SizeLf {
+        value: u64,
+    },
     /// Reading chunk data.
-    Data { remaining: u64 },
+    Data {
+        remaining: u64,
+    },
     /// Expecting CR then LF after chunk data.
     DataCr,
     DataLf,
@@ -55,7 +66,9 @@ enum State {
     /// Inside a trailer line.
     TrailerLine,
     /// Expecting the LF of a trailer line (`empty`: of the final line).
-    TrailerLf { empty: bool },
+    TrailerLf {
+        empty: bool,
+    },
     Done,
 }
 
@@ -115,7 +128,11 @@ impl ChunkedDecoder {
                     self.count_line(1)?;
                     i += 1;
                 }
-                State::Extension { value, quoted, escaped } => {
+                State::Extension {
+                    value,
+                    quoted,
+                    escaped,
+                } => {
                     if b == b'\n' || (b < 0x20 && b != b'\t' && b != b'\r') || b == 0x7f {
                         return Err(HTTPInputError::new("invalid chunk extension"));
                     }

@@ -172,16 +172,22 @@ fn check_request(
                 return Err(HTTPInputError::new(format!("Invalid Host header: {host:?}")));
             }
             if host.contains(',') {
-                return Err(HTTPInputError::new(format!("Multiple host headers not allowed: {host:?}")));
+                return Err(HTTPInputError::new(format!(
+                    "Multiple host headers not allowed: {host:?}"
+                )));
             }
         }
     }
     if let Some(authority) = authority {
         if !is_valid_host(authority) || authority.is_empty() {
-            return Err(HTTPInputError::new(format!("Invalid request target authority: {authority:?}")));
+            return Err(HTTPInputError::new(format!(
+                "Invalid request target authority: {authority:?}"
+            )));
         }
     }
-    if !start_line.path.starts_with('/') && authority.is_none() && !(start_line.method == "OPTIONS" && start_line.path == "*")
+    if !start_line.path.starts_with('/')
+        && authority.is_none()
+        && !(start_line.method == "OPTIONS" && start_line.path == "*")
     {
         // Authority-form is for CONNECT, which this server does not proxy.
         return Err(HTTPInputError::new("Malformed HTTP request line"));
@@ -220,9 +226,8 @@ fn check_request(
 
 /// Tornado's `_ABNF.host`: URI host characters and an optional port.
 fn is_valid_host(host: &str) -> bool {
-    host.bytes().all(|b| {
-        b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=[]:%".contains(&b)
-    })
+    host.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=[]:%".contains(&b))
 }
 
 /// The message's Content-Length, checked: digits only, every value equal,
@@ -380,7 +385,9 @@ pub fn response_framing(
     let headers = &head.headers;
     if (100..200).contains(&code) {
         if headers.contains("Content-Length") || headers.contains("Transfer-Encoding") {
-            return Err(HTTPInputError::new(format!("Response code {code} cannot have body")));
+            return Err(HTTPInputError::new(format!(
+                "Response code {code} cannot have body"
+            )));
         }
         return Ok(BodyFraming::Empty);
     }
@@ -388,7 +395,9 @@ pub fn response_framing(
     let chunked = transfer_encoding_chunked(headers, content_length.is_some())?;
     if code == 204 {
         if chunked || content_length.is_some_and(|n| n != 0) {
-            return Err(HTTPInputError::new(format!("Response with code {code} should not have body")));
+            return Err(HTTPInputError::new(format!(
+                "Response with code {code} should not have body"
+            )));
         }
         return Ok(BodyFraming::Empty);
     }

@@ -32,6 +32,6 @@ mod head;
 
 pub use body::{BodyDecoder, ChunkedDecoder};
 pub use head::{
-    BodyFraming, MAX_HEADERS, RequestHead, ResponseHead, ServerLimits, parse_request_head, parse_response_head,
-    response_framing,
+    BodyFraming, MAX_HEADERS, RequestHead, ResponseHead, ServerLimits, parse_request_head,
+    parse_response_head, response_framing,
 };

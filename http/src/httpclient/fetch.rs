@@ -88,7 +88,11 @@ fn malformed(e: HTTPInputError) -> HTTPClientError {
 fn stream_error(e: Error) -> HTTPClientError {
     if let Some(closed) = e.downcast_ref::<StreamClosedError>() {
         return match &closed.real_error {
-            Some(real) => HTTPClientError::other(ClientErrorKind::StreamClosed, real.to_string(), Some(real.clone())),
+            Some(real) => HTTPClientError::other(
+                ClientErrorKind::StreamClosed,
+                real.to_string(),
+                Some(real.clone()),
+            ),
             None => HTTPClientError::other(ClientErrorKind::StreamClosed, "Stream closed".to_owned(), None),
         };
     }
@@ -174,7 +178,8 @@ impl Fetch {
     }
 
     fn arm_request_timeout(self: &Rc<Self>) {
-        let (Some(timeout), Some(io_loop)) = (self.request.request_timeout, self.client.io_loop.upgrade()) else {
+        let (Some(timeout), Some(io_loop)) = (self.request.request_timeout, self.client.io_loop.upgrade())
+        else {
             return;
         };
         if timeout.is_zero() {
@@ -330,18 +335,19 @@ impl Fetch {
                 if state.inbuf.is_empty() {
                     return Step::Read;
                 }
-                let (head, used) = match parse_response_head(state.inbuf.bytes(), self.client.options.max_header_size)
-                {
-                    Ok(Some(parsed)) => parsed,
-                    Ok(None) => return Step::Read,
-                    Err(e) => return Step::Fail(malformed(e)),
-                };
+                let (head, used) =
+                    match parse_response_head(state.inbuf.bytes(), self.client.options.max_header_size) {
+                        Ok(Some(parsed)) => parsed,
+                        Ok(None) => return Step::Read,
+                        Err(e) => return Step::Fail(malformed(e)),
+                    };
                 state.inbuf.consume(used);
                 state.got_bytes = true;
-                let framing = match response_framing(&self.request.method, &head, self.client.options.max_body_size) {
-                    Ok(framing) => framing,
-                    Err(e) => return Step::Fail(malformed(e)),
-                };
+                let framing =
+                    match response_framing(&self.request.method, &head, self.client.options.max_body_size) {
+                        Ok(framing) => framing,
+                        Err(e) => return Step::Fail(malformed(e)),
+                    };
                 let code = head.start_line.code;
                 if (100..200).contains(&code) {
                     if code == 101 {
@@ -396,7 +402,11 @@ impl Fetch {
             } => {
                 let streaming = self.request.streaming_callback.is_some() && !*redirect;
                 let mut chunk = Vec::new();
-                let target = if streaming || *redirect { &mut chunk } else { &mut *body };
+                let target = if streaming || *redirect {
+                    &mut chunk
+                } else {
+                    &mut *body
+                };
                 match decoder.decode(state.inbuf.bytes(), target) {
                     Ok(used) => state.inbuf.consume(used),
                     Err(e) => return Step::Fail(malformed(e)),
@@ -447,7 +457,14 @@ impl Fetch {
             else {
                 return;
             };
-            (head, body, keep_alive, redirect, state.stream.take(), !state.inbuf.is_empty())
+            (
+                head,
+                body,
+                keep_alive,
+                redirect,
+                state.stream.take(),
+                !state.inbuf.is_empty(),
+            )
         };
         if let Some(stream) = stream {
             if keep_alive && !leftover {
@@ -493,10 +510,17 @@ impl Fetch {
             next.headers.remove("Authorization");
             next.headers.remove("Cookie");
         }
-        if (code == 303 && self.request.method != "HEAD") || (matches!(code, 301 | 302) && self.request.method == "POST") {
+        if (code == 303 && self.request.method != "HEAD")
+            || (matches!(code, 301 | 302) && self.request.method == "POST")
+        {
             next.method = "GET".to_owned();
             next.body = None;
-            for name in ["Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding"] {
+            for name in [
+                "Content-Length",
+                "Content-Type",
+                "Content-Encoding",
+                "Transfer-Encoding",
+            ] {
                 next.headers.remove(name);
             }
         }
@@ -547,8 +571,13 @@ fn prepare(request: &HTTPRequest) -> Result<((String, u16), Vec<u8>, Vec<u8>), H
     let port = match url.port() {
         Some(port) => port,
         None => {
-            let netloc = url.netloc.rsplit_once('@').map_or(url.netloc.as_str(), |(_, h)| h);
-            let after_host = netloc.strip_prefix('[').map_or(netloc, |n| n.split_once(']').map_or("", |(_, r)| r));
+            let netloc = url
+                .netloc
+                .rsplit_once('@')
+                .map_or(url.netloc.as_str(), |(_, h)| h);
+            let after_host = netloc
+                .strip_prefix('[')
+                .map_or(netloc, |n| n.split_once(']').map_or("", |(_, r)| r));
             if after_host.contains(':') && !after_host.ends_with(':') {
                 return Err(invalid(format!("Invalid port in URL: {}", request.url)));
             }
@@ -584,7 +613,9 @@ fn prepare(request: &HTTPRequest) -> Result<((String, u16), Vec<u8>, Vec<u8>), H
     let headers = &request.headers;
     let mut line = |name: &str, value: &str| -> Result<(), HTTPClientError> {
         if !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) || value.contains(['\r', '\n']) {
-            return Err(invalid(format!("Illegal characters in header {name:?}: {value:?}")));
+            return Err(invalid(format!(
+                "Illegal characters in header {name:?}: {value:?}"
+            )));
         }
         head.extend_from_slice(name.as_bytes());
         head.extend_from_slice(b": ");
@@ -593,7 +624,10 @@ fn prepare(request: &HTTPRequest) -> Result<((String, u16), Vec<u8>, Vec<u8>), H
         Ok(())
     };
     if !headers.contains("Host") {
-        let netloc = url.netloc.rsplit_once('@').map_or(url.netloc.as_str(), |(_, h)| h);
+        let netloc = url
+            .netloc
+            .rsplit_once('@')
+            .map_or(url.netloc.as_str(), |(_, h)| h);
         line("Host", netloc)?;
     }
     let credentials = match url.userinfo() {
@@ -610,7 +644,10 @@ fn prepare(request: &HTTPRequest) -> Result<((String, u16), Vec<u8>, Vec<u8>), H
             .map(|u| (u.clone(), request.auth_password.clone().unwrap_or_default())),
     };
     if let Some((user, password)) = credentials {
-        line("Authorization", &format!("Basic {}", base64(format!("{user}:{password}").as_bytes())))?;
+        line(
+            "Authorization",
+            &format!("Basic {}", base64(format!("{user}:{password}").as_bytes())),
+        )?;
     }
     match &request.user_agent {
         Some(agent) => line("User-Agent", agent)?,
@@ -651,8 +688,16 @@ fn base64(input: &[u8]) -> String {
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(ALPHABET[(n >> 18) as usize & 63] as char);
         out.push(ALPHABET[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { ALPHABET[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { ALPHABET[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            ALPHABET[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            ALPHABET[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }

@@ -291,7 +291,11 @@ impl ClientInner {
     pub(crate) fn fetch_impl(this: &Rc<ClientInner>, request: HTTPRequest, callback: FinalCallback) {
         let Some(io_loop) = this.io_loop.upgrade() else {
             callback(HTTPResponse::failed(
-                HTTPClientError::other(ClientErrorKind::InvalidRequest, "the loop is closed".to_owned(), None),
+                HTTPClientError::other(
+                    ClientErrorKind::InvalidRequest,
+                    "the loop is closed".to_owned(),
+                    None,
+                ),
                 &request.url,
             ));
             return;
@@ -365,7 +369,10 @@ impl ClientInner {
             return;
         };
         self.queue.borrow_mut().retain(|&q| q != id);
-        let mut response = HTTPResponse::failed(HTTPClientError::timeout("Timeout in request queue"), &waiting.request.url);
+        let mut response = HTTPResponse::failed(
+            HTTPClientError::timeout("Timeout in request queue"),
+            &waiting.request.url,
+        );
         if let Some(io_loop) = self.io_loop.upgrade() {
             response.request_time = io_loop.time().saturating_duration_since(waiting.queued_at);
             let callback = waiting.callback;
@@ -491,7 +498,11 @@ impl HTTPClient {
     }
 
     /// [`fetch`](Self::fetch) with `raise_error`.
-    pub fn fetch_with(&self, request: impl Into<HTTPRequest>, raise_error: bool) -> Result<HTTPResponse, Error> {
+    pub fn fetch_with(
+        &self,
+        request: impl Into<HTTPRequest>,
+        raise_error: bool,
+    ) -> Result<HTTPResponse, Error> {
         let request = request.into();
         let slot = self.client.clone();
         let options = self.options.clone();

@@ -39,7 +39,13 @@ pub struct HTTPResponse {
 impl HTTPResponse {
     /// A response; `error` is set to an [`HTTPClientError`] for a code
     /// that is not 2xx (Tornado's constructor does the same).
-    pub(crate) fn new(code: u16, reason: String, headers: HTTPHeaders, body: Vec<u8>, effective_url: String) -> Self {
+    pub(crate) fn new(
+        code: u16,
+        reason: String,
+        headers: HTTPHeaders,
+        body: Vec<u8>,
+        effective_url: String,
+    ) -> Self {
         let error = if (200..300).contains(&code) {
             None
         } else {

@@ -44,7 +44,9 @@ struct ConnState {
 
 enum Phase {
     /// Waiting for a request head (since when, once the wait started).
-    Head { since: Option<Instant> },
+    Head {
+        since: Option<Instant>,
+    },
     /// Reading a body.
     Body {
         head: Box<RequestHead>,
@@ -260,7 +262,12 @@ impl ServerConn {
         log::info!(target: GEN_LOG, "Malformed HTTP message from {}: {error}", self.remote_ip);
         self.state.borrow_mut().phase = Phase::Closed;
         self.clear_timer();
-        let mut answer = format!("HTTP/1.1 {} {}\r\nDate: ", error.status, reason_phrase(error.status)).into_bytes();
+        let mut answer = format!(
+            "HTTP/1.1 {} {}\r\nDate: ",
+            error.status,
+            reason_phrase(error.status)
+        )
+        .into_bytes();
         now_http_date(&mut answer);
         answer.extend_from_slice(b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         let written = self.stream.write(answer);
@@ -380,7 +387,9 @@ fn apply_xheaders(request: &mut HTTPServerRequest, trusted_downstream: &[String]
     if is_valid_ip(&ip) {
         request.remote_ip = ip;
     }
-    let proto = headers.get("X-Scheme").or_else(|| headers.get("X-Forwarded-Proto"));
+    let proto = headers
+        .get("X-Scheme")
+        .or_else(|| headers.get("X-Forwarded-Proto"));
     if let Some(proto) = proto {
         let last = proto.rsplit(',').next().unwrap_or("").trim().to_owned();
         if last == "http" || last == "https" {

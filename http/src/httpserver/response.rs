@@ -64,7 +64,12 @@ struct WriterState {
 }
 
 impl ResponseWriter {
-    pub(crate) fn new(conn: Rc<ServerConn>, head_request: bool, http10: bool, keep_alive: bool) -> ResponseWriter {
+    pub(crate) fn new(
+        conn: Rc<ServerConn>,
+        head_request: bool,
+        http10: bool,
+        keep_alive: bool,
+    ) -> ResponseWriter {
         ResponseWriter {
             state: Rc::new(RefCell::new(WriterState {
                 conn: Some(conn),
@@ -302,7 +307,9 @@ impl WriterState {
         }
         if let Some(remaining) = &mut self.remaining {
             if body.len() as u64 > *remaining {
-                return Err(HTTPOutputError::new("Tried to write more data than Content-Length"));
+                return Err(HTTPOutputError::new(
+                    "Tried to write more data than Content-Length",
+                ));
             }
             *remaining -= body.len() as u64;
             if last && *remaining != 0 {
@@ -332,7 +339,12 @@ impl WriterState {
         out.extend_from_slice(b"HTTP/1.1 ");
         out.extend_from_slice(self.status.to_string().as_bytes());
         out.push(b' ');
-        out.extend_from_slice(self.reason.as_deref().unwrap_or(reason_phrase(self.status)).as_bytes());
+        out.extend_from_slice(
+            self.reason
+                .as_deref()
+                .unwrap_or(reason_phrase(self.status))
+                .as_bytes(),
+        );
         out.extend_from_slice(b"\r\n");
         if !self.headers.contains("Date") {
             out.extend_from_slice(b"Date: ");

@@ -65,7 +65,11 @@ impl Router {
             Some(p) => (p.to_owned(), true),
             None => (path.to_owned(), false),
         };
-        let index = match self.routes.iter().position(|r| r.path == path && r.prefix == prefix) {
+        let index = match self
+            .routes
+            .iter()
+            .position(|r| r.path == path && r.prefix == prefix)
+        {
             Some(i) => i,
             None => {
                 self.routes.push(Route {
@@ -131,7 +135,11 @@ impl fmt::Debug for Router {
         let mut list = f.debug_list();
         for route in &self.routes {
             for (method, _) in &route.handlers {
-                list.entry(&format_args!("{method} {}{}", route.path, if route.prefix { "*" } else { "" }));
+                list.entry(&format_args!(
+                    "{method} {}{}",
+                    route.path,
+                    if route.prefix { "*" } else { "" }
+                ));
             }
         }
         list.finish()

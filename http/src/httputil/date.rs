@@ -61,7 +61,9 @@ thread_local! {
 
 /// The current time as an HTTP date, formatted once per second per thread.
 pub(crate) fn now_http_date(out: &mut Vec<u8>) {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     CACHED.with(|cached| {
         let mut cached = cached.borrow_mut();
         if cached.0 != secs {

@@ -19,7 +19,10 @@ pub(crate) use headers::{is_field_value, is_token};
 pub use request::HTTPServerRequest;
 pub(crate) use request::split_absolute_form;
 pub use responses::reason_phrase;
-pub use start_line::{RequestStartLine, ResponseStartLine, parse_request_start_line, parse_response_start_line};
+pub use start_line::{
+    RequestStartLine, ResponseStartLine, parse_request_start_line, parse_response_start_line,
+};
 pub use url::{
-    QueryArguments, SplitUrl, parse_qs_bytes, split_host_and_port, url_concat, url_escape, url_join, url_unescape,
+    QueryArguments, SplitUrl, parse_qs_bytes, split_host_and_port, url_concat, url_escape, url_join,
+    url_unescape,
 };

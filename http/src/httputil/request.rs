@@ -65,7 +65,13 @@ pub struct HTTPServerRequest {
 impl HTTPServerRequest {
     /// A request, with `path`, `query`, `host` and the arguments worked out
     /// from the other fields (`remote_ip` empty, `protocol` `http`).
-    pub fn new(method: &str, uri: &str, version: &str, headers: HTTPHeaders, body: Vec<u8>) -> HTTPServerRequest {
+    pub fn new(
+        method: &str,
+        uri: &str,
+        version: &str,
+        headers: HTTPHeaders,
+        body: Vec<u8>,
+    ) -> HTTPServerRequest {
         let start_line = RequestStartLine {
             method: method.to_owned(),
             path: uri.to_owned(),
@@ -75,7 +81,11 @@ impl HTTPServerRequest {
     }
 
     /// A request from a parsed start line.
-    pub(crate) fn from_head(start_line: RequestStartLine, headers: HTTPHeaders, body: Vec<u8>) -> HTTPServerRequest {
+    pub(crate) fn from_head(
+        start_line: RequestStartLine,
+        headers: HTTPHeaders,
+        body: Vec<u8>,
+    ) -> HTTPServerRequest {
         let RequestStartLine {
             method,
             path: uri,
@@ -98,7 +108,10 @@ impl HTTPServerRequest {
         let body_arguments = parse_body_arguments(&headers, &body);
         let mut arguments = query_arguments.clone();
         for (name, values) in &body_arguments {
-            arguments.entry(name.clone()).or_default().extend(values.iter().cloned());
+            arguments
+                .entry(name.clone())
+                .or_default()
+                .extend(values.iter().cloned());
         }
         let path = path.to_owned();
         let query = query.to_owned();

@@ -68,7 +68,8 @@ fn is_http_version(v: &str) -> bool {
 pub fn parse_request_start_line(line: &str) -> Result<RequestStartLine, HTTPInputError> {
     let malformed = || HTTPInputError::new("Malformed HTTP request line");
     let mut parts = line.split(' ');
-    let (Some(method), Some(path), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(method), Some(path), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(malformed());
     };
@@ -80,7 +81,9 @@ pub fn parse_request_start_line(line: &str) -> Result<RequestStartLine, HTTPInpu
         return Err(malformed());
     }
     if !version.starts_with("HTTP/1") {
-        return Err(HTTPInputError::new(format!("Unexpected HTTP version {version:?}")));
+        return Err(HTTPInputError::new(format!(
+            "Unexpected HTTP version {version:?}"
+        )));
     }
     Ok(RequestStartLine {
         method: method.to_owned(),
@@ -108,7 +111,9 @@ pub fn parse_response_start_line(line: &str) -> Result<ResponseStartLine, HTTPIn
         return Err(malformed());
     }
     if !version.starts_with("HTTP/1") {
-        return Err(HTTPInputError::new(format!("Unexpected HTTP version {version:?}")));
+        return Err(HTTPInputError::new(format!(
+            "Unexpected HTTP version {version:?}"
+        )));
     }
     Ok(ResponseStartLine {
         version: version.to_owned(),

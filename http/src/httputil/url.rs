@@ -42,11 +42,10 @@ impl SplitUrl {
         let mut out = SplitUrl::default();
         if let Some(colon) = rest.find(':') {
             let scheme = &rest[..colon];
-            let valid = scheme
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphabetic())
-                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+            let valid = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
             if valid {
                 out.scheme = scheme.to_ascii_lowercase();
                 rest = &rest[colon + 1..];
@@ -75,14 +74,22 @@ impl SplitUrl {
     /// The host of the authority, without user info, port or IPv6 brackets
     /// (`urlsplit(...).hostname`, case kept).
     pub fn hostname(&self) -> &str {
-        let netloc = self.netloc.rsplit_once('@').map_or(self.netloc.as_str(), |(_, h)| h);
+        let netloc = self
+            .netloc
+            .rsplit_once('@')
+            .map_or(self.netloc.as_str(), |(_, h)| h);
         let (host, _) = split_host_and_port(netloc);
-        host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host)
+        host.strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host)
     }
 
     /// The port of the authority, if one is given and valid.
     pub fn port(&self) -> Option<u16> {
-        let netloc = self.netloc.rsplit_once('@').map_or(self.netloc.as_str(), |(_, h)| h);
+        let netloc = self
+            .netloc
+            .rsplit_once('@')
+            .map_or(self.netloc.as_str(), |(_, h)| h);
         split_host_and_port(netloc).1
     }
 
@@ -260,16 +267,20 @@ pub fn url_concat(url: &str, args: &[(&str, &str)]) -> String {
         return url.to_owned();
     }
     let mut split = SplitUrl::parse(url);
-    let mut query = split.query.clone();
-    for (k, v) in args {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        query.push_str(&url_escape(k));
-        query.push('=');
-        query.push_str(&url_escape(v));
+    // As Tornado does: the existing query is parsed (keeping blank
+    // values) and encoded again with the new arguments.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for pair in split.query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| String::from_utf8_lossy(&url_unescape(s, true)).into_owned();
+        pairs.push((decode(k), decode(v)));
     }
-    split.query = query;
+    pairs.extend(args.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", url_escape(k), url_escape(v)))
+        .collect();
+    split.query = query.join("&");
     split.has_query = true;
     split.to_string()
 }
