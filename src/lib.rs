@@ -99,15 +99,68 @@ mod docs_ports {
     struct BlogTornadoCoroutine;
 }
 
-/// Tornado's `tornado.httputil`: HTTP headers, server requests, URL and
-/// query helpers (HTTP/1.1, plain HTTP; TLS is not supported yet).
-pub use gust_http::httputil;
+// --------------------------------------------------------------------
+// Sockets (crate `net/`, gust-net). Appended as one block so that it can
+// be moved as a whole.
+// --------------------------------------------------------------------
 
-/// Tornado's `tornado.httpclient`: `AsyncHTTPClient` (one per loop),
-/// the blocking `HTTPClient`, `HTTPRequest`, `HTTPResponse`,
-/// `HTTPClientError` (`HTTPError`).
-pub use gust_http::httpclient;
+/// Tornado's `tornado.iostream`: [`IOStream`](iostream::IOStream),
+/// buffered non-blocking reads and writes that return futures.
+pub mod iostream {
+    pub use gust_net::iostream::*;
+}
 
-/// Tornado's `tornado.httpserver`: `HTTPServer`, the `ResponseWriter` a
-/// request callback answers through, and a small `Router`.
-pub use gust_http::httpserver;
+/// Tornado's `tornado.tcpserver`: [`TCPServer`](tcpserver::TCPServer),
+/// and [`spawn_loops`](tcpserver::spawn_loops) to run one loop per core.
+pub mod tcpserver {
+    pub use gust_net::tcpserver::*;
+}
+
+/// Tornado's `tornado.tcpclient`: [`TCPClient`](tcpclient::TCPClient).
+pub mod tcpclient {
+    pub use gust_net::tcpclient::*;
+}
+
+/// Tornado's `tornado.netutil`: listening sockets, accept handlers,
+/// resolvers.
+pub mod netutil {
+    pub use gust_net::GEN_LOG;
+    pub use gust_net::netutil::*;
+}
+
+/// The port of Tornado's TCP echo example (`docs/ports/echo.md`): its Rust
+/// blocks are compiled and run as doctests.
+#[cfg(doctest)]
+mod docs_ports_net {
+    #[doc = include_str!("../docs/ports/echo.md")]
+    struct Echo;
+}
+
+// --------------------------------------------------------------------
+// HTTP (crate `http/`, gust-http). Appended as one block so that it can
+// be moved as a whole.
+// --------------------------------------------------------------------
+
+/// Tornado's `tornado.httputil`: [`HTTPHeaders`](httputil::HTTPHeaders),
+/// [`HTTPServerRequest`](httputil::HTTPServerRequest), start lines, URL and
+/// query helpers. HTTP/1.1 over plain TCP: TLS is not supported yet.
+pub mod httputil {
+    pub use gust_http::httputil::*;
+}
+
+/// Tornado's `tornado.httpclient`:
+/// [`AsyncHTTPClient`](httpclient::AsyncHTTPClient) (one per loop), the
+/// blocking [`HTTPClient`](httpclient::HTTPClient),
+/// [`HTTPRequest`](httpclient::HTTPRequest),
+/// [`HTTPResponse`](httpclient::HTTPResponse),
+/// [`HTTPClientError`](httpclient::HTTPClientError) (`HTTPError`).
+pub mod httpclient {
+    pub use gust_http::httpclient::*;
+}
+
+/// Tornado's `tornado.httpserver`: [`HTTPServer`](httpserver::HTTPServer),
+/// the [`ResponseWriter`](httpserver::ResponseWriter) a request callback
+/// answers through, and a small [`Router`](httpserver::Router).
+pub mod httpserver {
+    pub use gust_http::httpserver::*;
+}

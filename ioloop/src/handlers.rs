@@ -37,6 +37,13 @@ impl Events {
     /// An error or hang-up on the source. Always reported, whether asked
     /// for or not, as in Tornado.
     pub const ERROR: Events = Events(0x018);
+    /// The peer closed its writing side: reading will reach the end of the
+    /// stream once the data before it is read (epoll's `EPOLLRDHUP`, the
+    /// same value). Comes with [`READ`](Events::READ), and only to
+    /// handlers that ask for it. The loop is edge-triggered: a handler
+    /// that stops reading before `WouldBlock` (because a short read showed
+    /// the socket drained) needs this to know the end is already there.
+    pub const READ_CLOSED: Events = Events(0x2000);
 
     /// The raw bits.
     pub fn bits(self) -> u32 {
@@ -75,6 +82,9 @@ impl Events {
         let mut events = Events::NONE;
         if event.is_readable() || event.is_read_closed() {
             events |= Events::READ;
+        }
+        if event.is_read_closed() {
+            events |= Events::READ_CLOSED;
         }
         if event.is_writable() {
             events |= Events::WRITE;
@@ -117,6 +127,9 @@ impl fmt::Debug for Events {
         }
         if self.intersects(Events::ERROR) {
             names.push("ERROR");
+        }
+        if self.intersects(Events::READ_CLOSED) {
+            names.push("READ_CLOSED");
         }
         if names.is_empty() {
             names.push("NONE");

@@ -180,6 +180,9 @@ struct Core {
     readable: bool,
     /// The socket may take more data.
     writable: bool,
+    /// The peer closed its side: read until the end even after a short
+    /// read.
+    read_closed: bool,
     closed: bool,
     error: Option<Error>,
     close_callback: Option<Box<dyn FnOnce()>>,
@@ -405,11 +408,15 @@ impl IOStream {
         let connecting = connect.is_some();
         let shared = Rc::new_cyclic(|weak: &Weak<Shared>| {
             let handler_weak = weak.clone();
-            let handler = io_loop.add_handler(&mut socket, Events::READ | Events::WRITE, move |events| {
-                if let Some(shared) = handler_weak.upgrade() {
-                    IOStream { shared }.handle_events(events);
-                }
-            });
+            let handler = io_loop.add_handler(
+                &mut socket,
+                Events::READ | Events::WRITE | Events::READ_CLOSED,
+                move |events| {
+                    if let Some(shared) = handler_weak.upgrade() {
+                        IOStream { shared }.handle_events(events);
+                    }
+                },
+            );
             let key = open.streams.borrow_mut().insert(weak.clone());
             Shared {
                 core: RefCell::new(Core {
@@ -433,6 +440,7 @@ impl IOStream {
                     keep_alive: None,
                     readable: !connecting,
                     writable: !connecting,
+                    read_closed: false,
                     close_callback: None,
                 }),
             }
@@ -860,8 +868,9 @@ impl Core {
                 false
             }
             Ok(n) => {
-                if n < wanted {
-                    // Short read: the socket is drained until the next event.
+                if n < wanted && !self.read_closed {
+                    // Short read: the socket is drained until the next event
+                    // (unless the end of the stream is already there).
                     self.readable = false;
                 }
                 if self.read_buf.len() > self.max_buffer_size {
@@ -1086,6 +1095,9 @@ impl Core {
         if self.closed || self.connecting {
             return;
         }
+        if events.contains(Events::READ_CLOSED) {
+            self.read_closed = true;
+        }
         if events.contains(Events::READ) {
             self.readable = true;
             if self.read.is_some() {
@@ -1111,7 +1123,20 @@ impl Core {
                 .socket
                 .as_ref()
                 .and_then(|s| s.take_error().unwrap_or_else(Some));
-            fire.close_later = Some(error.map(Error::from));
+            match error {
+                // A socket error: close, in a later iteration (Tornado).
+                Some(error) => fire.close_later = Some(Some(error.into())),
+                // A hang-up: data the peer sent before it is still to be
+                // read (the reads above and later ones reach the end of the
+                // stream), and buffered writes fail when they are tried.
+                None => {
+                    self.read_closed = true;
+                    if !self.write_buf.is_empty() {
+                        self.writable = true;
+                        self.handle_write(fire);
+                    }
+                }
+            }
         }
     }
 
