@@ -592,16 +592,11 @@ fn connection_refused() {
 }
 
 /// A raw server answering every connection with `reply`, then closing
-/// it. With `reset`, it reads only part of the request first: closing a
-/// socket with unread input makes the kernel send a reset.
-fn raw_server(reply: &'static [u8], reset: bool) -> String {
+/// it.
+fn raw_server(reply: &'static [u8]) -> String {
     let server = TCPServer::new(move |stream: IOStream, _| {
         gen_::coroutine(move |co| {
-            if reset {
-                co.yield_(stream.read_bytes(1, false))?;
-            } else {
-                co.yield_(stream.read_until(b"\r\n\r\n", None))?;
-            }
+            co.yield_(stream.read_until(b"\r\n\r\n", None))?;
             co.yield_(stream.write(reply))?;
             stream.close();
             Ok(())
@@ -611,12 +606,40 @@ fn raw_server(reply: &'static [u8], reset: bool) -> String {
     format!("http://127.0.0.1:{}/", server.local_addrs()[0].port())
 }
 
+/// A server on a thread of its own that answers one connection with
+/// `reply` and then resets it (SO_LINGER 0).
+fn resetting_server(reply: &'static [u8]) -> (String, std::thread::JoinHandle<()>) {
+    use socket2::{Domain, Socket, Type};
+    use std::io::{Read, Write};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    listener
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    listener.listen(8).unwrap();
+    let port = listener.local_addr().unwrap().as_socket().unwrap().port();
+    let thread = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        let mut stream = std::net::TcpStream::from(socket);
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+            head.push(byte[0]);
+        }
+        stream.write_all(reply).unwrap();
+        socket2::SockRef::from(&stream)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+    });
+    (format!("http://127.0.0.1:{port}/"), thread)
+}
+
 #[test]
 fn truncated_body_is_an_error() {
     // The server closes cleanly after part of a Content-Length body: an
     // error, never a short body.
     let io_loop = real_loop();
-    let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b", false);
+    let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
     let response = run_on(&io_loop, move |co| {
         co.yield_(AsyncHTTPClient::new().fetch_with(url.as_str(), false))
     })
@@ -635,10 +658,7 @@ fn truncated_body_is_an_error() {
 #[test]
 fn truncated_chunked_body_is_an_error() {
     let io_loop = real_loop();
-    let url = raw_server(
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
-        false,
-    );
+    let url = raw_server(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
     let response = run_on(&io_loop, move |co| {
         co.yield_(AsyncHTTPClient::new().fetch_with(url.as_str(), false))
     })
@@ -654,14 +674,15 @@ fn truncated_chunked_body_is_an_error() {
 fn reset_mid_body_fails_at_once() {
     // Tornado's client logs a reset and waits for request_timeout; gust's
     // fails at once with the reset as the cause.
-    let io_loop = autojump_loop();
-    let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", true);
+    let io_loop = real_loop();
+    let (url, thread) = resetting_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
     let (response, took) = run_on(&io_loop, move |co| {
         let start = IOLoop::current().time();
         let response = co.yield_(AsyncHTTPClient::new().fetch_with(url.as_str(), false))?;
         Ok((response, IOLoop::current().time() - start))
     })
     .unwrap();
+    thread.join().unwrap();
     assert_eq!(response.code, 599);
     assert!(took < Duration::from_secs(1), "waited {took:?}");
     let error = response.error.unwrap();
@@ -682,7 +703,7 @@ fn malformed_responses_are_typed_errors() {
         &b"HTTP/1.1 100 Continue\r\nContent-Length: 3\r\n\r\n"[..],
     ] {
         let io_loop = real_loop();
-        let url = raw_server(reply, false);
+        let url = raw_server(reply);
         let response = run_on(&io_loop, move |co| {
             co.yield_(AsyncHTTPClient::new().fetch_with(url.as_str(), false))
         })
@@ -700,9 +721,8 @@ fn lenient_response_parsing() {
     let io_loop = real_loop();
     let chunked = raw_server(
         b"HTTP/1.1 200 OK\r\nX-Folded: one\r\n  two\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nTrailer-Field: x\r\n\r\n",
-        false,
     );
-    let until_close = raw_server(b"HTTP/1.0 200 OK\r\n\r\nall of it", false);
+    let until_close = raw_server(b"HTTP/1.0 200 OK\r\n\r\nall of it");
     let (a, b) = run_on(&io_loop, move |co| {
         let client = AsyncHTTPClient::new();
         let a = co.yield_(client.fetch(chunked.as_str()))?;
@@ -721,10 +741,7 @@ fn expect_100_continue_from_the_client() {
     // it never gets the body.
     let io_loop = real_loop();
     let (_server, base) = serve(|req: HTTPServerRequest, resp: ResponseWriter| resp.write(req.body));
-    let refusing = raw_server(
-        b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n",
-        false,
-    );
+    let refusing = raw_server(b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n");
     let (accepted, refused) = run_on(&io_loop, move |co| {
         let client = AsyncHTTPClient::new();
         let request = HTTPRequest::new(format!("{base}/"))
@@ -747,7 +764,7 @@ fn expect_100_continue_from_the_client() {
 #[test]
 fn response_body_limit() {
     let io_loop = real_loop();
-    let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n", false);
+    let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n");
     let response = run_on(&io_loop, move |co| {
         let client = AsyncHTTPClient::with_options(ClientOptions {
             max_body_size: 1000,

@@ -18,7 +18,7 @@ where
     T: 'static,
     F: FnOnce(&Co) -> Result<T, Error> + 'static,
 {
-    io_loop.run_sync(move || gen_::coroutine(body), Some(Duration::from_secs(5)))
+    io_loop.run_sync(move || gen_::coroutine(body), Some(Duration::from_secs(60)))
 }
 
 /// A loop on the real clock.
