@@ -178,9 +178,12 @@ fn last_value(args: &QueryArguments, name: &str) -> Option<String> {
 /// For an absolute-form target (`http://host/path`), the authority and the
 /// origin-form rest (`/path`); otherwise `(None, target)`.
 pub(crate) fn split_absolute_form(target: &str) -> (Option<&str>, &str) {
-    let rest = if target.len() > 7 && target[..7].eq_ignore_ascii_case("http://") {
+    let bytes = target.as_bytes();
+    // Compared as bytes: the target may hold non-ASCII characters, and an
+    // ASCII prefix ends on a character boundary.
+    let rest = if bytes.len() > 7 && bytes[..7].eq_ignore_ascii_case(b"http://") {
         &target[7..]
-    } else if target.len() > 8 && target[..8].eq_ignore_ascii_case("https://") {
+    } else if bytes.len() > 8 && bytes[..8].eq_ignore_ascii_case(b"https://") {
         &target[8..]
     } else {
         return (None, target);
