@@ -62,6 +62,7 @@ fn check_body(framing: BodyFraming, max: u64, input: &[u8], split: usize) -> Opt
 }
 
 /// Parses `data` as a sequence of pipelined requests.
+#[allow(dead_code)]
 pub fn request(data: &[u8]) {
     let split = data.first().copied().unwrap_or(0) as usize;
     let limits = ServerLimits {
@@ -96,6 +97,7 @@ pub fn request(data: &[u8]) {
 }
 
 /// Parses `data` as responses to a GET (or HEAD, by the first byte).
+#[allow(dead_code)]
 pub fn response(data: &[u8]) {
     let split = data.first().copied().unwrap_or(0) as usize;
     let method = if split % 2 == 0 { "GET" } else { "HEAD" };

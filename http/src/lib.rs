@@ -2,18 +2,18 @@
 //! Tornado's `tornado.httputil`, `tornado.httpclient` (with
 //! `simple_httpclient`'s behaviour) and `tornado.httpserver`.
 //!
-//! * [`httputil`]: [`HTTPHeaders`](httputil::HTTPHeaders),
+//! * [`httputil`] has [`HTTPHeaders`](httputil::HTTPHeaders),
 //!   [`HTTPServerRequest`](httputil::HTTPServerRequest), start lines, URL
 //!   helpers, the input and output errors.
-//! * [`httpclient`]: [`AsyncHTTPClient`](httpclient::AsyncHTTPClient)
+//! * [`httpclient`] has [`AsyncHTTPClient`](httpclient::AsyncHTTPClient)
 //!   (one per loop, `fetch` returns a future), the blocking
 //!   [`HTTPClient`](httpclient::HTTPClient), [`HTTPRequest`](httpclient::HTTPRequest),
 //!   [`HTTPResponse`](httpclient::HTTPResponse),
 //!   [`HTTPClientError`](httpclient::HTTPClientError).
-//! * [`httpserver`]: [`HTTPServer`](httpserver::HTTPServer), the
+//! * [`httpserver`] has [`HTTPServer`](httpserver::HTTPServer), the
 //!   [`ResponseWriter`](httpserver::ResponseWriter) a request callback
 //!   answers through, and a small [`Router`](httpserver::Router).
-//! * [`http1connection`]: the HTTP/1.x message parser both use (heads with
+//! * [`http1connection`] has the HTTP/1.x message parser both use (heads with
 //!   `httparse`, body framing, chunked coding), public for tests and
 //!   fuzzing.
 //!

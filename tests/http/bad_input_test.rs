@@ -10,7 +10,6 @@ use gust::gen_;
 use gust::httpclient::AsyncHTTPClient;
 use gust::httpserver::{HTTPServerOptions, ResponseWriter};
 use gust::httputil::HTTPServerRequest;
-use gust::prelude::*;
 
 use crate::common;
 use crate::support::*;

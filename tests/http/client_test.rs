@@ -49,7 +49,7 @@ fn test_app() -> Router {
         })
         .get("/chunk", |_req: HTTPServerRequest, resp: ResponseWriter| {
             resp.write("asdf");
-            let _ = resp.flush();
+            drop(resp.flush());
             resp.write("qwer");
         })
         .get("/auth", |req: HTTPServerRequest, resp: ResponseWriter| {

@@ -196,7 +196,7 @@ fn http10_streamed_response_is_unframed_and_closed() {
     let io_loop = real_loop();
     let (_server, base) = serve(|_req: HTTPServerRequest, resp: ResponseWriter| {
         resp.write("part1 ");
-        let _ = resp.flush();
+        drop(resp.flush());
         resp.write("part2");
     });
     let reply = run_on(&io_loop, move |co| {
@@ -410,7 +410,7 @@ fn raw_chunked_response_framing() {
     let io_loop = real_loop();
     let (_server, base) = serve(|_req: HTTPServerRequest, resp: ResponseWriter| {
         resp.write("abc");
-        let _ = resp.flush();
+        drop(resp.flush());
         resp.write("de");
     });
     let reply = run_on(&io_loop, move |co| {

@@ -60,6 +60,8 @@ pub fn connect(co: &Co, base: &str) -> Result<IOStream, Error> {
 }
 
 /// Writes `data` and reads until the server closes the connection.
+// `write` takes an owned ('static) buffer: the copy is needed.
+#[allow(clippy::unnecessary_to_owned)]
 pub fn exchange(co: &Co, base: &str, data: &[u8]) -> Result<String, Error> {
     let stream = connect(co, base)?;
     co.yield_(stream.write(data.to_vec()))?;

@@ -57,7 +57,7 @@ use gust_net::tcpclient::TCPClient;
 use gust_yieldables::{Error, Future, IOLoopExt};
 
 pub use error::{ClientErrorKind, HTTPClientError, HTTPError};
-pub use request::HTTPRequest;
+pub use request::{HTTPRequest, HeaderCallback, StreamingCallback};
 pub use response::HTTPResponse;
 
 /// Settings of an [`AsyncHTTPClient`] (Tornado's `SimpleAsyncHTTPClient`

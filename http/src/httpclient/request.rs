@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use crate::httputil::HTTPHeaders;
 
+/// A function called with each line of a response head.
+pub type HeaderCallback = Rc<dyn Fn(&str)>;
+
+/// A function called with each piece of a response body.
+pub type StreamingCallback = Rc<dyn Fn(&[u8])>;
+
 /// An HTTP request for [`AsyncHTTPClient::fetch`](super::AsyncHTTPClient::fetch)
 /// (Tornado's `HTTPRequest`), with Tornado's defaults: GET, 20 s connect
 /// and request timeouts, redirects followed up to 5 times.
@@ -59,10 +65,10 @@ pub struct HTTPRequest {
     pub user_agent: Option<String>,
     /// Called with each line of the response head as received
     /// (`HTTP/1.1 200 OK\r\n`, each `Name: value\r\n`, then `\r\n`).
-    pub header_callback: Option<Rc<dyn Fn(&str)>>,
+    pub header_callback: Option<HeaderCallback>,
     /// Called with each piece of the body as it arrives, instead of
     /// collecting it into `HTTPResponse::body` (which is then empty).
-    pub streaming_callback: Option<Rc<dyn Fn(&[u8])>>,
+    pub streaming_callback: Option<StreamingCallback>,
     /// Allow any method, and a body with any method.
     pub allow_nonstandard_methods: bool,
     /// Send `Expect: 100-continue` and wait for the server's `100

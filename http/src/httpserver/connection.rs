@@ -104,7 +104,7 @@ impl ServerConn {
             match self.step() {
                 Step::Again => {}
                 Step::Wait => break,
-                Step::Dispatch(head, body) => self.dispatch(head, body),
+                Step::Dispatch(head, body) => self.dispatch(*head, body),
                 Step::Read => {
                     let read = self.stream.read_bytes(self.shared.options.chunk_size, true);
                     if read.done() {
@@ -144,7 +144,7 @@ impl ServerConn {
                         if head.expect_continue && state.inbuf.is_empty() {
                             // RFC 9110 section 10.1.1: only HTTP/1.1
                             // clients, and only if the body has not started.
-                            let _ = self.stream.write(&b"HTTP/1.1 100 Continue\r\n\r\n"[..]);
+                            drop(self.stream.write(&b"HTTP/1.1 100 Continue\r\n\r\n"[..]));
                         }
                         if head.framing == BodyFraming::Empty {
                             state.phase = Phase::Handling;
@@ -208,13 +208,13 @@ impl ServerConn {
         }
     }
 
-    fn dispatch(self: &Rc<Self>, head: Box<RequestHead>, body: Vec<u8>) {
+    fn dispatch(self: &Rc<Self>, head: RequestHead, body: Vec<u8>) {
         let RequestHead {
             start_line,
             headers,
             keep_alive,
             ..
-        } = *head;
+        } = head;
         let head_request = start_line.method == "HEAD";
         let http10 = start_line.version == "HTTP/1.0";
         let mut request = HTTPServerRequest::from_head(start_line, headers, body);

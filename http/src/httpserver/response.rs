@@ -244,13 +244,13 @@ impl ResponseWriter {
         match outcome {
             Ok(()) => {
                 if !self.is_finished() {
-                    let _ = self.finish();
+                    drop(self.finish());
                 }
             }
             Err(e) => {
                 log::error!(target: gust_ioloop::APP_LOG, "Uncaught exception {summary}: {e}");
                 if !self.is_finished() {
-                    let _ = self.send_error(500);
+                    drop(self.send_error(500));
                 }
             }
         }

@@ -117,14 +117,14 @@ impl RequestCallback for Router {
             }
         });
         let Some(route) = route else {
-            let _ = response.send_error(404);
+            drop(response.send_error(404));
             return;
         };
         match route.handlers.iter().find(|(m, _)| *m == request.method) {
             Some((_, callback)) => callback.handle(request, response),
             None => {
                 let allow: Vec<&str> = route.handlers.iter().map(|(m, _)| m.as_str()).collect();
-                let _ = response.send_error_with(405, Some(("Allow", allow.join(", "))));
+                drop(response.send_error_with(405, Some(("Allow", allow.join(", ")))));
             }
         }
     }
