@@ -252,6 +252,15 @@ impl<N: AsRef<str>, V: Into<String>> FromIterator<(N, V)> for HTTPHeaders {
 /// assert_eq!(gust_http::httputil::normalize_header("coNtent-TYPE"), "Content-Type");
 /// ```
 pub fn normalize_header(name: &str) -> String {
+    if name.is_ascii() {
+        let mut out = Vec::with_capacity(name.len());
+        let mut start = true;
+        for &b in name.as_bytes() {
+            out.push(if start { b.to_ascii_uppercase() } else { b.to_ascii_lowercase() });
+            start = b == b'-';
+        }
+        return String::from_utf8(out).unwrap_or_default();
+    }
     let mut out = String::with_capacity(name.len());
     let mut start = true;
     for c in name.chars() {
