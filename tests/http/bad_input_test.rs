@@ -293,3 +293,24 @@ fn bad_connections_do_not_disturb_good_ones() {
     assert!(results.1.starts_with("HTTP/1.1 400 Bad Request"), "{}", results.1);
     server.stop();
 }
+
+#[test]
+fn non_ascii_targets_are_answered() {
+    // The request fuzzer's first find: an absolute-form check sliced a
+    // target inside a multi-byte character (a panic).
+    let io_loop = real_loop();
+    let (_server, base) = serve(|req: HTTPServerRequest, resp: ResponseWriter| resp.write(req.path));
+    let replies = run_on(&io_loop, move |co| {
+        let a = exchange(co, &base, "GET http:/\u{8d}x? HTTP/1.0\r\n\r\n".as_bytes())?;
+        let b = exchange(co, &base, "GET /caf\u{e9} HTTP/1.0\r\n\r\n".as_bytes())?;
+        Ok((a, b))
+    })
+    .unwrap();
+    assert!(
+        replies.0.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{}",
+        replies.0
+    );
+    assert!(replies.1.starts_with("HTTP/1.1 200 OK\r\n"), "{}", replies.1);
+    assert!(replies.1.ends_with("/caf\u{e9}"), "{}", replies.1);
+}

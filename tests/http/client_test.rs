@@ -586,7 +586,8 @@ fn connection_refused() {
     assert_eq!(response.code, 599);
     let error = response.error.unwrap();
     let e = client_error(&error);
-    assert_eq!(e.kind, ClientErrorKind::StreamClosed);
+    assert_eq!(e.kind, ClientErrorKind::Connection);
+    assert_eq!(e.to_string(), format!("HTTP 599: {}", e.cause().unwrap()));
     let cause = e.cause().unwrap().downcast_ref::<io::Error>().unwrap();
     assert_eq!(cause.kind(), io::ErrorKind::ConnectionRefused);
 }

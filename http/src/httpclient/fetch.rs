@@ -105,6 +105,21 @@ fn stream_error(e: Error) -> HTTPClientError {
     HTTPClientError::other(ClientErrorKind::Connection, e.to_string(), Some(e))
 }
 
+/// The client error for a failed connection attempt.
+fn connect_error(e: Error) -> HTTPClientError {
+    if let Some(closed) = e.downcast_ref::<StreamClosedError>() {
+        if let Some(real) = &closed.real_error {
+            return HTTPClientError::other(ClientErrorKind::Connection, real.to_string(), Some(real.clone()));
+        }
+    }
+    match stream_error(e) {
+        e if e.kind == ClientErrorKind::StreamClosed => {
+            HTTPClientError::other(ClientErrorKind::Connection, e.message.clone(), e.cause().cloned())
+        }
+        e => e,
+    }
+}
+
 impl Fetch {
     pub(crate) fn start(client: Rc<ClientInner>, request: HTTPRequest, callback: FinalCallback) {
         let start = client.io_loop.upgrade().map_or_else(Instant::now, |l| l.time());
@@ -173,7 +188,7 @@ impl Fetch {
                 fetch.arm_request_timeout();
                 fetch.send(stream);
             }
-            Err(e) => fetch.fail(stream_error(e)),
+            Err(e) => fetch.fail(connect_error(e)),
         });
     }
 
@@ -368,6 +383,7 @@ impl Fetch {
                 let http11 = head.start_line.version == "HTTP/1.1";
                 let keep_alive = state.body_sent
                     && framing != BodyFraming::UntilClose
+                    && !self.request.headers.has_token("Connection", "close")
                     && if http11 {
                         !head.headers.has_token("Connection", "close")
                     } else {

@@ -256,7 +256,11 @@ pub fn normalize_header(name: &str) -> String {
         let mut out = Vec::with_capacity(name.len());
         let mut start = true;
         for &b in name.as_bytes() {
-            out.push(if start { b.to_ascii_uppercase() } else { b.to_ascii_lowercase() });
+            out.push(if start {
+                b.to_ascii_uppercase()
+            } else {
+                b.to_ascii_lowercase()
+            });
             start = b == b'-';
         }
         return String::from_utf8(out).unwrap_or_default();
