@@ -650,3 +650,32 @@ fn close_all_connections() {
     .unwrap();
     assert_eq!(server.connection_count(), 0);
 }
+
+#[test]
+fn idle_timeout_counts_from_the_last_request() {
+    // Requests 20 s apart on a connection with a 30 s idle timeout keep it
+    // open past its first 30 s; it closes 30 s after the last one.
+    let io_loop = autojump_loop();
+    let options = HTTPServerOptions {
+        idle_connection_timeout: Some(Duration::from_secs(30)),
+        ..HTTPServerOptions::default()
+    };
+    let (_server, base) = serve_with(echo_handler, options);
+    let closed_after = run_on(&io_loop, move |co| {
+        let stream = connect(co, &base)?;
+        for _ in 0..2 {
+            co.yield_(stream.write(&b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..]))?;
+            assert_eq!(read_response(co, &stream)?.status(), 200);
+            co.yield_(gen_::sleep(Duration::from_secs(20)))?;
+        }
+        let start = IOLoop::current().time();
+        assert!(co.yield_(stream.read_until_close())?.is_empty());
+        Ok(IOLoop::current().time() - start)
+    })
+    .unwrap();
+    // 30 s after the last response, 20 s of which were slept already.
+    assert!(
+        closed_after >= Duration::from_secs(10) && closed_after < Duration::from_secs(11),
+        "{closed_after:?}"
+    );
+}

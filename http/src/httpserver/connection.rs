@@ -33,7 +33,12 @@ pub(crate) struct ServerConn {
     io_loop: WeakIOLoop,
     state: RefCell<ConnState>,
     running: Cell<bool>,
+    /// The body timeout, or the lingering close.
     timer: Cell<Option<TimeoutHandle>>,
+    /// The idle (head) timeout: armed once and moved on when it fires
+    /// early, so that a busy connection does not add and remove a timer
+    /// per request.
+    idle_timer: Cell<Option<TimeoutHandle>>,
     slot: Cell<Option<usize>>,
 }
 
@@ -82,6 +87,7 @@ impl ServerConn {
             }),
             running: Cell::new(false),
             timer: Cell::new(None),
+            idle_timer: Cell::new(None),
             slot: Cell::new(None),
             shared,
         });
@@ -140,7 +146,6 @@ impl ServerConn {
                 match parse_request_head(state.inbuf.bytes(), limits) {
                     Ok(Some((head, used))) => {
                         state.inbuf.consume(used);
-                        self.clear_timer();
                         if head.expect_continue && state.inbuf.is_empty() {
                             // RFC 9110 section 10.1.1: only HTTP/1.1
                             // clients, and only if the body has not started.
@@ -317,35 +322,73 @@ impl ServerConn {
     }
 
     fn arm_timer(self: &Rc<Self>) {
-        if self.timer.get().is_some() {
-            return;
-        }
         let Some(io_loop) = self.io_loop.upgrade() else {
             return;
         };
-        let now = io_loop.time();
         let mut state = self.state.borrow_mut();
-        let (since, timeout, body) = match &mut state.phase {
-            Phase::Head { since } => (since, self.shared.options.idle_connection_timeout, false),
-            Phase::Body { since, .. } => (since, self.shared.options.body_timeout, true),
-            _ => return,
-        };
-        let Some(timeout) = timeout else {
-            return;
-        };
-        let deadline = *since.get_or_insert(now) + timeout;
-        drop(state);
+        match &mut state.phase {
+            Phase::Head { since } => {
+                let Some(timeout) = self.shared.options.idle_connection_timeout else {
+                    return;
+                };
+                let since = *since.get_or_insert_with(|| io_loop.time());
+                drop(state);
+                if self.idle_timer.get().is_none() {
+                    self.arm_idle_timer(&io_loop, since + timeout);
+                }
+            }
+            Phase::Body { since, .. } => {
+                let Some(timeout) = self.shared.options.body_timeout else {
+                    return;
+                };
+                if self.timer.get().is_some() {
+                    return;
+                }
+                let deadline = *since.get_or_insert_with(|| io_loop.time()) + timeout;
+                drop(state);
+                let weak: Weak<ServerConn> = Rc::downgrade(self);
+                let handle = io_loop.call_at(deadline, move || {
+                    if let Some(conn) = weak.upgrade() {
+                        conn.timer.set(None);
+                        log::info!(target: GEN_LOG, "Timeout reading body from {}", conn.remote_ip);
+                        conn.close();
+                    }
+                });
+                self.timer.set(Some(handle));
+            }
+            _ => {}
+        }
+    }
+
+    fn arm_idle_timer(self: &Rc<Self>, io_loop: &IOLoop, deadline: Instant) {
         let weak: Weak<ServerConn> = Rc::downgrade(self);
         let handle = io_loop.call_at(deadline, move || {
             if let Some(conn) = weak.upgrade() {
-                conn.timer.set(None);
-                if body {
-                    log::info!(target: GEN_LOG, "Timeout reading body from {}", conn.remote_ip);
-                }
-                conn.close();
+                conn.idle_timer.set(None);
+                conn.on_idle_timer();
             }
         });
-        self.timer.set(Some(handle));
+        self.idle_timer.set(Some(handle));
+    }
+
+    /// The idle timer fired: close the connection if it has waited for a
+    /// head that long; if it waits for one that started later, wait on.
+    fn on_idle_timer(self: &Rc<Self>) {
+        let (Some(io_loop), Some(timeout)) = (
+            self.io_loop.upgrade(),
+            self.shared.options.idle_connection_timeout,
+        ) else {
+            return;
+        };
+        let since = match &self.state.borrow().phase {
+            Phase::Head { since: Some(since) } => *since,
+            _ => return,
+        };
+        if io_loop.time() >= since + timeout {
+            self.close();
+        } else {
+            self.arm_idle_timer(&io_loop, since + timeout);
+        }
     }
 
     fn clear_timer(&self) {
@@ -356,9 +399,18 @@ impl ServerConn {
         }
     }
 
+    fn clear_idle_timer(&self) {
+        if let Some(handle) = self.idle_timer.take() {
+            if let Some(io_loop) = self.io_loop.upgrade() {
+                io_loop.remove_timeout(handle);
+            }
+        }
+    }
+
     /// Closes the connection.
     pub(crate) fn close(&self) {
         self.clear_timer();
+        self.clear_idle_timer();
         self.state.borrow_mut().phase = Phase::Closed;
         self.stream.close();
         if let Some(slot) = self.slot.take() {

@@ -257,6 +257,21 @@ impl ResponseWriter {
     }
 }
 
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
 fn clean(value: impl fmt::Display) -> String {
     let mut s = value.to_string();
     if s.contains(['\r', '\n']) {
@@ -337,7 +352,7 @@ impl WriterState {
 
     fn write_head(&self, out: &mut Vec<u8>, content_length: Option<usize>) {
         out.extend_from_slice(b"HTTP/1.1 ");
-        out.extend_from_slice(self.status.to_string().as_bytes());
+        push_decimal(out, u64::from(self.status));
         out.push(b' ');
         out.extend_from_slice(
             self.reason
@@ -360,7 +375,7 @@ impl WriterState {
         self.headers.write_to(out);
         if let Some(n) = content_length {
             out.extend_from_slice(b"Content-Length: ");
-            out.extend_from_slice(n.to_string().as_bytes());
+            push_decimal(out, n as u64);
             out.extend_from_slice(b"\r\n");
         }
         if self.chunking {
