@@ -134,8 +134,11 @@ pub(crate) struct ClientInner {
     max_idle: usize,
     tcp: TCPClient,
     io_loop: WeakIOLoop,
-    queue: RefCell<VecDeque<u64>>,
-    waiting: RefCell<HashMap<u64, Waiting>>,
+    /// Requests waiting for a slot, in order, by increasing id (a timed
+    /// out one leaves `None` behind).
+    queue: RefCell<VecDeque<(u64, Option<Waiting>)>>,
+    /// How many entries of `queue` are still waiting.
+    queued: Cell<usize>,
     active: Cell<usize>,
     next_id: Cell<u64>,
     pool: RefCell<HashMap<(String, u16), Vec<IOStream>>>,
@@ -200,7 +203,7 @@ impl AsyncHTTPClient {
                 tcp: TCPClient::with_resolver(resolver),
                 io_loop: IOLoop::current().downgrade(),
                 queue: RefCell::new(VecDeque::new()),
-                waiting: RefCell::new(HashMap::new()),
+                queued: Cell::new(0),
                 active: Cell::new(0),
                 next_id: Cell::new(0),
                 pool: RefCell::new(HashMap::new()),
@@ -262,7 +265,7 @@ impl AsyncHTTPClient {
 
     /// How many requests wait in the queue.
     pub fn queued_count(&self) -> usize {
-        self.inner.queue.borrow().len()
+        self.inner.queued.get()
     }
 
     /// How many idle keep-alive connections are kept.
@@ -302,7 +305,6 @@ impl ClientInner {
         };
         let id = this.next_id.get();
         this.next_id.set(id + 1);
-        this.queue.borrow_mut().push_back(id);
         let mut timeout = None;
         if this.active.get() >= this.options.max_clients {
             let limit = match (request.connect_timeout, request.request_timeout) {
@@ -319,17 +321,18 @@ impl ClientInner {
             }
         }
         let queued_at = io_loop.time();
-        this.waiting.borrow_mut().insert(
+        this.queue.borrow_mut().push_back((
             id,
-            Waiting {
+            Some(Waiting {
                 request,
                 callback,
                 timeout,
                 queued_at,
-            },
-        );
+            }),
+        ));
+        this.queued.set(this.queued.get() + 1);
         ClientInner::process_queue(this);
-        let queued = this.queue.borrow().len();
+        let queued = this.queued.get();
         if queued > 0 {
             log::debug!(
                 target: gust_net::GEN_LOG,
@@ -344,12 +347,13 @@ impl ClientInner {
             if this.active.get() >= this.options.max_clients {
                 return;
             }
-            let Some(id) = this.queue.borrow_mut().pop_front() else {
+            let Some((_, entry)) = this.queue.borrow_mut().pop_front() else {
                 return;
             };
-            let Some(waiting) = this.waiting.borrow_mut().remove(&id) else {
+            let Some(waiting) = entry else {
                 continue;
             };
+            this.queued.set(this.queued.get() - 1);
             if let (Some(handle), Some(io_loop)) = (waiting.timeout, this.io_loop.upgrade()) {
                 io_loop.remove_timeout(handle);
             }
@@ -365,10 +369,24 @@ impl ClientInner {
     }
 
     fn on_queue_timeout(&self, id: u64) {
-        let Some(waiting) = self.waiting.borrow_mut().remove(&id) else {
-            return;
+        let waiting = {
+            let mut queue = self.queue.borrow_mut();
+            let Ok(index) = queue.binary_search_by_key(&id, |(q, _)| *q) else {
+                return;
+            };
+            let Some(waiting) = queue[index].1.take() else {
+                return;
+            };
+            // Drop the empty entries at the ends.
+            while queue.front().is_some_and(|(_, w)| w.is_none()) {
+                queue.pop_front();
+            }
+            while queue.back().is_some_and(|(_, w)| w.is_none()) {
+                queue.pop_back();
+            }
+            waiting
         };
-        self.queue.borrow_mut().retain(|&q| q != id);
+        self.queued.set(self.queued.get() - 1);
         let mut response = HTTPResponse::failed(
             HTTPClientError::timeout("Timeout in request queue"),
             &waiting.request.url,
