@@ -3,6 +3,7 @@
 //! next (Tornado's `HTTP1ServerConnection`), so pipelined requests are
 //! answered in order.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 use std::rc::{Rc, Weak};
@@ -39,6 +40,8 @@ pub(crate) struct ServerConn {
     /// early, so that a busy connection does not add and remove a timer
     /// per request.
     idle_timer: Cell<Option<TimeoutHandle>>,
+    /// When the request being handled was dispatched (loop time).
+    dispatched_at: Cell<Option<Instant>>,
     slot: Cell<Option<usize>>,
 }
 
@@ -54,7 +57,7 @@ enum Phase {
     },
     /// Reading a body.
     Body {
-        head: Box<RequestHead>,
+        head: RequestHead,
         decoder: BodyDecoder,
         body: Vec<u8>,
         since: Option<Instant>,
@@ -67,7 +70,7 @@ enum Phase {
 enum Step {
     Again,
     Read,
-    Dispatch(Box<RequestHead>, Vec<u8>),
+    Dispatch(RequestHead, Vec<u8>),
     Wait,
 }
 
@@ -88,6 +91,7 @@ impl ServerConn {
             running: Cell::new(false),
             timer: Cell::new(None),
             idle_timer: Cell::new(None),
+            dispatched_at: Cell::new(None),
             slot: Cell::new(None),
             shared,
         });
@@ -110,7 +114,7 @@ impl ServerConn {
             match self.step() {
                 Step::Again => {}
                 Step::Wait => break,
-                Step::Dispatch(head, body) => self.dispatch(*head, body),
+                Step::Dispatch(head, body) => self.dispatch(head, body),
                 Step::Read => {
                     let read = self.stream.read_bytes(self.shared.options.chunk_size, true);
                     if read.done() {
@@ -153,7 +157,7 @@ impl ServerConn {
                         }
                         if head.framing == BodyFraming::Empty {
                             state.phase = Phase::Handling;
-                            return Step::Dispatch(Box::new(head), Vec::new());
+                            return Step::Dispatch(head, Vec::new());
                         }
                         let decoder = BodyDecoder::new(head.framing, limits.max_body_size);
                         let body = match head.framing {
@@ -161,7 +165,7 @@ impl ServerConn {
                             _ => Vec::new(),
                         };
                         state.phase = Phase::Body {
-                            head: Box::new(head),
+                            head,
                             decoder,
                             body,
                             since: None,
@@ -222,11 +226,13 @@ impl ServerConn {
         } = head;
         let head_request = start_line.method == "HEAD";
         let http10 = start_line.version == "HTTP/1.0";
-        let mut request = HTTPServerRequest::from_head(start_line, headers, body);
+        let now = self.io_loop.upgrade().map_or_else(Instant::now, |l| l.time());
+        self.dispatched_at.set(Some(now));
+        let mut request = HTTPServerRequest::from_head(start_line, headers, body, now);
         request.remote_ip.clone_from(&self.remote_ip);
         request.remote_addr = Some(self.remote);
         if let Some(protocol) = &self.shared.options.protocol {
-            request.protocol.clone_from(protocol);
+            request.protocol = protocol.clone().into();
         }
         if self.shared.options.xheaders {
             apply_xheaders(&mut request, &self.shared.options.trusted_downstream);
@@ -256,7 +262,15 @@ impl ServerConn {
             if !matches!(state.phase, Phase::Handling) {
                 return;
             }
-            state.phase = Phase::Head { since: None };
+            // A response finished while its request was being dispatched
+            // (in this `run`) ended when it started: no need to read the
+            // clock again.
+            let since = if self.running.get() {
+                self.dispatched_at.get()
+            } else {
+                None
+            };
+            state.phase = Phase::Head { since };
         }
         self.run();
     }
@@ -443,9 +457,11 @@ fn apply_xheaders(request: &mut HTTPServerRequest, trusted_downstream: &[String]
         .get("X-Scheme")
         .or_else(|| headers.get("X-Forwarded-Proto"));
     if let Some(proto) = proto {
-        let last = proto.rsplit(',').next().unwrap_or("").trim().to_owned();
-        if last == "http" || last == "https" {
-            request.protocol = last;
+        let last = proto.rsplit(',').next().unwrap_or("").trim();
+        if last == "http" {
+            request.protocol = Cow::Borrowed("http");
+        } else if last == "https" {
+            request.protocol = Cow::Borrowed("https");
         }
     }
 }

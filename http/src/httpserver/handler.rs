@@ -20,23 +20,23 @@ use crate::httputil::HTTPServerRequest;
 pub trait HandlerResult: 'static {
     /// Calls `done` with the outcome once the work is over (at once for
     /// plain values).
-    fn when_done(self, done: Box<dyn FnOnce(Result<(), Error>)>);
+    fn when_done<D: FnOnce(Result<(), Error>) + 'static>(self, done: D);
 }
 
 impl HandlerResult for () {
-    fn when_done(self, done: Box<dyn FnOnce(Result<(), Error>)>) {
+    fn when_done<D: FnOnce(Result<(), Error>) + 'static>(self, done: D) {
         done(Ok(()));
     }
 }
 
 impl<E: Into<Error> + 'static> HandlerResult for Result<(), E> {
-    fn when_done(self, done: Box<dyn FnOnce(Result<(), Error>)>) {
+    fn when_done<D: FnOnce(Result<(), Error>) + 'static>(self, done: D) {
         done(self.map_err(Into::into));
     }
 }
 
 impl<T: 'static> HandlerResult for Future<T> {
-    fn when_done(self, done: Box<dyn FnOnce(Result<(), Error>)>) {
+    fn when_done<D: FnOnce(Result<(), Error>) + 'static>(self, done: D) {
         if self.done() {
             return done(self.exception().map_or(Ok(()), Err));
         }
@@ -49,7 +49,7 @@ where
     F: std::future::Future + 'static,
     F::Output: IntoResult,
 {
-    fn when_done(self, done: Box<dyn FnOnce(Result<(), Error>)>) {
+    fn when_done<D: FnOnce(Result<(), Error>) + 'static>(self, done: D) {
         self.convert_yielded().when_done(done);
     }
 }
@@ -69,10 +69,9 @@ where
     R: HandlerResult,
 {
     fn handle(&self, request: HTTPServerRequest, response: ResponseWriter) {
-        let summary = format!("{} {} ({})", request.method, request.uri, request.remote_ip);
+        let summary = Summary::of(&request);
         let writer = response.clone();
-        let done: Box<dyn FnOnce(Result<(), Error>)> =
-            Box::new(move |outcome| writer.handler_done(outcome, &summary));
+        let done = move |outcome| writer.handler_done(outcome, summary.as_str());
         match catch_unwind(AssertUnwindSafe(|| self(request, response))) {
             Ok(result) => result.when_done(done),
             Err(payload) => done(Err(Error::new(PanicError {
@@ -80,5 +79,48 @@ where
                 coroutine: None,
             }))),
         }
+    }
+}
+
+/// `METHOD URI (IP)` for the log line of a failed request, kept on the
+/// stack (truncated past 200 bytes): building it must not cost an
+/// allocation per request when nothing fails.
+#[derive(Clone, Copy)]
+struct Summary {
+    buf: [u8; 200],
+    len: usize,
+}
+
+impl Summary {
+    fn of(request: &HTTPServerRequest) -> Summary {
+        let mut summary = Summary {
+            buf: [0; 200],
+            len: 0,
+        };
+        for part in [
+            request.method.as_str(),
+            " ",
+            request.uri.as_str(),
+            " (",
+            request.remote_ip.as_str(),
+            ")",
+        ] {
+            summary.push(part);
+        }
+        summary
+    }
+
+    fn push(&mut self, s: &str) {
+        let room = self.buf.len() - self.len;
+        let mut n = s.len().min(room);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
 }

@@ -37,7 +37,24 @@ pub struct HTTPHeaders {
 #[derive(Clone, PartialEq, Eq)]
 struct Field {
     name: String,
-    values: Vec<String>,
+    /// The first value, kept inline: most fields have one.
+    value: String,
+    /// Any further values.
+    more: Vec<String>,
+}
+
+impl Field {
+    fn new(name: &str, value: String) -> Field {
+        Field {
+            name: normalize_header(name),
+            value,
+            more: Vec::new(),
+        }
+    }
+
+    fn values(&self) -> impl Iterator<Item = &str> + '_ {
+        std::iter::once(self.value.as_str()).chain(self.more.iter().map(String::as_str))
+    }
 }
 
 impl HTTPHeaders {
@@ -54,11 +71,8 @@ impl HTTPHeaders {
     /// `add`). The name is not checked: see [`HTTPHeaders::try_add`].
     pub fn add(&mut self, name: &str, value: impl Into<String>) {
         match self.position(name) {
-            Some(i) => self.fields[i].values.push(value.into()),
-            None => self.fields.push(Field {
-                name: normalize_header(name),
-                values: vec![value.into()],
-            }),
+            Some(i) => self.fields[i].more.push(value.into()),
+            None => self.fields.push(Field::new(name, value.into())),
         }
     }
 
@@ -82,13 +96,10 @@ impl HTTPHeaders {
         match self.position(name) {
             Some(i) => {
                 let field = &mut self.fields[i];
-                field.values.clear();
-                field.values.push(value.into());
+                field.more.clear();
+                field.value = value.into();
             }
-            None => self.fields.push(Field {
-                name: normalize_header(name),
-                values: vec![value.into()],
-            }),
+            None => self.fields.push(Field::new(name, value.into())),
         }
     }
 
@@ -96,22 +107,23 @@ impl HTTPHeaders {
     /// `headers.get(name)`).
     pub fn get(&self, name: &str) -> Option<Cow<'_, str>> {
         let field = &self.fields[self.position(name)?];
-        match field.values.as_slice() {
-            [one] => Some(Cow::Borrowed(one)),
-            many => Some(Cow::Owned(many.join(","))),
+        if field.more.is_empty() {
+            Some(Cow::Borrowed(&field.value))
+        } else {
+            Some(Cow::Owned(field.values().collect::<Vec<_>>().join(",")))
         }
     }
 
     /// The first value of `name`.
     pub fn get_first(&self, name: &str) -> Option<&str> {
-        self.position(name).map(|i| self.fields[i].values[0].as_str())
+        self.position(name).map(|i| self.fields[i].value.as_str())
     }
 
     /// Every value of `name`, in order (Tornado's `get_list`); empty if
     /// there is none.
     pub fn get_list(&self, name: &str) -> Vec<&str> {
         match self.position(name) {
-            Some(i) => self.fields[i].values.iter().map(String::as_str).collect(),
+            Some(i) => self.fields[i].values().collect(),
             None => Vec::new(),
         }
     }
@@ -121,7 +133,7 @@ impl HTTPHeaders {
     pub fn get_all(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.fields
             .iter()
-            .flat_map(|f| f.values.iter().map(move |v| (f.name.as_str(), v.as_str())))
+            .flat_map(|f| f.values().map(move |v| (f.name.as_str(), v)))
     }
 
     /// Whether `name` has a value (Python's `name in headers`).
@@ -202,8 +214,11 @@ impl HTTPHeaders {
     /// compared without case (`Connection: keep-alive, Upgrade` has
     /// `keep-alive`).
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.get_list(name)
-            .iter()
+        let Some(i) = self.position(name) else {
+            return false;
+        };
+        self.fields[i]
+            .values()
             .flat_map(|v| v.split(','))
             .any(|t| t.trim_matches([' ', '\t']).eq_ignore_ascii_case(token))
     }

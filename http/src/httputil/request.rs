@@ -1,5 +1,6 @@
 //! [`HTTPServerRequest`]: a request as the server hands it to its callback.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -42,8 +43,8 @@ pub struct HTTPServerRequest {
     /// The peer's socket address, if known.
     pub remote_addr: Option<SocketAddr>,
     /// `http` (with `xheaders`, what the proxy reports: `http` or
-    /// `https`).
-    pub protocol: String,
+    /// `https`; or the server's `protocol` option).
+    pub protocol: Cow<'static, str>,
     /// The `Host` header, or the authority of an absolute-form target
     /// (`127.0.0.1` for an HTTP/1.0 request without one, as in Tornado).
     pub host: String,
@@ -77,7 +78,7 @@ impl HTTPServerRequest {
             path: uri.to_owned(),
             version: version.to_owned(),
         };
-        HTTPServerRequest::from_head(start_line, headers, body)
+        HTTPServerRequest::from_head(start_line, headers, body, Instant::now())
     }
 
     /// A request from a parsed start line.
@@ -85,6 +86,7 @@ impl HTTPServerRequest {
         start_line: RequestStartLine,
         headers: HTTPHeaders,
         body: Vec<u8>,
+        start_time: Instant,
     ) -> HTTPServerRequest {
         let RequestStartLine {
             method,
@@ -123,7 +125,7 @@ impl HTTPServerRequest {
             body,
             remote_ip: String::new(),
             remote_addr: None,
-            protocol: "http".to_owned(),
+            protocol: Cow::Borrowed("http"),
             host,
             host_name,
             path,
@@ -131,7 +133,7 @@ impl HTTPServerRequest {
             arguments,
             query_arguments,
             body_arguments,
-            start_time: Instant::now(),
+            start_time,
         }
     }
 
@@ -142,9 +144,10 @@ impl HTTPServerRequest {
     }
 
     /// How long since the request arrived (Tornado's `request_time`, while
-    /// it is being handled).
+    /// it is being handled), on the current loop's clock.
     pub fn request_time(&self) -> Duration {
-        self.start_time.elapsed()
+        let now = gust_ioloop::IOLoop::current_opt().map_or_else(Instant::now, |l| l.time());
+        now.saturating_duration_since(self.start_time)
     }
 
     /// The last value of the query or body argument `name`, as UTF-8
@@ -164,7 +167,7 @@ impl HTTPServerRequest {
     }
 
     /// The body as UTF-8 (lossily).
-    pub fn body_str(&self) -> std::borrow::Cow<'_, str> {
+    pub fn body_str(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
     }
 }
