@@ -16,7 +16,7 @@ use super::request::HTTPRequest;
 use super::response::HTTPResponse;
 use super::{ClientInner, FinalCallback, elapsed};
 use crate::http1connection::{BodyDecoder, BodyFraming, ResponseHead, parse_response_head, response_framing};
-use crate::httputil::{HTTPInputError, SplitUrl, is_field_value, is_token, url_join};
+use crate::httputil::{HTTPInputError, SplitUrl, UrlParts, is_field_value, is_token, url_join};
 use crate::inbuf::InBuf;
 
 const SUPPORTED_METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
@@ -28,10 +28,10 @@ pub(crate) struct Fetch {
     client: Rc<ClientInner>,
     request: HTTPRequest,
     key: (String, u16),
-    /// The request's head, and its body (sent after `100 Continue` when
+    /// The request's head, then its body (sent after `100 Continue` when
     /// the request expects one).
-    head: Vec<u8>,
-    body: Vec<u8>,
+    wire: Rc<[u8]>,
+    head_len: usize,
     start: Instant,
     start_wall: SystemTime,
     callback: RefCell<Option<FinalCallback>>,
@@ -124,7 +124,7 @@ impl Fetch {
     pub(crate) fn start(client: Rc<ClientInner>, request: HTTPRequest, callback: FinalCallback) {
         let start = client.io_loop.upgrade().map_or_else(Instant::now, |l| l.time());
         let prepared = prepare(&request);
-        let (key, head, body) = match prepared {
+        let Prepared { key, wire, head_len } = match prepared {
             Ok(p) => p,
             Err(e) => {
                 let mut response = HTTPResponse::failed(e, &request.url);
@@ -137,8 +137,8 @@ impl Fetch {
         let fetch = Rc::new(Fetch {
             client,
             key,
-            head,
-            body,
+            wire,
+            head_len,
             start,
             start_wall: SystemTime::now(),
             callback: RefCell::new(Some(callback)),
@@ -217,15 +217,17 @@ impl Fetch {
             state.inbuf = InBuf::default();
             state.got_bytes = false;
             state.num_1xx = 0;
-            if self.request.expect_100_continue || self.body.is_empty() {
-                state.body_sent = self.body.is_empty();
-                let _ = stream.write(self.head.clone()).exception();
+            let has_body = self.wire.len() > self.head_len;
+            if self.request.expect_100_continue && has_body {
+                state.body_sent = false;
+                let _ = stream
+                    .write(Part(self.wire.clone(), 0..self.head_len))
+                    .exception();
             } else {
-                let mut data = Vec::with_capacity(self.head.len() + self.body.len());
-                data.extend_from_slice(&self.head);
-                data.extend_from_slice(&self.body);
                 state.body_sent = true;
-                let _ = stream.write(data).exception();
+                let _ = stream
+                    .write(Part(self.wire.clone(), 0..self.wire.len()))
+                    .exception();
             }
             state.stream = Some(stream);
         }
@@ -375,7 +377,8 @@ impl Fetch {
                     if code == 100 && !state.body_sent {
                         state.body_sent = true;
                         if let Some(stream) = &state.stream {
-                            let _ = stream.write(self.body.clone()).exception();
+                            let body = Part(self.wire.clone(), self.head_len..self.wire.len());
+                            let _ = stream.write(body).exception();
                         }
                     }
                     return Step::Again;
@@ -567,12 +570,11 @@ impl Fetch {
 
 /// Checks the request and writes its head and body (Tornado's
 /// `_HTTPConnection.run`, before connecting).
-#[allow(clippy::type_complexity)]
-fn prepare(request: &HTTPRequest) -> Result<((String, u16), Vec<u8>, Vec<u8>), HTTPClientError> {
-    let url = SplitUrl::parse(&request.url);
-    match url.scheme.as_str() {
-        "http" => {}
-        "https" => {
+fn prepare(request: &HTTPRequest) -> Result<Prepared, HTTPClientError> {
+    let url = UrlParts::parse(&request.url);
+    match url.scheme {
+        s if s.eq_ignore_ascii_case("http") => {}
+        s if s.eq_ignore_ascii_case("https") => {
             return Err(invalid(format!(
                 "Unsupported url scheme: {} (TLS is not supported yet)",
                 request.url
@@ -580,17 +582,14 @@ fn prepare(request: &HTTPRequest) -> Result<((String, u16), Vec<u8>, Vec<u8>), H
         }
         _ => return Err(invalid(format!("Unsupported url scheme: {}", request.url))),
     }
-    let host = url.hostname().to_owned();
+    let host = url.hostname();
     if host.is_empty() {
         return Err(invalid(format!("No host in URL: {}", request.url)));
     }
     let port = match url.port() {
         Some(port) => port,
         None => {
-            let netloc = url
-                .netloc
-                .rsplit_once('@')
-                .map_or(url.netloc.as_str(), |(_, h)| h);
+            let netloc = url.host_port();
             let after_host = netloc
                 .strip_prefix('[')
                 .map_or(netloc, |n| n.split_once(']').map_or("", |(_, r)| r));
@@ -617,14 +616,24 @@ fn prepare(request: &HTTPRequest) -> Result<((String, u16), Vec<u8>, Vec<u8>), H
             )));
         }
     }
-    let target = url.path_and_query();
-    if target.bytes().any(|b| b <= 0x20 || b == 0x7f) {
+    let path = if url.path.is_empty() { "/" } else { url.path };
+    let query = url.query.filter(|q| !q.is_empty());
+    if path
+        .bytes()
+        .chain(query.unwrap_or("").bytes())
+        .any(|b| b <= 0x20 || b == 0x7f)
+    {
         return Err(invalid(format!("Invalid characters in URL: {:?}", request.url)));
     }
-    let mut head = Vec::with_capacity(256);
+    let body_len = request.body.as_ref().map_or(0, Vec::len);
+    let mut head = Vec::with_capacity(256 + body_len);
     head.extend_from_slice(method.as_bytes());
     head.push(b' ');
-    head.extend_from_slice(target.as_bytes());
+    head.extend_from_slice(path.as_bytes());
+    if let Some(query) = query {
+        head.push(b'?');
+        head.extend_from_slice(query.as_bytes());
+    }
     head.extend_from_slice(b" HTTP/1.1\r\n");
     let headers = &request.headers;
     let mut line = |name: &str, value: &str| -> Result<(), HTTPClientError> {
@@ -640,11 +649,7 @@ fn prepare(request: &HTTPRequest) -> Result<((String, u16), Vec<u8>, Vec<u8>), H
         Ok(())
     };
     if !headers.contains("Host") {
-        let netloc = url
-            .netloc
-            .rsplit_once('@')
-            .map_or(url.netloc.as_str(), |(_, h)| h);
-        line("Host", netloc)?;
+        line("Host", url.host_port())?;
     }
     let credentials = match url.userinfo() {
         Some(userinfo) => {
@@ -691,8 +696,32 @@ fn prepare(request: &HTTPRequest) -> Result<((String, u16), Vec<u8>, Vec<u8>), H
         line(name, value)?;
     }
     head.extend_from_slice(b"\r\n");
-    let body = request.body.clone().unwrap_or_default();
-    Ok(((host.to_ascii_lowercase(), port), head, body))
+    let head_len = head.len();
+    if let Some(body) = &request.body {
+        head.extend_from_slice(body);
+    }
+    Ok(Prepared {
+        key: (host.to_ascii_lowercase(), port),
+        wire: Rc::from(head),
+        head_len,
+    })
+}
+
+/// A request ready to send: where to, and its bytes.
+struct Prepared {
+    key: (String, u16),
+    /// The head, then the body.
+    wire: Rc<[u8]>,
+    head_len: usize,
+}
+
+/// A range of a shared buffer, written without copying it.
+struct Part(Rc<[u8]>, std::ops::Range<usize>);
+
+impl AsRef<[u8]> for Part {
+    fn as_ref(&self) -> &[u8] {
+        &self.0[self.1.clone()]
+    }
 }
 
 /// Standard base64 with padding (for Basic authentication).

@@ -22,6 +22,7 @@ pub use responses::reason_phrase;
 pub use start_line::{
     RequestStartLine, ResponseStartLine, parse_request_start_line, parse_response_start_line,
 };
+pub(crate) use url::UrlParts;
 pub use url::{
     QueryArguments, SplitUrl, parse_qs_bytes, split_host_and_port, url_concat, url_escape, url_join,
     url_unescape,

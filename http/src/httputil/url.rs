@@ -35,11 +35,22 @@ pub struct SplitUrl {
     has_fragment: bool,
 }
 
-impl SplitUrl {
-    /// Splits `url` (never fails: like `urlsplit`, anything splits).
-    pub fn parse(url: &str) -> SplitUrl {
+/// A URL split into borrowed parts (what [`SplitUrl`] owns), for the
+/// client's hot path.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct UrlParts<'a> {
+    /// As written (not lower-cased).
+    pub(crate) scheme: &'a str,
+    pub(crate) netloc: Option<&'a str>,
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) fragment: Option<&'a str>,
+}
+
+impl<'a> UrlParts<'a> {
+    pub(crate) fn parse(url: &'a str) -> UrlParts<'a> {
         let mut rest = url;
-        let mut out = SplitUrl::default();
+        let mut out = UrlParts::default();
         if let Some(colon) = rest.find(':') {
             let scheme = &rest[..colon];
             let valid = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
@@ -47,55 +58,89 @@ impl SplitUrl {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
             if valid {
-                out.scheme = scheme.to_ascii_lowercase();
+                out.scheme = scheme;
                 rest = &rest[colon + 1..];
             }
         }
         if let Some(after) = rest.strip_prefix("//") {
             let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-            out.netloc = after[..end].to_owned();
-            out.has_netloc = true;
+            out.netloc = Some(&after[..end]);
             rest = &after[end..];
         }
         if let Some(hash) = rest.find('#') {
-            out.fragment = rest[hash + 1..].to_owned();
-            out.has_fragment = true;
+            out.fragment = Some(&rest[hash + 1..]);
             rest = &rest[..hash];
         }
         if let Some(q) = rest.find('?') {
-            out.query = rest[q + 1..].to_owned();
-            out.has_query = true;
+            out.query = Some(&rest[q + 1..]);
             rest = &rest[..q];
         }
-        out.path = rest.to_owned();
+        out.path = rest;
         out
     }
 
-    /// The host of the authority, without user info, port or IPv6 brackets
-    /// (`urlsplit(...).hostname`, case kept).
-    pub fn hostname(&self) -> &str {
-        let netloc = self
-            .netloc
-            .rsplit_once('@')
-            .map_or(self.netloc.as_str(), |(_, h)| h);
-        let (host, _) = split_host_and_port(netloc);
+    /// The authority without user info.
+    pub(crate) fn host_port(&self) -> &'a str {
+        let netloc = self.netloc.unwrap_or("");
+        netloc.rsplit_once('@').map_or(netloc, |(_, h)| h)
+    }
+
+    pub(crate) fn hostname(&self) -> &'a str {
+        let (host, _) = split_host_and_port(self.host_port());
         host.strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
             .unwrap_or(host)
     }
 
+    pub(crate) fn port(&self) -> Option<u16> {
+        split_host_and_port(self.host_port()).1
+    }
+
+    pub(crate) fn userinfo(&self) -> Option<&'a str> {
+        self.netloc?.rsplit_once('@').map(|(u, _)| u)
+    }
+}
+
+impl SplitUrl {
+    /// Splits `url` (never fails: like `urlsplit`, anything splits).
+    pub fn parse(url: &str) -> SplitUrl {
+        let parts = UrlParts::parse(url);
+        SplitUrl {
+            scheme: parts.scheme.to_ascii_lowercase(),
+            netloc: parts.netloc.unwrap_or("").to_owned(),
+            path: parts.path.to_owned(),
+            query: parts.query.unwrap_or("").to_owned(),
+            fragment: parts.fragment.unwrap_or("").to_owned(),
+            has_netloc: parts.netloc.is_some(),
+            has_query: parts.query.is_some(),
+            has_fragment: parts.fragment.is_some(),
+        }
+    }
+
+    fn parts(&self) -> UrlParts<'_> {
+        UrlParts {
+            scheme: &self.scheme,
+            netloc: Some(&self.netloc),
+            path: &self.path,
+            query: Some(&self.query),
+            fragment: Some(&self.fragment),
+        }
+    }
+
+    /// The host of the authority, without user info, port or IPv6 brackets
+    /// (`urlsplit(...).hostname`, case kept).
+    pub fn hostname(&self) -> &str {
+        self.parts().hostname()
+    }
+
     /// The port of the authority, if one is given and valid.
     pub fn port(&self) -> Option<u16> {
-        let netloc = self
-            .netloc
-            .rsplit_once('@')
-            .map_or(self.netloc.as_str(), |(_, h)| h);
-        split_host_and_port(netloc).1
+        self.parts().port()
     }
 
     /// The user info of the authority (`user:password`), if any.
     pub fn userinfo(&self) -> Option<&str> {
-        self.netloc.rsplit_once('@').map(|(u, _)| u)
+        self.parts().userinfo()
     }
 
     /// `path?query`, with `/` for an empty path (what a request line
