@@ -11,8 +11,8 @@
 //! 2. Server with `reuse_port` and two gust loops: requests/s and how the
 //!    connections and requests split between the loops.
 //! 3. Client: 10,000 sequential keep-alive fetches, and 10,000 fetches with
-//!    `max_clients` 100, against a gust hello-world server on another
-//!    thread: gust vs hyper's client vs Tornado's AsyncHTTPClient.
+//!    `max_clients` 100, against a gust hello-world server in another
+//!    process: gust vs hyper's client vs Tornado's AsyncHTTPClient.
 //!
 //! Modes: `cargo bench --bench http -- server PORT SECONDS [LOOPS]` runs a
 //! gust hello-world server for SECONDS (for loading it by hand).
@@ -310,11 +310,30 @@ fn client_benchmarks() {
     let n = env_usize("GUST_HTTP_FETCHES", 10_000);
     let n_tornado = env_usize("GUST_HTTP_TORNADO_FETCHES", 2_000);
     let max_clients = 100;
-    let port = free_port();
-    let (threads, _) = gust_servers(port, 1);
+    // GUST_HTTP_CLIENT_PORT: fetch from a server already running there
+    // instead (to look at the client alone).
+    // Otherwise the server is this program in server mode, in a process of
+    // its own, so that every client talks to it the same way (a server on
+    // a thread of the client's own process answers the gust client more
+    // slowly than the others: the two threads of one process end up
+    // sharing a core more often).
+    let external: Option<u16> = std::env::var("GUST_HTTP_CLIENT_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok());
+    let port = external.unwrap_or_else(free_port);
+    let _server = match external {
+        Some(_) => None,
+        None => Some(Killed(
+            Command::new(std::env::current_exe().expect("current exe"))
+                .args(["server", &port.to_string(), "600"])
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("start the server process"),
+        )),
+    };
     assert!(wait_for_port(port));
     println!(
-        "client: against a gust hello-world server on another thread; {n} sequential keep-alive fetches, then {n} with max_clients {max_clients}"
+        "client: against a gust hello-world server (one loop, another process); {n} sequential keep-alive fetches, then {n} with max_clients {max_clients}"
     );
     let (seq, conc) = gust_client(port, n, max_clients);
     println!(
@@ -355,7 +374,6 @@ fn client_benchmarks() {
         ),
         None => println!("  Tornado client: skipped"),
     }
-    threads.join();
 }
 
 fn main() {
