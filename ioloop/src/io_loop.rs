@@ -35,7 +35,8 @@ const WAKER_TOKEN: Token = Token(usize::MAX);
 const IO_POLL_INTERVAL: u32 = 64;
 
 /// How long a loop about to block spins first, waiting for a callback
-/// from another thread (only on machines with more than one CPU).
+/// from another thread (only on machines with more than one CPU, and only
+/// when no fd handler is registered).
 const IDLE_SPIN: Duration = Duration::from_micros(2);
 
 /// How many events one poll can return.
@@ -54,8 +55,9 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 /// One iteration of the loop:
 ///
 /// 1. polls for I/O, waiting no longer than the next timer's deadline (a
-///    loop about to block first spins for up to 2 µs on the flag other
-///    threads raise, since waking from epoll takes longer), and
+///    loop about to block with no fd handler registered first spins for up
+///    to 2 µs on the flag other threads raise, since waking from epoll
+///    takes longer), and
 ///    not at all if callbacks are ready (with callbacks ready it looks for
 ///    I/O only every 64 callbacks, and not at all if no fd handler is
 ///    registered, to save the system call);
@@ -131,11 +133,9 @@ pub(crate) struct Inner {
     stopping: Cell<bool>,
     closed: Cell<bool>,
     since_poll: Cell<u32>,
-    /// Autojump with handlers: this iteration's poll is the grace poll.
-    grace_poll: Cell<bool>,
-    /// Autojump with handlers: the last grace poll found nothing, so the
-    /// next idle iteration may jump the clock.
-    io_quiet: Cell<bool>,
+    /// Autojump with handlers: this iteration's poll is the grace poll;
+    /// if it finds nothing, the clock jumps to this deadline.
+    grace_jump: Cell<Option<Instant>>,
     iterations: Cell<u64>,
     extensions: RefCell<Vec<Rc<dyn Extension>>>,
 }
@@ -207,8 +207,7 @@ impl IOLoop {
                 stopping: Cell::new(false),
                 closed: Cell::new(false),
                 since_poll: Cell::new(0),
-                grace_poll: Cell::new(false),
-                io_quiet: Cell::new(false),
+                grace_jump: Cell::new(None),
                 iterations: Cell::new(0),
                 extensions: RefCell::new(Vec::new()),
             }),
@@ -644,10 +643,10 @@ impl IOLoop {
             None => Some(deadline - now),
             Some(manual) if manual.is_autojump() => {
                 // With fds registered, I/O may be on its way: poll for it
-                // first (briefly, in real time), and jump only once a poll
-                // found nothing.
-                if inner.handlers.borrow().len() > 0 && !inner.io_quiet.replace(false) {
-                    inner.grace_poll.set(true);
+                // first (briefly, in real time), and jump only if that poll
+                // found nothing (see `iterate`).
+                if inner.handlers.borrow().len() > 0 {
+                    inner.grace_jump.set(Some(deadline));
                     return Some(AUTOJUMP_IO_GRACE);
                 }
                 manual.set(deadline);
@@ -678,10 +677,12 @@ impl IOLoop {
         if polled {
             self.poll_io(timeout);
         }
-        if inner.grace_poll.replace(false) {
-            inner
-                .io_quiet
-                .set(inner.fired.borrow().is_empty() && !inner.remote.is_notified());
+        if let Some(deadline) = inner.grace_jump.take() {
+            if inner.fired.borrow().is_empty() && !inner.remote.is_notified() {
+                if let Some(manual) = inner.clock.as_manual() {
+                    manual.set(deadline);
+                }
+            }
         }
 
         let mut ready_count = 0usize;
@@ -747,7 +748,12 @@ impl IOLoop {
         // waking from epoll costs more), then tell other threads we may
         // block, so that they write the waker.
         let blocking = timeout != Some(Duration::ZERO);
-        if blocking && (inner.remote.spin_until_notified(IDLE_SPIN) || !inner.remote.enter_sleep()) {
+        // The spin is for loops that wait only for other threads: with fd
+        // handlers registered the next event is most likely I/O, which
+        // only the poll can see, so spinning would only delay it.
+        let spin = inner.handlers.borrow().len() == 0;
+        if blocking && ((spin && inner.remote.spin_until_notified(IDLE_SPIN)) || !inner.remote.enter_sleep())
+        {
             timeout = Some(Duration::ZERO);
         }
         let started = Instant::now();

@@ -6,13 +6,13 @@
 //! None))?`), native `async` code awaits it, and plain callbacks use
 //! `add_done_callback`. Nothing here needs the coroutine engine.
 //!
-//! * [`iostream`]: [`IOStream`](iostream::IOStream), buffered reads and
+//! * [`iostream`] has [`IOStream`](iostream::IOStream), buffered reads and
 //!   writes on a TCP or Unix socket or a pipe.
-//! * [`tcpserver`]: [`TCPServer`](tcpserver::TCPServer), and
+//! * [`tcpserver`] has [`TCPServer`](tcpserver::TCPServer), and
 //!   [`spawn_loops`](tcpserver::spawn_loops) for one loop per core.
-//! * [`tcpclient`]: [`TCPClient`](tcpclient::TCPClient), connecting with a
+//! * [`tcpclient`] has [`TCPClient`](tcpclient::TCPClient), connecting with a
 //!   resolver, IPv4/IPv6 fallback and a timeout.
-//! * [`netutil`]: [`bind_sockets`](netutil::bind_sockets),
+//! * [`netutil`] has [`bind_sockets`](netutil::bind_sockets),
 //!   [`add_accept_handler`](netutil::add_accept_handler), resolvers.
 //!
 //! # Logging

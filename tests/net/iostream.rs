@@ -450,7 +450,7 @@ fn many_mixed_reads() {
             let mut at = 0;
             while at < NBYTES {
                 let size = (1 + rng.below(1000)).min(NBYTES - at);
-                co.yield_(ws.write(produced[at..at + size].to_vec()))?;
+                co.yield_(ws.write(Vec::from(&produced[at..at + size])))?;
                 at += size;
             }
             Ok(())

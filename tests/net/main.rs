@@ -59,13 +59,10 @@ where
     T: 'static,
     F: FnOnce(&Co) -> Result<T, Error> + 'static,
 {
-    let result = io_loop.run_sync(move || gen_::coroutine(body), Some(Duration::from_secs(10)));
-    if result.is_err() {
-        return result;
-    }
+    let value = io_loop.run_sync(move || gen_::coroutine(body), Some(Duration::from_secs(10)))?;
     assert_eq!(stream_count(&io_loop), 0, "streams left open");
     assert_eq!(io_loop.handler_count(), 0, "fd handlers left registered");
-    result
+    Ok(value)
 }
 
 /// Tornado's `make_iostream_pair`: a connected (server, client) pair of TCP

@@ -49,7 +49,8 @@ fn do_test_connect(
     source_ip: Option<IpAddr>,
 ) -> Result<(), Error> {
     // "localhost" is resolved on the thread pool: use the real clock.
-    let run: fn(Box<dyn FnOnce(&Co) -> Result<(), Error>>) -> Result<(), Error> = if host == "localhost" {
+    type Body = Box<dyn FnOnce(&Co) -> Result<(), Error>>;
+    let run: fn(Body) -> Result<(), Error> = if host == "localhost" {
         run_net_real
     } else {
         run_net

@@ -143,7 +143,7 @@ mod tests {
     fn small_writes_coalesce_large_ones_are_kept() {
         let mut wb = WriteBuffer::default();
         wb.push(b"ab", 0);
-        wb.push(b"cd".to_vec(), 0);
+        wb.push(vec![b'c', b'd'], 0);
         assert_eq!(wb.chunks.len(), 1);
         let big = vec![7u8; 10_000];
         wb.push(big, 0);

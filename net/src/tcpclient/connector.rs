@@ -217,11 +217,12 @@ impl<A: Clone + 'static, S: Connection> Connector<A, S> {
     }
 }
 
+/// Addresses with their families, in the order to try them.
+pub(crate) type AddrInfo<A> = Vec<(AddressFamily, A)>;
+
 /// Splits addresses by family: the first address's family, then the rest
 /// (Tornado's `_Connector.split`).
-pub(crate) fn split<A>(
-    addrinfo: Vec<(AddressFamily, A)>,
-) -> (Vec<(AddressFamily, A)>, Vec<(AddressFamily, A)>) {
+pub(crate) fn split<A>(addrinfo: Vec<(AddressFamily, A)>) -> (AddrInfo<A>, AddrInfo<A>) {
     let Some(first) = addrinfo.first().map(|(family, _)| *family) else {
         return (Vec::new(), Vec::new());
     };
