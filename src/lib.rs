@@ -459,3 +459,32 @@ pub mod queues {
         Iter, LifoQueue, Next, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueStream, TaskDoneError,
     };
 }
+
+// --------------------------------------------------------------------
+// HTTP (crate `http/`, gust-http). Appended as one block so that it can
+// be moved as a whole.
+// --------------------------------------------------------------------
+
+/// Tornado's `tornado.httputil`: [`HTTPHeaders`](httputil::HTTPHeaders),
+/// [`HTTPServerRequest`](httputil::HTTPServerRequest), start lines, URL and
+/// query helpers. HTTP/1.1 over plain TCP: TLS is not supported yet.
+pub mod httputil {
+    pub use gust_http::httputil::*;
+}
+
+/// Tornado's `tornado.httpclient`:
+/// [`AsyncHTTPClient`](httpclient::AsyncHTTPClient) (one per loop), the
+/// blocking [`HTTPClient`](httpclient::HTTPClient),
+/// [`HTTPRequest`](httpclient::HTTPRequest),
+/// [`HTTPResponse`](httpclient::HTTPResponse),
+/// [`HTTPClientError`](httpclient::HTTPClientError) (`HTTPError`).
+pub mod httpclient {
+    pub use gust_http::httpclient::*;
+}
+
+/// Tornado's `tornado.httpserver`: [`HTTPServer`](httpserver::HTTPServer),
+/// the [`ResponseWriter`](httpserver::ResponseWriter) a request callback
+/// answers through, and a small [`Router`](httpserver::Router).
+pub mod httpserver {
+    pub use gust_http::httpserver::*;
+}
