@@ -404,33 +404,67 @@ mod docs_ports {
     struct BlogTornadoCoroutine;
 }
 
-// --------------------------------------------------------------------
-// Sockets (crate `net/`, gust-net). Appended as one block so that it can
-// be moved as a whole.
-// --------------------------------------------------------------------
-
-/// Tornado's `tornado.iostream`: [`IOStream`](iostream::IOStream),
-/// buffered non-blocking reads and writes that return futures.
 pub mod iostream {
-    pub use gust_net::iostream::*;
+    //! Tornado's `tornado.iostream`: [`IOStream`], buffered non-blocking
+    //! reads and writes on a socket or pipe, each returning a
+    //! [`Future`](crate::concurrent::Future).
+    //!
+    //! ```
+    //! use gust::iostream::IOStream;
+    //! use gust::netutil::bind_unused_port;
+    //! use gust::{gen_, prelude::*};
+    //!
+    //! let io_loop = IOLoop::new();
+    //! let (listener, port) = bind_unused_port(false).unwrap();
+    //! let line = io_loop.run_sync(move || gen_::coroutine(move |co| {
+    //!     let client = co.yield_(IOStream::connect(([127, 0, 0, 1], port).into()))?;
+    //!     let (server_side, _) = listener.accept()?;
+    //!     let server = IOStream::new(gust::ioloop::mio::net::TcpStream::from_std(server_side))?;
+    //!     co.yield_(client.write(b"hello\r\n"))?;
+    //!     co.yield_(server.read_until(b"\r\n", None))
+    //! }), None).unwrap();
+    //! assert_eq!(line, b"hello\r\n");
+    //! ```
+
+    #[doc(inline)]
+    pub use gust_net::iostream::{
+        AlreadyReadingError, IOStream, StreamBufferFullError, StreamClosedError, StreamOptions, StreamSocket,
+        UnsatisfiableReadError, stream_count,
+    };
 }
 
-/// Tornado's `tornado.tcpserver`: [`TCPServer`](tcpserver::TCPServer),
-/// and [`spawn_loops`](tcpserver::spawn_loops) to run one loop per core.
 pub mod tcpserver {
-    pub use gust_net::tcpserver::*;
+    //! Tornado's `tornado.tcpserver`: [`TCPServer`], which hands each
+    //! accepted connection to a function as an
+    //! [`IOStream`](crate::iostream::IOStream), and [`spawn_loops`] to run
+    //! one loop per core on a shared port (Tornado's `fork_processes`, with
+    //! threads).
+
+    #[doc(inline)]
+    pub use gust_net::tcpserver::{LoopThreads, TCPServer, spawn_loops};
 }
 
-/// Tornado's `tornado.tcpclient`: [`TCPClient`](tcpclient::TCPClient).
 pub mod tcpclient {
-    pub use gust_net::tcpclient::*;
+    //! Tornado's `tornado.tcpclient`: [`TCPClient`], which resolves a host
+    //! and connects to it (trying both address families as Tornado's
+    //! connector does), giving an [`IOStream`](crate::iostream::IOStream).
+
+    #[doc(inline)]
+    pub use gust_net::tcpclient::{ConnectOptions, INITIAL_CONNECT_TIMEOUT, TCPClient};
 }
 
-/// Tornado's `tornado.netutil`: listening sockets, accept handlers,
-/// resolvers.
 pub mod netutil {
+    //! Tornado's `tornado.netutil`: listening sockets ([`bind_sockets`],
+    //! [`bind_unused_port`]), accept handlers on the loop
+    //! ([`add_accept_handler`]) and resolvers ([`Resolver`]).
+
+    #[doc(inline)]
     pub use gust_net::GEN_LOG;
-    pub use gust_net::netutil::*;
+    #[doc(inline)]
+    pub use gust_net::netutil::{
+        AcceptHandle, AddressFamily, BindOptions, DEFAULT_BACKLOG, DefaultExecutorResolver, OverrideResolver,
+        Resolver, add_accept_handler, bind_sockets, bind_unused_port, is_valid_ip,
+    };
 }
 
 /// The port of Tornado's TCP echo example (`docs/ports/echo.md`): its Rust
@@ -460,31 +494,41 @@ pub mod queues {
     };
 }
 
-// --------------------------------------------------------------------
-// HTTP (crate `http/`, gust-http). Appended as one block so that it can
-// be moved as a whole.
-// --------------------------------------------------------------------
-
-/// Tornado's `tornado.httputil`: [`HTTPHeaders`](httputil::HTTPHeaders),
-/// [`HTTPServerRequest`](httputil::HTTPServerRequest), start lines, URL and
-/// query helpers. HTTP/1.1 over plain TCP: TLS is not supported yet.
 pub mod httputil {
-    pub use gust_http::httputil::*;
+    //! Tornado's `tornado.httputil`: [`HTTPHeaders`] (case-insensitive,
+    //! multi-valued, in order), [`HTTPServerRequest`], start lines, URL and
+    //! query helpers. gust speaks HTTP/1.1 over plain TCP: TLS is not
+    //! supported yet.
+
+    #[doc(inline)]
+    pub use gust_http::httputil::{
+        HTTPHeaders, HTTPInputError, HTTPOutputError, HTTPServerRequest, QueryArguments, RequestStartLine,
+        ResponseStartLine, SplitUrl, format_timestamp, normalize_header, parse_qs_bytes,
+        parse_request_start_line, parse_response_start_line, reason_phrase, split_host_and_port, url_concat,
+        url_escape, url_join, url_unescape,
+    };
 }
 
-/// Tornado's `tornado.httpclient`:
-/// [`AsyncHTTPClient`](httpclient::AsyncHTTPClient) (one per loop), the
-/// blocking [`HTTPClient`](httpclient::HTTPClient),
-/// [`HTTPRequest`](httpclient::HTTPRequest),
-/// [`HTTPResponse`](httpclient::HTTPResponse),
-/// [`HTTPClientError`](httpclient::HTTPClientError) (`HTTPError`).
 pub mod httpclient {
-    pub use gust_http::httpclient::*;
+    //! Tornado's `tornado.httpclient`: [`AsyncHTTPClient`] (one per loop,
+    //! with a `max_clients` queue and keep-alive connections), the blocking
+    //! [`HTTPClient`], [`HTTPRequest`], [`HTTPResponse`] and
+    //! [`HTTPClientError`] (alias [`HTTPError`]).
+
+    #[doc(inline)]
+    pub use gust_http::httpclient::{
+        AsyncHTTPClient, ClientErrorKind, ClientOptions, HTTPClient, HTTPClientError, HTTPError, HTTPRequest,
+        HTTPResponse, HeaderCallback, StreamingCallback,
+    };
 }
 
-/// Tornado's `tornado.httpserver`: [`HTTPServer`](httpserver::HTTPServer),
-/// the [`ResponseWriter`](httpserver::ResponseWriter) a request callback
-/// answers through, and a small [`Router`](httpserver::Router).
 pub mod httpserver {
-    pub use gust_http::httpserver::*;
+    //! Tornado's `tornado.httpserver`: [`HTTPServer`], the
+    //! [`ResponseWriter`] a request callback answers through, and a small
+    //! [`Router`] by method and path (a full web framework is not the goal).
+
+    #[doc(inline)]
+    pub use gust_http::httpserver::{
+        HTTPServer, HTTPServerOptions, HandlerResult, RequestCallback, ResponseWriter, Router,
+    };
 }

@@ -29,11 +29,11 @@ use crate::netutil::{AcceptHandle, BindOptions, add_accept_handler, bind_sockets
 /// connection callback: ...`.
 ///
 /// ```
-/// use gust_engine::coroutine;
-/// use gust_ioloop::IOLoop;
-/// use gust_net::iostream::IOStream;
-/// use gust_net::tcpserver::TCPServer;
-/// use gust_yieldables::IOLoopExt;
+/// use gust::gen_::coroutine;
+/// use gust::ioloop::IOLoop;
+/// use gust::iostream::IOStream;
+/// use gust::tcpserver::TCPServer;
+/// use gust::ioloop::IOLoopExt;
 ///
 /// let io_loop = IOLoop::new();
 /// // An echo server for one line per connection.
@@ -317,10 +317,10 @@ impl fmt::Debug for LoopThreads {
 /// the connections of one port over the loops:
 ///
 /// ```
-/// use gust_ioloop::IOLoop;
-/// use gust_net::iostream::IOStream;
-/// use gust_net::netutil::{bind_unused_port, BindOptions};
-/// use gust_net::tcpserver::{spawn_loops, TCPServer};
+/// use gust::ioloop::IOLoop;
+/// use gust::iostream::IOStream;
+/// use gust::netutil::{bind_unused_port, BindOptions};
+/// use gust::tcpserver::{spawn_loops, TCPServer};
 ///
 /// let (probe, port) = bind_unused_port(true).unwrap(); // pick a port
 /// let loops = spawn_loops(2, move |_task_id| {

@@ -40,7 +40,7 @@ pub enum ClientErrorKind {
 /// `HTTPTimeoutError`).
 ///
 /// ```
-/// use gust_http::httpclient::{ClientErrorKind, HTTPClientError};
+/// use gust::httpclient::{ClientErrorKind, HTTPClientError};
 ///
 /// let e = HTTPClientError::new(404, None);
 /// assert_eq!(e.to_string(), "HTTP 404: Not Found");

@@ -4,12 +4,12 @@
 //! [`HTTPClientError`].
 //!
 //! ```
-//! use gust_engine::coroutine;
-//! use gust_http::httpclient::{AsyncHTTPClient, HTTPClientError};
-//! use gust_http::httpserver::{HTTPServer, ResponseWriter};
-//! use gust_http::httputil::HTTPServerRequest;
-//! use gust_ioloop::IOLoop;
-//! use gust_yieldables::IOLoopExt;
+//! use gust::gen_::coroutine;
+//! use gust::httpclient::{AsyncHTTPClient, HTTPClientError};
+//! use gust::httpserver::{HTTPServer, ResponseWriter};
+//! use gust::httputil::HTTPServerRequest;
+//! use gust::ioloop::IOLoop;
+//! use gust::ioloop::IOLoopExt;
 //!
 //! let io_loop = IOLoop::new();
 //! let server = HTTPServer::new(|request: HTTPServerRequest, response: ResponseWriter| {
@@ -64,7 +64,7 @@ pub use response::HTTPResponse;
 /// arguments).
 ///
 /// ```
-/// use gust_http::httpclient::ClientOptions;
+/// use gust::httpclient::ClientOptions;
 ///
 /// let options = ClientOptions { max_clients: 100, ..ClientOptions::default() };
 /// assert_eq!(options.max_header_size, 65_536);
@@ -456,14 +456,14 @@ impl ClientInner {
 /// loop's callback fails: that loop is running).
 ///
 /// ```
-/// use gust_http::httpclient::HTTPClient;
-/// use gust_http::httpserver::{HTTPServer, ResponseWriter};
-/// use gust_http::httputil::HTTPServerRequest;
+/// use gust::httpclient::HTTPClient;
+/// use gust::httpserver::{HTTPServer, ResponseWriter};
+/// use gust::httputil::HTTPServerRequest;
 ///
 /// // A server on a thread of its own, for the example.
 /// let (tx, rx) = std::sync::mpsc::channel();
 /// std::thread::spawn(move || {
-///     let io_loop = gust_ioloop::IOLoop::new();
+///     let io_loop = gust::ioloop::IOLoop::new();
 ///     let server = HTTPServer::new(|_req: HTTPServerRequest, resp: ResponseWriter| resp.write("pong"));
 ///     server.listen(0, "127.0.0.1").unwrap();
 ///     tx.send(server.local_addrs()[0].port()).unwrap();

@@ -20,7 +20,7 @@ pub type StreamingCallback = Rc<dyn Fn(&[u8])>;
 ///
 /// ```
 /// use std::time::Duration;
-/// use gust_http::httpclient::HTTPRequest;
+/// use gust::httpclient::HTTPRequest;
 ///
 /// let request = HTTPRequest::new("http://example.com/upload")
 ///     .method("POST")

@@ -3,11 +3,11 @@
 //! callback answers through, and a small [`Router`].
 //!
 //! ```
-//! use gust_http::httpclient::AsyncHTTPClient;
-//! use gust_http::httpserver::{HTTPServer, ResponseWriter};
-//! use gust_http::httputil::HTTPServerRequest;
-//! use gust_ioloop::IOLoop;
-//! use gust_yieldables::IOLoopExt;
+//! use gust::httpclient::AsyncHTTPClient;
+//! use gust::httpserver::{HTTPServer, ResponseWriter};
+//! use gust::httputil::HTTPServerRequest;
+//! use gust::ioloop::IOLoop;
+//! use gust::ioloop::IOLoopExt;
 //!
 //! let io_loop = IOLoop::new();
 //! let server = HTTPServer::new(|request: HTTPServerRequest, response: ResponseWriter| {
@@ -52,7 +52,7 @@ pub use router::Router;
 ///
 /// ```
 /// use std::time::Duration;
-/// use gust_http::httpserver::HTTPServerOptions;
+/// use gust::httpserver::HTTPServerOptions;
 ///
 /// let options = HTTPServerOptions {
 ///     xheaders: true,

@@ -29,8 +29,8 @@ use crate::httputil::{HTTPHeaders, HTTPOutputError, now_http_date, reason_phrase
 /// and 1xx, 204 and 304 responses, carry no body bytes.
 ///
 /// ```
-/// use gust_http::httpserver::{HTTPServer, ResponseWriter};
-/// use gust_http::httputil::HTTPServerRequest;
+/// use gust::httpserver::{HTTPServer, ResponseWriter};
+/// use gust::httputil::HTTPServerRequest;
 ///
 /// let server = HTTPServer::new(|request: HTTPServerRequest, response: ResponseWriter| {
 ///     response.set_header("Content-Type", "text/plain");

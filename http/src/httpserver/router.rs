@@ -16,11 +16,11 @@ use crate::httputil::HTTPServerRequest;
 /// the method is answered 405 with an `Allow` header.
 ///
 /// ```
-/// use gust_http::httpclient::{AsyncHTTPClient, HTTPRequest};
-/// use gust_http::httpserver::{HTTPServer, ResponseWriter, Router};
-/// use gust_http::httputil::HTTPServerRequest;
-/// use gust_ioloop::IOLoop;
-/// use gust_yieldables::IOLoopExt;
+/// use gust::httpclient::{AsyncHTTPClient, HTTPRequest};
+/// use gust::httpserver::{HTTPServer, ResponseWriter, Router};
+/// use gust::httputil::HTTPServerRequest;
+/// use gust::ioloop::IOLoop;
+/// use gust::ioloop::IOLoopExt;
 ///
 /// let io_loop = IOLoop::new();
 /// let router = Router::new()

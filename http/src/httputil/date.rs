@@ -14,7 +14,7 @@ const MONTHS: [&str; 12] = [
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use gust_http::httputil::format_timestamp;
+/// use gust::httputil::format_timestamp;
 ///
 /// let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
 /// assert_eq!(format_timestamp(t), "Sun, 06 Nov 1994 08:49:37 GMT");

@@ -13,7 +13,7 @@ use thiserror::Error;
 /// for a head over the limit.
 ///
 /// ```
-/// use gust_http::httputil::HTTPInputError;
+/// use gust::httputil::HTTPInputError;
 ///
 /// let e = HTTPInputError::new("Malformed HTTP request line");
 /// assert_eq!(e.to_string(), "Malformed HTTP request line");
@@ -51,7 +51,7 @@ impl HTTPInputError {
 /// `Content-Length`, a write after `finish`, a header with a line break.
 ///
 /// ```
-/// use gust_http::httputil::HTTPOutputError;
+/// use gust::httputil::HTTPOutputError;
 ///
 /// let e = HTTPOutputError::new("Tried to write more data than Content-Length");
 /// assert_eq!(e.to_string(), "Tried to write more data than Content-Length");

@@ -17,7 +17,7 @@ use super::error::HTTPInputError;
 /// gives them one by one.
 ///
 /// ```
-/// use gust_http::httputil::HTTPHeaders;
+/// use gust::httputil::HTTPHeaders;
 ///
 /// let mut h = HTTPHeaders::new();
 /// h.add("content-type", "text/html");
@@ -196,7 +196,7 @@ impl HTTPHeaders {
     /// Headers from text, one per line (Tornado's `HTTPHeaders.parse`).
     ///
     /// ```
-    /// use gust_http::httputil::HTTPHeaders;
+    /// use gust::httputil::HTTPHeaders;
     ///
     /// let h = HTTPHeaders::parse("Content-Type: text/html\r\nContent-Length: 42\r\n").unwrap();
     /// assert_eq!(h.get("content-length").as_deref(), Some("42"));
@@ -264,7 +264,7 @@ impl<N: AsRef<str>, V: Into<String>> FromIterator<(N, V)> for HTTPHeaders {
 /// each dash-separated word capitalised, the rest lower case.
 ///
 /// ```
-/// assert_eq!(gust_http::httputil::normalize_header("coNtent-TYPE"), "Content-Type");
+/// assert_eq!(gust::httputil::normalize_header("coNtent-TYPE"), "Content-Type");
 /// ```
 pub fn normalize_header(name: &str) -> String {
     if name.is_ascii() {

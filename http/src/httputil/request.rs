@@ -13,7 +13,7 @@ use super::url::{QueryArguments, parse_qs_bytes, split_host_and_port};
 /// before the request callback runs.
 ///
 /// ```
-/// use gust_http::httputil::{HTTPHeaders, HTTPServerRequest};
+/// use gust::httputil::{HTTPHeaders, HTTPServerRequest};
 ///
 /// let mut headers = HTTPHeaders::new();
 /// headers.add("Host", "example.com:8080");

@@ -5,7 +5,7 @@
 /// does not name.
 ///
 /// ```
-/// use gust_http::httputil::reason_phrase;
+/// use gust::httputil::reason_phrase;
 ///
 /// assert_eq!(reason_phrase(404), "Not Found");
 /// assert_eq!(reason_phrase(431), "Request Header Fields Too Large");

@@ -9,7 +9,7 @@ use super::headers::is_token;
 /// `RequestStartLine`).
 ///
 /// ```
-/// use gust_http::httputil::parse_request_start_line;
+/// use gust::httputil::parse_request_start_line;
 ///
 /// let line = parse_request_start_line("GET /foo HTTP/1.1").unwrap();
 /// assert_eq!((line.method.as_str(), line.path.as_str(), line.version.as_str()), ("GET", "/foo", "HTTP/1.1"));
@@ -34,7 +34,7 @@ impl fmt::Display for RequestStartLine {
 /// `ResponseStartLine`).
 ///
 /// ```
-/// use gust_http::httputil::parse_response_start_line;
+/// use gust::httputil::parse_response_start_line;
 ///
 /// let line = parse_response_start_line("HTTP/1.1 200 OK").unwrap();
 /// assert_eq!((line.version.as_str(), line.code, line.reason.as_str()), ("HTTP/1.1", 200, "OK"));

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 /// `scheme://netloc/path?query#fragment`.
 ///
 /// ```
-/// use gust_http::httputil::SplitUrl;
+/// use gust::httputil::SplitUrl;
 ///
 /// let u = SplitUrl::parse("http://user@example.com:8080/a/b?x=1#top");
 /// assert_eq!(u.scheme, "http");
@@ -180,7 +180,7 @@ impl std::fmt::Display for SplitUrl {
 /// its brackets: `[::1]:80` gives `("[::1]", Some(80))`.
 ///
 /// ```
-/// use gust_http::httputil::split_host_and_port;
+/// use gust::httputil::split_host_and_port;
 ///
 /// assert_eq!(split_host_and_port("example.com:8080"), ("example.com", Some(8080)));
 /// assert_eq!(split_host_and_port("example.com"), ("example.com", None));
@@ -203,7 +203,7 @@ pub fn split_host_and_port(netloc: &str) -> (&str, Option<u16>) {
 /// (Python's `urllib.parse.urljoin`, used for redirects).
 ///
 /// ```
-/// use gust_http::httputil::url_join;
+/// use gust::httputil::url_join;
 ///
 /// assert_eq!(url_join("http://a/b/c/d;p?q", "g"), "http://a/b/c/g");
 /// assert_eq!(url_join("http://a/b/c/d;p?q", "../g"), "http://a/b/g");
@@ -302,7 +302,7 @@ fn remove_dot_segments(path: &str) -> String {
 /// as a form does.
 ///
 /// ```
-/// use gust_http::httputil::url_concat;
+/// use gust::httputil::url_concat;
 ///
 /// assert_eq!(url_concat("http://example.com/foo", &[("c", "d")]), "http://example.com/foo?c=d");
 /// assert_eq!(url_concat("http://example.com/foo?a=b", &[("c", "d e")]), "http://example.com/foo?a=b&c=d+e");
@@ -383,7 +383,7 @@ pub type QueryArguments = BTreeMap<String, Vec<Vec<u8>>>;
 /// values stay bytes.
 ///
 /// ```
-/// use gust_http::httputil::parse_qs_bytes;
+/// use gust::httputil::parse_qs_bytes;
 ///
 /// let args = parse_qs_bytes("a=1&b=x+y&a=2&empty=");
 /// assert_eq!(args["a"], [b"1".to_vec(), b"2".to_vec()]);

@@ -20,7 +20,7 @@ use thiserror::Error as ThisError;
 ///
 /// ```
 /// use std::io;
-/// use gust_net::iostream::StreamClosedError;
+/// use gust::iostream::StreamClosedError;
 ///
 /// let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
 /// let err = StreamClosedError::new(Some(refused.into()));

@@ -25,7 +25,7 @@ use crate::GEN_LOG;
 /// Limits of a stream's buffers (Tornado's `IOStream` keyword arguments).
 ///
 /// ```
-/// use gust_net::iostream::StreamOptions;
+/// use gust::iostream::StreamOptions;
 ///
 /// let options = StreamOptions {
 ///     max_buffer_size: 1024 * 1024,
@@ -66,9 +66,9 @@ impl Default for StreamOptions {
 /// and from plain callbacks (`add_done_callback`):
 ///
 /// ```
-/// use gust_ioloop::IOLoop;
-/// use gust_net::iostream::IOStream;
-/// use gust_yieldables::IOLoopExt;
+/// use gust::ioloop::IOLoop;
+/// use gust::iostream::IOStream;
+/// use gust::ioloop::IOLoopExt;
 ///
 /// let io_loop = IOLoop::new();
 /// let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();

@@ -57,8 +57,8 @@ impl Extension for Acceptors {
 ///
 /// ```
 /// use std::net::TcpStream;
-/// use gust_ioloop::IOLoop;
-/// use gust_net::netutil::{add_accept_handler, bind_unused_port};
+/// use gust::ioloop::IOLoop;
+/// use gust::netutil::{add_accept_handler, bind_unused_port};
 ///
 /// let io_loop = IOLoop::new();
 /// let (listener, port) = bind_unused_port(false).unwrap();

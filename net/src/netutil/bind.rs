@@ -13,7 +13,7 @@ pub const DEFAULT_BACKLOG: i32 = 128;
 /// Options of [`bind_sockets`] (Tornado's keyword arguments).
 ///
 /// ```
-/// use gust_net::netutil::{AddressFamily, BindOptions};
+/// use gust::netutil::{AddressFamily, BindOptions};
 ///
 /// let options = BindOptions { reuse_port: true, ..BindOptions::default() };
 /// assert_eq!(options.family, AddressFamily::Unspec);
@@ -131,7 +131,7 @@ pub fn bind_sockets(port: u16, address: &str, options: BindOptions) -> io::Resul
 /// with its port (Tornado's `testing.bind_unused_port`).
 ///
 /// ```
-/// let (listener, port) = gust_net::netutil::bind_unused_port(false).unwrap();
+/// let (listener, port) = gust::netutil::bind_unused_port(false).unwrap();
 /// assert_eq!(listener.local_addr().unwrap().port(), port);
 /// ```
 pub fn bind_unused_port(reuse_port: bool) -> io::Result<(TcpListener, u16)> {

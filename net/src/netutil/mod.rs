@@ -12,7 +12,7 @@
 //!   thread pool, [`OverrideResolver`] maps names for tests.
 //!
 //! ```
-//! use gust_net::netutil::{bind_sockets, BindOptions};
+//! use gust::netutil::{bind_sockets, BindOptions};
 //!
 //! let sockets = bind_sockets(0, "127.0.0.1", BindOptions::default()).unwrap();
 //! let port = sockets[0].local_addr().unwrap().port();

@@ -49,8 +49,8 @@ impl AddressFamily {
 ///
 /// ```
 /// use std::net::SocketAddr;
-/// use gust_net::netutil::{AddressFamily, Resolver};
-/// use gust_yieldables::Future;
+/// use gust::netutil::{AddressFamily, Resolver};
+/// use gust::concurrent::Future;
 ///
 /// /// Every name is 127.0.0.1.
 /// struct Loopback;
@@ -85,9 +85,9 @@ pub trait Resolver {
 /// thread.
 ///
 /// ```
-/// use gust_ioloop::IOLoop;
-/// use gust_net::netutil::{AddressFamily, DefaultExecutorResolver, Resolver};
-/// use gust_yieldables::IOLoopExt;
+/// use gust::ioloop::IOLoop;
+/// use gust::netutil::{AddressFamily, DefaultExecutorResolver, Resolver};
+/// use gust::ioloop::IOLoopExt;
 ///
 /// let io_loop = IOLoop::new();
 /// let found = io_loop
@@ -173,9 +173,9 @@ enum OverrideKey {
 ///
 /// ```
 /// use std::rc::Rc;
-/// use gust_ioloop::IOLoop;
-/// use gust_net::netutil::{AddressFamily, DefaultExecutorResolver, OverrideResolver, Resolver};
-/// use gust_yieldables::IOLoopExt;
+/// use gust::ioloop::IOLoop;
+/// use gust::netutil::{AddressFamily, DefaultExecutorResolver, OverrideResolver, Resolver};
+/// use gust::ioloop::IOLoopExt;
 ///
 /// let resolver = OverrideResolver::new(Rc::new(DefaultExecutorResolver))
 ///     .host("example.com", "127.0.0.1")
@@ -263,7 +263,7 @@ impl fmt::Debug for OverrideResolver {
 /// `netutil.is_valid_ip`).
 ///
 /// ```
-/// use gust_net::netutil::is_valid_ip;
+/// use gust::netutil::is_valid_ip;
 /// assert!(is_valid_ip("127.0.0.1"));
 /// assert!(is_valid_ip("2620:0:1cfe:face:b00c::3"));
 /// assert!(!is_valid_ip("localhost"));

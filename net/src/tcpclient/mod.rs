@@ -22,7 +22,7 @@ use connector::{ConnectFn, Connector};
 ///
 /// ```
 /// use std::time::Duration;
-/// use gust_net::tcpclient::ConnectOptions;
+/// use gust::tcpclient::ConnectOptions;
 ///
 /// let options = ConnectOptions {
 ///     timeout: Some(Duration::from_secs(5).into()),
@@ -57,11 +57,11 @@ pub struct ConnectOptions {
 /// first connection wins and the others are closed.
 ///
 /// ```
-/// use gust_ioloop::IOLoop;
-/// use gust_net::iostream::IOStream;
-/// use gust_net::tcpclient::TCPClient;
-/// use gust_net::tcpserver::TCPServer;
-/// use gust_yieldables::IOLoopExt;
+/// use gust::ioloop::IOLoop;
+/// use gust::iostream::IOStream;
+/// use gust::tcpclient::TCPClient;
+/// use gust::tcpserver::TCPServer;
+/// use gust::ioloop::IOLoopExt;
 ///
 /// let io_loop = IOLoop::new();
 /// let server = TCPServer::new(|stream: IOStream, _| {
