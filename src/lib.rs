@@ -48,11 +48,17 @@ pub use gust_yieldables::{Error, ErrorKind};
 /// Tornado's `tornado.gen`: coroutines and what they may yield.
 pub mod gen_ {
     #[cfg(feature = "legacy")]
-    pub use gust_engine::engine;
+    pub use gust_engine::legacy::engine;
     pub use gust_engine::{
         Builder, Co, Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError,
         GeneratorState, RunnerId, RunnerInfo, RunnerState, WaitIter, WaitingOn, Yielder, coroutine,
         runner_of, runners,
+    };
+    #[cfg(feature = "legacy")]
+    pub use gust_yieldables::legacy::{
+        Arguments, Callback, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, MultiYieldPoint,
+        ResultCallback, ResultTypeError, ReturnValueIgnoredError, Task, TaskCallback, UnknownKeyError, Wait,
+        WaitAll, YieldPoint,
     };
     pub use gust_yieldables::{
         AbandonedError, BadYieldError, CoroutineLocal, DriveContext, DrivenWait, IntoResult, LoopClosedError,
@@ -60,12 +66,6 @@ pub mod gen_ {
         StoppedBeforeCompletionError, TimeoutError, TimeoutOptions, WaitIterator, WaitResult, Yieldable,
         Yielded, convert_yielded, maybe_future, moment, multi, multi_future, multi_with, native, sleep,
         task_count, with_timeout, with_timeout_quiet, with_timeout_with,
-    };
-    #[cfg(feature = "legacy")]
-    pub use gust_yieldables::{
-        Arguments, Callback, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, MultiYieldPoint,
-        ResultCallback, ResultTypeError, ReturnValueIgnoredError, Task, TaskCallback, UnknownKeyError, Wait,
-        WaitAll, YieldPoint,
     };
 }
 

@@ -28,7 +28,8 @@ impl<T: 'static> MultiYieldPoint<(), T, Vec<T>> {
     /// `YieldPoint` makes one of these without quiet exceptions.)
     ///
     /// ```
-    /// use gust_yieldables::{MultiYieldPoint, QuietExceptions, Wait};
+    /// use gust_yieldables::QuietExceptions;
+    /// use gust_yieldables::legacy::{MultiYieldPoint, Wait};
     /// let both = MultiYieldPoint::new(vec![Wait::<i32>::new("a"), Wait::new("b")], QuietExceptions::none());
     /// # drop(both);
     /// ```

@@ -48,7 +48,8 @@ impl<T> fmt::Debug for TaskCallback<T> {
 /// that is logged.
 ///
 /// ```
-/// use gust_yieldables::{Future, Task, TaskCallback};
+/// use gust_yieldables::Future;
+/// use gust_yieldables::legacy::{Task, TaskCallback};
 ///
 /// // Some callback-style API:
 /// fn add_later(a: i32, b: i32, callback: impl FnOnce(i32)) {
