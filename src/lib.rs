@@ -149,9 +149,9 @@ pub mod gen_ {
     #[cfg(feature = "legacy")]
     pub mod legacy {
         #[doc(inline)]
-        pub use gust_engine::engine;
+        pub use gust_engine::legacy::engine;
         #[doc(inline)]
-        pub use gust_yieldables::{
+        pub use gust_yieldables::legacy::{
             Arguments, Callback, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, MultiYieldPoint,
             ResultCallback, ResultTypeError, ReturnValueIgnoredError, Task, TaskCallback, UnknownKeyError,
             Wait, WaitAll, YieldPoint,

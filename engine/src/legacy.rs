@@ -19,7 +19,7 @@ use crate::coroutine::Co;
 /// failures cannot be yielded; they are logged (`Exception in callback
 /// ...`), as Tornado raises them into the surrounding stack context. An
 /// engine body may not return a value other than `()`: that is logged as
-/// [`ReturnValueIgnoredError`](gust_yieldables::ReturnValueIgnoredError)
+/// [`ReturnValueIgnoredError`](gust_yieldables::legacy::ReturnValueIgnoredError)
 /// (`@gen.engine functions cannot return values: ...`).
 ///
 /// ```
@@ -45,7 +45,7 @@ where
     future.add_done_callback(move |done| {
         let error = match done.take_result() {
             Ok(value) if std::any::TypeId::of::<T>() != std::any::TypeId::of::<()>() => {
-                Error::new(gust_yieldables::ReturnValueIgnoredError {
+                Error::new(gust_yieldables::legacy::ReturnValueIgnoredError {
                     message: format!("@gen.engine functions cannot return values: {value:?}"),
                 })
             }

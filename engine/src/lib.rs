@@ -36,7 +36,7 @@
 mod coroutine;
 mod generator;
 #[cfg(feature = "legacy")]
-mod legacy;
+pub mod legacy;
 mod overflow;
 mod runner;
 mod slot_header;
@@ -47,8 +47,6 @@ pub use coroutine::{Builder, Co, WaitIter, coroutine};
 pub use generator::{
     Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError, GeneratorState, Yielder,
 };
-#[cfg(feature = "legacy")]
-pub use legacy::engine;
 pub use runner::{GEN_LOG, RunnerId, RunnerInfo, RunnerState, WaitingOn, runner_of, runners};
 pub use stack_pool::{
     DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, StackStats, default_stack_size, guard_mode,

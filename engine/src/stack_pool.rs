@@ -21,7 +21,7 @@
 //!
 //! ```text
 //! slot base                                                   slot top
-//! | guard page | usable stack ...                  | header (128 bytes) |
+//! | guard page | usable stack ...                   | header (64 bytes) |
 //! ```
 //!
 //! The header (`slot_header.rs`) holds a copy of the coroutine's name and

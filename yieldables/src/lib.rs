@@ -17,7 +17,7 @@ mod executor;
 mod future;
 mod io_loop_ext;
 #[cfg(feature = "legacy")]
-mod legacy;
+pub mod legacy;
 mod moment;
 mod multi;
 mod native;
@@ -38,12 +38,6 @@ pub use error::{
 pub use executor::{DummyExecutor, Executor, ExecutorShutdownError, Job, ThreadPoolExecutor, submit_to};
 pub use future::{Future, FutureId, WeakFuture, chain_future, chain_future_cloned, maybe_future};
 pub use io_loop_ext::IOLoopExt;
-#[cfg(feature = "legacy")]
-pub use legacy::{
-    Arguments, Callback, Key, KeyReuseError, LeakedCallbackError, LegacyRunner, MultiYieldPoint,
-    ResultCallback, ResultTypeError, ReturnValueIgnoredError, Task, TaskCallback, UnknownKeyError, Wait,
-    WaitAll, YieldPoint,
-};
 pub use moment::{Moment, moment};
 pub use multi::{MultiChildren, multi, multi_future, multi_with};
 pub use native::{IntoResult, Native, native, task_count};
