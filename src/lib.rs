@@ -220,9 +220,11 @@ pub mod runner {
     //! made observable.
     //!
     //! [`runners`] lists every suspended decorated coroutine of a loop with
-    //! its [`RunnerState`] (what it waits on, whether it is scheduled to
-    //! resume); [`runner_of`] finds the one behind a coroutine's future;
-    //! [`task_count`] counts the loop's native tasks. A test can start a
+    //! its [`RunnerState`] (what it waits on, in words a test can match:
+    //! [`WaitingOn`]), whether it is scheduled to resume; [`runner_of`]
+    //! finds the one behind a coroutine's future; [`tasks`] lists the
+    //! loop's native tasks. A [`Trace`] records every step: which coroutine
+    //! started, resumed with what, parked on what, finished. A test can start a
     //! coroutine, see what it waits on, resolve that by hand, run one loop
     //! iteration and watch the next step.
     //!
@@ -247,9 +249,12 @@ pub mod runner {
     //! Each Runner step is also logged at debug level under [`GEN_LOG`].
 
     #[doc(inline)]
-    pub use gust_engine::{GEN_LOG, RunnerId, RunnerInfo, RunnerState, WaitingOn, runner_of, runners};
+    pub use gust_engine::{
+        GEN_LOG, Resumption, RunnerId, RunnerInfo, RunnerState, Trace, TraceEvent, TraceKind, WaitingOn,
+        runner_of, runners,
+    };
     #[doc(inline)]
-    pub use gust_yieldables::task_count;
+    pub use gust_yieldables::{TaskInfo, TaskState, task_count, tasks};
 }
 
 pub mod generator {

@@ -49,7 +49,10 @@ pub use generator::{
 };
 #[cfg(feature = "legacy")]
 pub use legacy::engine;
-pub use runner::{GEN_LOG, RunnerId, RunnerInfo, RunnerState, WaitingOn, runner_of, runners};
+pub use runner::{
+    GEN_LOG, Resumption, RunnerId, RunnerInfo, RunnerState, Trace, TraceEvent, TraceKind, WaitingOn,
+    runner_of, runners,
+};
 pub use stack_pool::{
     DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, StackStats, default_stack_size, guard_mode,
     set_default_stack_size, set_max_live_stacks, stack_stats, trim_stack_pool,
