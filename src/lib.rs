@@ -527,6 +527,38 @@ pub mod httpclient {
     };
 }
 
+#[cfg(feature = "testing")]
+pub mod testing {
+    //! Tornado's `tornado.testing`: [`gen_test`] runs a test body as a
+    //! coroutine on a fresh loop with a timeout and fails the test on
+    //! background failures; [`ExpectLog`] expects (and quiets) a log
+    //! record; [`TestLoop`], [`step`] and [`step_until`] step the Runner one
+    //! loop iteration at a time and show what it did; [`HTTPTestServer`]
+    //! is `AsyncHTTPTestCase`'s server and client on an unused port.
+    //!
+    //! Behind the cargo feature `testing`, on by default.
+    //!
+    //! ```
+    //! use std::time::Duration;
+    //! use gust::gen_;
+    //! use gust::testing::gen_test;
+    //!
+    //! let slept = gen_test(|co| {
+    //!     co.yield_(gen_::sleep(Duration::from_secs(60)))?; // no real waiting
+    //!     Ok("done")
+    //! });
+    //! assert_eq!(slept, "done");
+    //! ```
+
+    #[doc(inline)]
+    pub use gust_testing::{
+        BackgroundFailureError, ExpectLog, GenTest, HTTPTestServer, InstallLoggerError, LeftRegisteredError,
+        LogCapture, LogRecord, MissingLogError, Pending, Step, StepLimitError, TIMEOUT_ENV, TestLogger,
+        TestLoop, add_cleanup, async_test_timeout, bind_unused_port, describe_pending, gen_test,
+        gen_test_native, pending, step, step_until, try_gen_test,
+    };
+}
+
 pub mod httpserver {
     //! Tornado's `tornado.httpserver`: [`HTTPServer`], the
     //! [`ResponseWriter`] a request callback answers through, and a small
