@@ -196,12 +196,12 @@ impl GenTest {
         start: impl FnOnce() -> Y + 'static,
     ) -> Result<Y::Output, Error> {
         let timeout = self.timeout.unwrap_or_else(async_test_timeout);
+        let previous = IOLoop::current_opt();
         let io_loop = if self.real_clock {
             IOLoop::new()
         } else {
             IOLoop::with_clock(ManualClock::autojump())
         };
-        let previous = IOLoop::current_opt();
         io_loop.make_current();
         let scope = FailureScope::open();
         let cleanups = Cleanups::open();
