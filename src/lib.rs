@@ -404,6 +404,9 @@ mod docs_ports {
     struct GenReference;
     #[doc = include_str!("../docs/ports/coroutines_user_guide_6x.md")]
     struct CoroutinesUserGuide6x;
+    #[cfg(feature = "testing")]
+    #[doc = include_str!("../docs/testing.md")]
+    struct Testing;
     #[cfg(feature = "legacy")]
     #[doc = include_str!("../docs/ports/blog_tornado_coroutine.md")]
     struct BlogTornadoCoroutine;
@@ -544,7 +547,7 @@ pub mod testing {
     //! use gust::testing::gen_test;
     //!
     //! let slept = gen_test(|co| {
-    //!     co.yield_(gen_::sleep(Duration::from_secs(60)))?; // no real waiting
+    //!     co.yield_(gen_::sleep(Duration::from_secs(3)))?; // no real waiting
     //!     Ok("done")
     //! });
     //! assert_eq!(slept, "done");

@@ -203,6 +203,13 @@ impl TestLoop {
         }
     }
 
+    /// Takes the Runner steps recorded since the last [`step`](TestLoop::step)
+    /// (what coroutines did when they started, say): they would otherwise
+    /// be part of the next step's events.
+    pub fn events(&self) -> Vec<TraceEvent> {
+        self.trace.take()
+    }
+
     /// Steps until `done()` holds (checked before each step), at most
     /// `max_steps` iterations; the steps taken.
     pub fn step_until(
