@@ -229,7 +229,7 @@ fn test_native_tasks_are_pending() {
     let t = TestLoop::new();
     let gate: Future<u8> = Future::new();
     let g = gate.clone();
-    let task = t.spawn(async move { g.await });
+    let task = t.spawn(g);
     let state = |t: &TestLoop| match &t.pending()[..] {
         [Pending::Task(info)] => info.state,
         other => panic!("{other:?}"),
