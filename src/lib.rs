@@ -57,7 +57,9 @@
 //! and gust's own error types in [`error`]; [`runner`], to see what every
 //! coroutine of a loop is waiting on; [`generator`], Python's generator
 //! protocol (send, throw, close) on which the Runner is built; [`stacks`],
-//! the coroutine stack settings; and the [`prelude`].
+//! the coroutine stack settings; and the [`prelude`]. [`testing`] (cargo
+//! feature `testing`, on by default) is Tornado's `tornado.testing`:
+//! `gen_test`, `ExpectLog`, stepping the Runner, an HTTP test server.
 //!
 //! # Logging
 //!
@@ -396,18 +398,19 @@ mod docs_ports {
     struct NativeCoroutines;
     #[doc = include_str!("../docs/ports/README.md")]
     struct Index;
-    #[cfg(feature = "legacy")]
+    #[cfg(all(feature = "legacy", feature = "testing"))]
     #[doc = include_str!("../docs/ports/coroutines_user_guide_4x.md")]
     struct CoroutinesUserGuide4x;
-    #[cfg(feature = "legacy")]
+    #[cfg(all(feature = "legacy", feature = "testing"))]
     #[doc = include_str!("../docs/ports/gen_reference.md")]
     struct GenReference;
+    #[cfg(feature = "testing")]
     #[doc = include_str!("../docs/ports/coroutines_user_guide_6x.md")]
     struct CoroutinesUserGuide6x;
     #[cfg(feature = "testing")]
     #[doc = include_str!("../docs/testing.md")]
     struct Testing;
-    #[cfg(feature = "legacy")]
+    #[cfg(all(feature = "legacy", feature = "testing"))]
     #[doc = include_str!("../docs/ports/blog_tornado_coroutine.md")]
     struct BlogTornadoCoroutine;
 }

@@ -230,22 +230,20 @@ impl<'a> Co<'a> {
             self.closing.set(Some(CloseReason::LoopClosed));
             close_unwind();
         }
-        // A multi's pending count changes while the coroutine waits:
-        // inspection reads it through a weak handle.
-        let multi = match (&on, &future) {
-            (WaitingOn::Multi { .. }, Some(future)) => Some(future.labelled()),
-            _ => None,
-        };
         let (index, token) = self.registry.begin_wait(
             self.index.get(),
             self.id,
             &self.name,
             self.result,
             self.stack_size,
-            multi,
         )?;
         self.index.set(Some(index));
         if let Some(future) = future {
+            if let WaitingOn::Multi { .. } = on {
+                // Its pending count changes while the coroutine waits:
+                // inspection reads it through a weak handle.
+                self.registry.watch_multi(index, future.labelled());
+            }
             future.add_waiter(self.waiter.clone(), token.to_u64());
             drop(future);
         }

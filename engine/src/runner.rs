@@ -452,16 +452,12 @@ impl Registry {
         name: &CoName,
         result: FutureId,
         stack_size: usize,
-        multi: Option<Weak<dyn Labelled>>,
     ) -> Result<(usize, SlotToken), Error> {
         let seq = self.next_seq.get();
         self.next_seq.set(seq.wrapping_add(1).max(1));
         let mut slots = self.slots.borrow_mut();
         if let Some((index, slot)) = index.and_then(|i| slots.get_mut(i).map(|slot| (i, slot))) {
             slot.token = slot.token.with_generation(seq);
-            if multi.is_some() {
-                slot.multi = multi;
-            }
             return Ok((index, slot.token));
         }
         let entry = slots.vacant_entry();
@@ -474,7 +470,7 @@ impl Registry {
             state: RunnerState::Running,
             fired: None,
             close: None,
-            multi,
+            multi: None,
             name: name.clone(),
             result,
             stack_size,
@@ -579,29 +575,38 @@ impl Registry {
                 slot.name.as_str(),
                 park.on
             );
-            if self.tracing() {
-                let (id, name) = (slot.id, slot.name.clone());
-                drop(slots);
-                self.record(id, &name, TraceKind::Parked(park.on));
-                slots = self.slots.borrow_mut();
-                let Some(slot) = slots.get_mut(park.token.index()) else {
-                    return;
-                };
-                slot.generator = Some(generator);
-                let scheduled = matches!(slot.state, RunnerState::Scheduled(_));
-                drop(slots);
-                if scheduled {
-                    self.schedule(park.token);
-                }
-                return;
-            }
             slot.generator = Some(generator);
             let scheduled = matches!(slot.state, RunnerState::Scheduled(_));
             drop(slots);
+            if self.tracing() {
+                self.trace_parked(park.token.index(), park.on);
+            }
             if scheduled {
                 self.schedule(park.token);
             }
             return;
+        }
+    }
+
+    /// Records that the coroutine in slot `index` parked on `on`.
+    #[cold]
+    fn trace_parked(&self, index: usize, on: WaitingOn) {
+        let named = self
+            .slots
+            .borrow()
+            .get(index)
+            .map(|slot| (slot.id, slot.name.clone()));
+        if let Some((id, name)) = named {
+            self.record(id, &name, TraceKind::Parked(on));
+        }
+    }
+
+    /// Keeps a weak handle to the `multi` the coroutine in slot `index`
+    /// waits on, whose pending count inspection reads live.
+    #[cold]
+    pub(crate) fn watch_multi(&self, index: usize, multi: Weak<dyn Labelled>) {
+        if let Some(slot) = self.slots.borrow_mut().get_mut(index) {
+            slot.multi = Some(multi);
         }
     }
 
