@@ -3,7 +3,7 @@
 
 Reads the rustdoc JSON of `gust` and of its member crates (nightly only):
 
-    for p in gust gust-engine gust-yieldables gust-ioloop gust-net gust-http gust-sync; do
+    for p in gust gust-engine gust-yieldables gust-ioloop gust-net gust-http gust-sync gust-testing; do
         cargo +nightly rustdoc -p $p --lib -- -Z unstable-options --output-format json
     done
     python3 .ci/public_items.py [target/doc] [--list]
@@ -24,7 +24,7 @@ import json
 import os
 import sys
 
-MEMBERS = ["gust", "gust_engine", "gust_yieldables", "gust_ioloop", "gust_sync", "gust_net", "gust_http"]
+MEMBERS = ["gust", "gust_engine", "gust_yieldables", "gust_ioloop", "gust_sync", "gust_net", "gust_http", "gust_testing"]
 
 
 def load(doc_dir):

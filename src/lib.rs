@@ -57,7 +57,9 @@
 //! and gust's own error types in [`error`]; [`runner`], to see what every
 //! coroutine of a loop is waiting on; [`generator`], Python's generator
 //! protocol (send, throw, close) on which the Runner is built; [`stacks`],
-//! the coroutine stack settings; and the [`prelude`].
+//! the coroutine stack settings; and the [`prelude`]. [`testing`] (cargo
+//! feature `testing`, on by default) is Tornado's `tornado.testing`:
+//! `gen_test`, `ExpectLog`, stepping the Runner, an HTTP test server.
 //!
 //! # Logging
 //!
@@ -220,9 +222,11 @@ pub mod runner {
     //! made observable.
     //!
     //! [`runners`] lists every suspended decorated coroutine of a loop with
-    //! its [`RunnerState`] (what it waits on, whether it is scheduled to
-    //! resume); [`runner_of`] finds the one behind a coroutine's future;
-    //! [`task_count`] counts the loop's native tasks. A test can start a
+    //! its [`RunnerState`] (what it waits on, in words a test can match:
+    //! [`WaitingOn`]), whether it is scheduled to resume; [`runner_of`]
+    //! finds the one behind a coroutine's future; [`tasks`] lists the
+    //! loop's native tasks. A [`Trace`] records every step: which coroutine
+    //! started, resumed with what, parked on what, finished. A test can start a
     //! coroutine, see what it waits on, resolve that by hand, run one loop
     //! iteration and watch the next step.
     //!
@@ -247,9 +251,12 @@ pub mod runner {
     //! Each Runner step is also logged at debug level under [`GEN_LOG`].
 
     #[doc(inline)]
-    pub use gust_engine::{GEN_LOG, RunnerId, RunnerInfo, RunnerState, WaitingOn, runner_of, runners};
+    pub use gust_engine::{
+        GEN_LOG, Resumption, RunnerId, RunnerInfo, RunnerState, Trace, TraceEvent, TraceKind, WaitingOn,
+        runner_of, runners,
+    };
     #[doc(inline)]
-    pub use gust_yieldables::task_count;
+    pub use gust_yieldables::{TaskInfo, TaskState, task_count, tasks};
 }
 
 pub mod generator {
@@ -391,15 +398,19 @@ mod docs_ports {
     struct NativeCoroutines;
     #[doc = include_str!("../docs/ports/README.md")]
     struct Index;
-    #[cfg(feature = "legacy")]
+    #[cfg(all(feature = "legacy", feature = "testing"))]
     #[doc = include_str!("../docs/ports/coroutines_user_guide_4x.md")]
     struct CoroutinesUserGuide4x;
-    #[cfg(feature = "legacy")]
+    #[cfg(all(feature = "legacy", feature = "testing"))]
     #[doc = include_str!("../docs/ports/gen_reference.md")]
     struct GenReference;
+    #[cfg(feature = "testing")]
     #[doc = include_str!("../docs/ports/coroutines_user_guide_6x.md")]
     struct CoroutinesUserGuide6x;
-    #[cfg(feature = "legacy")]
+    #[cfg(feature = "testing")]
+    #[doc = include_str!("../docs/testing.md")]
+    struct Testing;
+    #[cfg(all(feature = "legacy", feature = "testing"))]
     #[doc = include_str!("../docs/ports/blog_tornado_coroutine.md")]
     struct BlogTornadoCoroutine;
 }
@@ -519,6 +530,38 @@ pub mod httpclient {
     pub use gust_http::httpclient::{
         AsyncHTTPClient, ClientErrorKind, ClientOptions, HTTPClient, HTTPClientError, HTTPError, HTTPRequest,
         HTTPResponse, HeaderCallback, StreamingCallback,
+    };
+}
+
+#[cfg(feature = "testing")]
+pub mod testing {
+    //! Tornado's `tornado.testing`: [`gen_test`] runs a test body as a
+    //! coroutine on a fresh loop with a timeout and fails the test on
+    //! background failures; [`ExpectLog`] expects (and quiets) a log
+    //! record; [`TestLoop`], [`step`] and [`step_until`] step the Runner one
+    //! loop iteration at a time and show what it did; [`HTTPTestServer`]
+    //! is `AsyncHTTPTestCase`'s server and client on an unused port.
+    //!
+    //! Behind the cargo feature `testing`, on by default.
+    //!
+    //! ```
+    //! use std::time::Duration;
+    //! use gust::gen_;
+    //! use gust::testing::gen_test;
+    //!
+    //! let slept = gen_test(|co| {
+    //!     co.yield_(gen_::sleep(Duration::from_secs(3)))?; // no real waiting
+    //!     Ok("done")
+    //! });
+    //! assert_eq!(slept, "done");
+    //! ```
+
+    #[doc(inline)]
+    pub use gust_testing::{
+        BackgroundFailureError, ExpectLog, GenTest, HTTPTestServer, InstallLoggerError, LeftRegisteredError,
+        LogCapture, LogRecord, MissingLogError, Pending, Step, StepLimitError, TIMEOUT_ENV, TestLogger,
+        TestLoop, add_cleanup, async_test_timeout, bind_unused_port, describe_pending, gen_test,
+        gen_test_native, pending, step, step_until, try_gen_test,
     };
 }
 

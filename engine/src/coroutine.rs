@@ -9,14 +9,17 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use gust_ioloop::IOLoop;
-use gust_yieldables::protocol::{AnyFuture, NativeWait, Waiter};
+use gust_yieldables::protocol::{AnyFuture, Label, NativeWait, Waiter};
 use gust_yieldables::{
     DriveContext, DrivenWait, Error, Extract, Future, FutureId, IntoResult, InvalidStateError,
     LoopClosedError, PanicError, WaitIterator, Yieldable, Yielded,
 };
 
 use crate::generator::{GeneratorExit, Yielder, close_unwind, is_close_unwind};
-use crate::runner::{CloseReason, CoName, GEN_LOG, Park, Registry, Resume, RunnerGen, RunnerId, WaitingOn};
+use crate::runner::{
+    CloseReason, CoName, GEN_LOG, Park, Registry, Resume, Resumption, RunnerGen, RunnerId, TraceKind,
+    WaitingOn,
+};
 use crate::stack_pool::{PooledStack, default_stack_size};
 
 /// The handle a coroutine's body receives: what it yields with.
@@ -114,6 +117,7 @@ impl<'a> Co<'a> {
             }
             let signal = cx.signal().arm();
             self.suspend(WaitingOn::Driven { kind: wait.kind() }, Some(signal))?;
+            self.trace_resumed(Resumption::Woken);
         }
     }
 
@@ -160,19 +164,23 @@ impl<'a> Co<'a> {
             }
             if let Some(signal) = wait.signal()? {
                 self.suspend(WaitingOn::Native, Some(signal))?;
+                self.trace_resumed(Resumption::Woken);
             }
         }
     }
 
     /// Parks on a pending future until it is done.
     fn wait<T: 'static>(&self, future: Future<T>, extract: Extract<T>) -> Result<T, Error> {
-        let on = WaitingOn::Future {
-            id: future.id(),
-            type_name: type_name::<T>(),
-        };
+        let on = WaitingOn::of(&future);
         match self.suspend(on, Some(future)) {
             Ok(Some(fired)) => match fired.downcast::<T>() {
-                Some(done) => extract.read(&done),
+                Some(done) => {
+                    let result = extract.read(&done);
+                    if self.registry.tracing() {
+                        self.trace_result(&result);
+                    }
+                    result
+                }
                 None => Err(Error::new(InvalidStateError::new(
                     "runner woken by the wrong future",
                 ))),
@@ -182,6 +190,26 @@ impl<'a> Co<'a> {
             ))),
             Err(error) => Err(error),
         }
+    }
+
+    /// Records what a resumed coroutine was woken with, if a trace is
+    /// recording.
+    #[inline]
+    fn trace_resumed(&self, with: Resumption) {
+        if self.registry.tracing() {
+            self.registry
+                .record(self.id, &self.name, TraceKind::Resumed(with));
+        }
+    }
+
+    #[cold]
+    fn trace_result<T>(&self, result: &Result<T, Error>) {
+        let with = match result {
+            Ok(_) => Resumption::Value,
+            Err(error) => Resumption::Error(error.to_string()),
+        };
+        self.registry
+            .record(self.id, &self.name, TraceKind::Resumed(with));
     }
 
     /// Suspends until woken. With a future, registers as its waiter first
@@ -211,15 +239,24 @@ impl<'a> Co<'a> {
         )?;
         self.index.set(Some(index));
         if let Some(future) = future {
+            if let WaitingOn::Multi { .. } = on {
+                // Its pending count changes while the coroutine waits:
+                // inspection reads it through a weak handle.
+                self.registry.watch_multi(index, future.labelled());
+            }
             future.add_waiter(self.waiter.clone(), token.to_u64());
             drop(future);
         }
         log::debug!(target: GEN_LOG, "runner {} ({}): yielded {:?}", self.id, self.name.as_str(), on);
         match self.yielder.yield_(Park { token, on }) {
             Ok(Resume::Woken(fired)) => Ok(Some(fired)),
-            Ok(Resume::Moment) => Ok(None),
+            Ok(Resume::Moment) => {
+                self.trace_resumed(Resumption::Moment);
+                Ok(None)
+            }
             Ok(Resume::Close(reason)) => {
                 self.closing.set(Some(reason));
+                self.trace_resumed(Resumption::Closing);
                 close_unwind()
             }
             Err(error) => Err(error),
@@ -358,6 +395,10 @@ impl Builder {
         let registry = Registry::of(&io_loop);
         let waiter: Weak<dyn Waiter> = Rc::downgrade(&registry) as Weak<dyn Waiter>;
         let id = registry.next_id();
+        result.set_label(Label::Coroutine(id.0));
+        if registry.tracing() {
+            registry.record(id, &name, TraceKind::Started);
+        }
         let setter = result.clone();
         let result_id = result.id();
         let owner = registry.clone();
@@ -399,9 +440,13 @@ impl Builder {
                 co.name.as_str(),
                 if outcome.is_ok() { "" } else { " with an error" }
             );
+            if co.registry.tracing() {
+                let error = outcome.as_ref().err().map(ToString::to_string);
+                co.registry.record(co.id, &co.name, TraceKind::Finished(error));
+            }
             if let Err(misuse) = setter.set_unless_cancelled(outcome) {
-                log::error!(
-                    target: gust_ioloop::APP_LOG,
+                gust_ioloop::gust_log!(
+                    target: gust_ioloop::APP_LOG, log::Level::Error,
                     "coroutine {} ({}) finished, but its future had already been set by someone else: {misuse}",
                     co.id,
                     co.name.as_str()

@@ -315,8 +315,8 @@ impl<Y: 'static, S: 'static, R: 'static> Drop for Generator<Y, S, R> {
     /// logged.
     fn drop(&mut self) {
         if self.phase == Phase::Suspended && self.close().is_err() {
-            log::error!(
-                target: gust_ioloop::APP_LOG,
+            gust_ioloop::gust_log!(
+                target: gust_ioloop::APP_LOG, log::Level::Error,
                 "generator ignored GeneratorExit; leaking its stack ({} bytes)",
                 self.stack_size
             );

@@ -53,6 +53,6 @@ where
             Err(error) if error.is_cancellation() => return,
             Err(error) => error,
         };
-        log::error!(target: gust_ioloop::APP_LOG, "Exception in callback {name}: {error}");
+        gust_ioloop::gust_log!(target: gust_ioloop::APP_LOG, log::Level::Error, "Exception in callback {name}: {error}");
     });
 }

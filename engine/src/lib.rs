@@ -47,7 +47,10 @@ pub use coroutine::{Builder, Co, WaitIter, coroutine};
 pub use generator::{
     Generator, GeneratorExit, GeneratorFinishedError, GeneratorIgnoredExitError, GeneratorState, Yielder,
 };
-pub use runner::{GEN_LOG, RunnerId, RunnerInfo, RunnerState, WaitingOn, runner_of, runners};
+pub use runner::{
+    GEN_LOG, Resumption, RunnerId, RunnerInfo, RunnerState, Trace, TraceEvent, TraceKind, WaitingOn,
+    runner_of, runners,
+};
 pub use stack_pool::{
     DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, StackStats, default_stack_size, guard_mode,
     set_default_stack_size, set_max_live_stacks, stack_stats, trim_stack_pool,

@@ -62,7 +62,7 @@ pub(crate) fn register_region(base: usize, len: usize, slot_size: usize) -> Opti
             return Some(index);
         }
     }
-    log::warn!(target: GEN_LOG, "more than {MAX_REGIONS} stack regions: overflows in new ones will not be named");
+    gust_ioloop::gust_log!(target: GEN_LOG, log::Level::Warn, "more than {MAX_REGIONS} stack regions: overflows in new ones will not be named");
     None
 }
 

@@ -30,11 +30,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
+use std::time::Instant;
 
 use gust_ioloop::protocol::SlotToken;
 use gust_ioloop::{Extension, IOLoop, WeakIOLoop};
-use gust_yieldables::protocol::{AnyFuture, Waiter};
+use gust_yieldables::protocol::{AnyFuture, Label, Labelled, Waiter};
 use gust_yieldables::{AbandonedError, Error, FutureId, LoopClosedError};
 use slab::Slab;
 
@@ -80,17 +81,62 @@ impl CloseReason {
 
 pub(crate) type RunnerGen = Generator<Park, Resume, ()>;
 
-/// What a suspended coroutine is waiting for.
+/// What a suspended coroutine is waiting for, in words a test can match.
+///
+/// ```
+/// use std::time::Duration;
+/// use gust::gen_;
+/// use gust::ioloop::{IOLoop, ManualClock};
+/// use gust::runner::{RunnerState, WaitingOn, runner_of};
+///
+/// let clock = ManualClock::new();
+/// let io_loop = IOLoop::with_clock(&clock);
+/// let until = io_loop.time() + Duration::from_secs(2);
+/// let napper = gen_::coroutine(|co| co.yield_(gen_::sleep(Duration::from_secs(2))));
+/// let state = runner_of(&napper).unwrap().state;
+/// assert_eq!(state, RunnerState::Parked(WaitingOn::Sleep { until }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WaitingOn {
     /// A future (identified while alive by its address), and the type of
-    /// its result.
+    /// its result: one nothing more is known of (made with `Future::new`,
+    /// say).
     Future {
         /// The future's id; compare with [`Future::id`](gust_yieldables::Future::id).
         id: FutureId,
         /// The type of the future's result.
         type_name: &'static str,
     },
+    /// Another coroutine's result (`co.yield_(child())`).
+    Coroutine {
+        /// The coroutine that will resolve it.
+        id: RunnerId,
+    },
+    /// The result of a native task (`co.yield_(native(...))`, or a future
+    /// from `IOLoopExt::spawn`).
+    Task {
+        /// The task's id (as `gust::runner::tasks` lists it).
+        id: u64,
+    },
+    /// A `sleep` that ends at `until` (on the loop's clock).
+    Sleep {
+        /// When the sleep ends.
+        until: Instant,
+    },
+    /// A `with_timeout` that gives up at `until` (on the loop's clock).
+    Timeout {
+        /// When it times out.
+        until: Instant,
+    },
+    /// A `multi` (or a yielded collection) with `pending` children not done
+    /// yet. Inspection reads the count live.
+    Multi {
+        /// Children not done yet.
+        pending: usize,
+    },
+    /// `WaitIterator::next` while none of its inputs is done.
+    WaitIterator,
     /// One loop iteration (`moment`).
     Moment,
     /// A [`DrivenWait`](gust_yieldables::DrivenWait) that is not ready
@@ -102,6 +148,165 @@ pub enum WaitingOn {
     },
     /// A Rust future awaited with `Co::await_`, until its waker fires.
     Native,
+}
+
+impl WaitingOn {
+    /// What a coroutine parked on `future` waits on, from the future's
+    /// label.
+    #[inline]
+    pub(crate) fn of<T: 'static>(future: &gust_yieldables::Future<T>) -> WaitingOn {
+        match future.label() {
+            Label::Plain => WaitingOn::Future {
+                id: future.id(),
+                type_name: std::any::type_name::<T>(),
+            },
+            Label::Coroutine(id) => WaitingOn::Coroutine { id: RunnerId(id) },
+            Label::Task(id) => WaitingOn::Task { id },
+            Label::Sleep(until) => WaitingOn::Sleep { until },
+            Label::Timeout(until) => WaitingOn::Timeout { until },
+            Label::Multi(pending) => WaitingOn::Multi { pending },
+            Label::WaitIterator => WaitingOn::WaitIterator,
+        }
+    }
+}
+
+impl fmt::Display for WaitingOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitingOn::Future { type_name, .. } => write!(f, "a Future<{type_name}>"),
+            WaitingOn::Coroutine { id } => write!(f, "coroutine {id}"),
+            WaitingOn::Task { id } => write!(f, "native task {id}"),
+            WaitingOn::Sleep { .. } => f.write_str("a sleep"),
+            WaitingOn::Timeout { .. } => f.write_str("a with_timeout"),
+            WaitingOn::Multi { pending } => write!(f, "a multi ({pending} pending)"),
+            WaitingOn::WaitIterator => f.write_str("a WaitIterator"),
+            WaitingOn::Moment => f.write_str("a moment"),
+            WaitingOn::Driven { kind } => write!(f, "a {kind}"),
+            WaitingOn::Native => f.write_str("a Rust future (Co::await_)"),
+        }
+    }
+}
+
+/// What a coroutine was resumed with; see [`TraceEvent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resumption {
+    /// The future it waited for has a value.
+    Value,
+    /// The future it waited for failed with this error (its message).
+    Error(String),
+    /// A loop iteration passed (`moment`).
+    Moment,
+    /// A driven wait's or a Rust future's signal fired.
+    Woken,
+    /// It is being closed (the loop closed, or what it waited for was
+    /// dropped unresolved): it unwinds.
+    Closing,
+}
+
+/// One step of a coroutine, as a [`Trace`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TraceKind {
+    /// It was created and started running.
+    Started,
+    /// It was resumed.
+    Resumed(Resumption),
+    /// It suspended, waiting on this (a `moment` is scheduled at once).
+    Parked(WaitingOn),
+    /// It finished: `None` with a result, `Some(message)` with an error.
+    Finished(Option<String>),
+}
+
+/// A recorded step of a coroutine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// The loop iteration it happened in ([`IOLoop::iterations`] at the
+    /// time: `0` before the loop first ran).
+    pub iteration: u64,
+    /// The coroutine.
+    pub id: RunnerId,
+    /// Its name.
+    pub name: String,
+    /// What happened.
+    pub kind: TraceKind,
+}
+
+impl fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {} ({}) ", self.iteration, self.id, self.name)?;
+        match &self.kind {
+            TraceKind::Started => f.write_str("started"),
+            TraceKind::Resumed(Resumption::Value) => f.write_str("resumed with a value"),
+            TraceKind::Resumed(Resumption::Error(message)) => write!(f, "resumed with an error: {message}"),
+            TraceKind::Resumed(Resumption::Moment) => f.write_str("resumed after a moment"),
+            TraceKind::Resumed(Resumption::Woken) => f.write_str("resumed (woken)"),
+            TraceKind::Resumed(Resumption::Closing) => f.write_str("resumed to close"),
+            TraceKind::Parked(on) => write!(f, "parked on {on}"),
+            TraceKind::Finished(None) => f.write_str("finished"),
+            TraceKind::Finished(Some(message)) => write!(f, "finished with an error: {message}"),
+        }
+    }
+}
+
+/// Records what the coroutines of a loop do, step by step, while it lives.
+///
+/// Each [`TraceEvent`] says which coroutine started, was resumed and with
+/// what, parked and on what, or finished, and in which loop iteration. The
+/// Runner pays for this only while a trace is recording: otherwise it is
+/// one branch per step.
+///
+/// ```
+/// use gust::gen_;
+/// use gust::ioloop::IOLoop;
+/// use gust::runner::{Resumption, Trace, TraceKind};
+///
+/// let io_loop = IOLoop::new();
+/// let trace = Trace::start(&io_loop);
+/// let f = gen_::coroutine(|co| co.yield_(gen_::moment));
+/// io_loop.run_once(Some(std::time::Duration::ZERO)).unwrap();
+/// f.take_result().unwrap();
+/// let kinds: Vec<TraceKind> = trace.take().into_iter().map(|e| e.kind).collect();
+/// assert_eq!(kinds, [
+///     TraceKind::Started,
+///     TraceKind::Parked(gust::runner::WaitingOn::Moment),
+///     TraceKind::Resumed(Resumption::Moment),
+///     TraceKind::Finished(None),
+/// ]);
+/// ```
+pub struct Trace {
+    registry: Rc<Registry>,
+}
+
+impl Trace {
+    /// Starts recording on `io_loop`. Several traces of one loop share the
+    /// record: the first to [`take`](Trace::take) gets the events.
+    pub fn start(io_loop: &IOLoop) -> Trace {
+        let registry = Registry::of(io_loop);
+        registry.tracers.set(registry.tracers.get() + 1);
+        Trace { registry }
+    }
+
+    /// The events recorded since the trace started (or the last `take`).
+    pub fn take(&self) -> Vec<TraceEvent> {
+        std::mem::take(&mut *self.registry.trace.borrow_mut())
+    }
+}
+
+impl Drop for Trace {
+    fn drop(&mut self) {
+        let tracers = self.registry.tracers.get().saturating_sub(1);
+        self.registry.tracers.set(tracers);
+        if tracers == 0 {
+            self.registry.trace.borrow_mut().clear();
+        }
+    }
+}
+
+impl fmt::Debug for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Trace({} events)", self.registry.trace.borrow().len())
+    }
 }
 
 /// Where a coroutine is in its life, as the runner sees it.
@@ -168,6 +373,9 @@ struct Slot {
     state: RunnerState,
     fired: Option<AnyFuture>,
     close: Option<CloseReason>,
+    /// The `multi` it last parked on, whose pending count inspection reads
+    /// live (left behind when it parks on something else).
+    multi: Option<Weak<dyn Labelled>>,
     name: CoName,
     result: FutureId,
     stack_size: usize,
@@ -180,6 +388,9 @@ pub(crate) struct Registry {
     next_id: Cell<u64>,
     closing: Cell<bool>,
     io_loop: WeakIOLoop,
+    /// How many [`Trace`]s are recording.
+    tracers: Cell<usize>,
+    trace: RefCell<Vec<TraceEvent>>,
 }
 
 impl Registry {
@@ -191,6 +402,8 @@ impl Registry {
             next_id: Cell::new(1),
             closing: Cell::new(false),
             io_loop: io_loop.downgrade(),
+            tracers: Cell::new(0),
+            trace: RefCell::new(Vec::new()),
         })
     }
 
@@ -201,6 +414,24 @@ impl Registry {
 
     pub(crate) fn is_closing(&self) -> bool {
         self.closing.get()
+    }
+
+    /// Whether a [`Trace`] is recording.
+    #[inline]
+    pub(crate) fn tracing(&self) -> bool {
+        self.tracers.get() != 0
+    }
+
+    /// Records a step of coroutine `id` (call only while [`tracing`]).
+    #[cold]
+    pub(crate) fn record(&self, id: RunnerId, name: &CoName, kind: TraceKind) {
+        let iteration = self.io_loop.upgrade().map_or(0, |io_loop| io_loop.iterations());
+        self.trace.borrow_mut().push(TraceEvent {
+            iteration,
+            id,
+            name: name.as_str().to_owned(),
+            kind,
+        });
     }
 
     pub(crate) fn next_id(&self) -> RunnerId {
@@ -239,6 +470,7 @@ impl Registry {
             state: RunnerState::Running,
             fired: None,
             close: None,
+            multi: None,
             name: name.clone(),
             result,
             stack_size,
@@ -346,10 +578,35 @@ impl Registry {
             slot.generator = Some(generator);
             let scheduled = matches!(slot.state, RunnerState::Scheduled(_));
             drop(slots);
+            if self.tracing() {
+                self.trace_parked(park.token.index(), park.on);
+            }
             if scheduled {
                 self.schedule(park.token);
             }
             return;
+        }
+    }
+
+    /// Records that the coroutine in slot `index` parked on `on`.
+    #[cold]
+    fn trace_parked(&self, index: usize, on: WaitingOn) {
+        let named = self
+            .slots
+            .borrow()
+            .get(index)
+            .map(|slot| (slot.id, slot.name.clone()));
+        if let Some((id, name)) = named {
+            self.record(id, &name, TraceKind::Parked(on));
+        }
+    }
+
+    /// Keeps a weak handle to the `multi` the coroutine in slot `index`
+    /// waits on, whose pending count inspection reads live.
+    #[cold]
+    pub(crate) fn watch_multi(&self, index: usize, multi: Weak<dyn Labelled>) {
+        if let Some(slot) = self.slots.borrow_mut().get_mut(index) {
+            slot.multi = Some(multi);
         }
     }
 
@@ -367,7 +624,7 @@ impl Registry {
             .map(|(_, slot)| RunnerInfo {
                 id: slot.id,
                 name: slot.name.as_str().to_owned(),
-                state: slot.state,
+                state: live_state(slot),
                 result: slot.result,
                 stack_size: slot.stack_size,
             })
@@ -375,11 +632,27 @@ impl Registry {
     }
 }
 
+/// A slot's state, with a `multi`'s pending count read now.
+fn live_state(slot: &Slot) -> RunnerState {
+    let live = |on: WaitingOn| match (on, slot.multi.as_ref().and_then(Weak::upgrade)) {
+        (WaitingOn::Multi { .. }, Some(multi)) => match multi.label() {
+            Label::Multi(pending) => WaitingOn::Multi { pending },
+            _ => on,
+        },
+        _ => on,
+    };
+    match slot.state {
+        RunnerState::Running => RunnerState::Running,
+        RunnerState::Parked(on) => RunnerState::Parked(live(on)),
+        RunnerState::Scheduled(on) => RunnerState::Scheduled(live(on)),
+    }
+}
+
 impl Waiter for Registry {
     fn wake(&self, token: u64, fired: AnyFuture) {
         let token = SlotToken::from_u64(token);
         let Ok(mut slots) = self.slots.try_borrow_mut() else {
-            log::error!(target: GEN_LOG, "runner woken re-entrantly; wake dropped");
+            gust_ioloop::gust_log!(target: GEN_LOG, log::Level::Error, "runner woken re-entrantly; wake dropped");
             return;
         };
         let Some(slot) = slots.get_mut(token.index()) else {

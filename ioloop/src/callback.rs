@@ -99,7 +99,7 @@ impl CallbackResult for () {
 impl<E: Display + 'static> CallbackResult for Result<(), E> {
     fn finish(self, _io_loop: &IOLoop, name: &'static str, then: Option<Box<dyn FnOnce()>>) {
         if let Err(e) = self {
-            log::error!(target: APP_LOG, "Exception in callback {name}: {e}");
+            crate::gust_log!(target: APP_LOG, log::Level::Error, "Exception in callback {name}: {e}");
         }
         if let Some(then) = then {
             then();
@@ -124,8 +124,8 @@ pub(crate) fn run_callback(io_loop: &IOLoop, callback: Callback) {
 /// Logs a caught panic the way Tornado logs an exception escaping a
 /// callback.
 pub(crate) fn log_panic(name: &str, payload: &(dyn std::any::Any + Send)) {
-    log::error!(
-        target: APP_LOG,
+    crate::gust_log!(
+        target: APP_LOG, log::Level::Error,
         "Exception in callback {name}: {}",
         panic_message(payload)
     );

@@ -160,7 +160,7 @@ impl Poller {
                     wait = timeout.map(|t| t.saturating_sub(started.elapsed()));
                 }
                 Err(e) => {
-                    log::error!(target: crate::APP_LOG, "IOLoop poll failed: {e}");
+                    crate::gust_log!(target: crate::APP_LOG, log::Level::Error, "IOLoop poll failed: {e}");
                     events.clear();
                     break;
                 }

@@ -6,9 +6,14 @@
 //! docs: `add_callback_raw` and `call_at_raw`, which schedule a
 //! [`RawCallback`] without allocating (the coroutine runner resumes
 //! coroutines with them).
+//!
+//! Every warning and error gust logs goes through [`emit`] (the
+//! `gust_log!` macro), which offers it to this thread's [`Tap`] first: how
+//! `gust::testing` sees gust's reports whatever logger is installed.
 
 pub use crate::callback::{RawCallback, panic_message};
 pub use crate::sync::{lock, spin_until, wait};
+pub use crate::tap::{Tap, emit, forwarding, has_tap, set_tap};
 pub use crate::token::{SlotOverflowError, SlotToken};
 
 use std::time::Duration;

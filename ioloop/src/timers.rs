@@ -34,7 +34,7 @@ impl Timers {
             return heap.insert(when, callback);
         }
         drop(heap);
-        log::error!(target: crate::APP_LOG, "add_timeout: more than {} pending timers; the callback is dropped", u32::MAX - 1);
+        crate::gust_log!(target: crate::APP_LOG, log::Level::Error, "add_timeout: more than {} pending timers; the callback is dropped", u32::MAX - 1);
         drop(callback);
         TimeoutHandle::dead()
     }

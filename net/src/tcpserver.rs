@@ -103,8 +103,8 @@ impl TCPServer {
                 handle_stream(stream, address)
             })) {
                 Ok(result) => result.finish(&IOLoop::current(), name, None),
-                Err(payload) => log::error!(
-                    target: APP_LOG,
+                Err(payload) => gust_ioloop::gust_log!(
+                    target: APP_LOG, log::Level::Error,
                     "Error in connection callback: {}",
                     panic_message(&*payload)
                 ),
@@ -236,7 +236,9 @@ impl ServerInner {
         self.accepted.set(self.accepted.get() + 1);
         match IOStream::with_options(connection, self.options) {
             Ok(stream) => (self.handle_stream)(stream, address),
-            Err(e) => log::error!(target: APP_LOG, "Error in connection callback: {e}"),
+            Err(e) => {
+                gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "Error in connection callback: {e}")
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ fn test_add_future_runs_on_a_later_iteration() {
 // A panic in an add_future callback is logged and the loop goes on.
 #[test]
 fn test_add_future_callback_panic_is_logged() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::new();
     io_loop.add_future(&Future::ready(1), |_| panic!("add_future bug"));
     let later = Rc::new(Cell::new(false));
@@ -41,7 +41,7 @@ fn test_add_future_callback_panic_is_logged() {
     io_loop.add_future(&Future::ready(2), move |_| l.set(true));
     step(&io_loop);
     assert!(later.get());
-    let logged = logs::app_errors();
+    let logged = logs.app_errors();
     assert_eq!(logged.len(), 1, "{logged:?}");
     assert!(logged[0].starts_with("Exception in callback"), "{}", logged[0]);
     assert!(logged[0].ends_with("add_future bug"), "{}", logged[0]);

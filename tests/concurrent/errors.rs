@@ -9,19 +9,19 @@ use super::*;
 // successful futures, and cancellations, log nothing.
 #[test]
 fn test_future_exception_never_retrieved() {
-    logs::capture();
+    let logs = LogCapture::start();
     let f = Future::<i32>::new();
     let g = f.clone();
     f.set_exception(Error::msg("lost")).unwrap();
     drop(f);
-    assert!(logs::app_errors().is_empty(), "a handle is still alive");
+    assert!(logs.app_errors().is_empty(), "a handle is still alive");
     drop(g);
     assert_eq!(
-        logs::app_errors(),
+        logs.app_errors(),
         vec!["Future exception was never retrieved: lost".to_owned()]
     );
 
-    logs::capture();
+    let logs = LogCapture::start();
     let seen = Future::<i32>::failed(Error::msg("seen"));
     assert!(seen.is_failed());
     seen.exception();
@@ -35,7 +35,7 @@ fn test_future_exception_never_retrieved() {
     read_in_callback.add_done_callback(|f| assert!(f.result().is_err()));
     read_in_callback.set_exception(Error::msg("read")).unwrap();
     drop(read_in_callback);
-    assert!(logs::app_errors().is_empty(), "{:?}", logs::app_errors());
+    assert!(logs.app_errors().is_empty(), "{:?}", logs.app_errors());
 }
 
 // Error::kind / is / downcast_ref for each of gust's error types, and

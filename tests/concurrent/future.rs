@@ -23,25 +23,25 @@ fn test_future_set_result_unless_cancelled() {
 // raising InvalidStateError; a cancellation error is not logged.
 #[test]
 fn test_future_set_exception_unless_cancelled() {
-    logs::capture();
+    let logs = LogCapture::start();
     let fut = Future::<i32>::new();
     fut.set_exception_unless_cancelled(Error::msg("boom")).unwrap();
     assert_eq!(fut.exception().unwrap().to_string(), "boom");
-    assert!(logs::app_errors().is_empty());
+    assert!(logs.app_errors().is_empty());
 
     let fut = Future::<i32>::new();
     fut.cancel();
     fut.set_exception_unless_cancelled(Error::msg("boom")).unwrap();
     assert!(fut.exception().unwrap().is::<CancelledError>());
     assert_eq!(
-        logs::app_errors(),
+        logs.app_errors(),
         vec!["Exception after Future was cancelled: boom".to_owned()]
     );
 
-    logs::capture();
+    let logs = LogCapture::start();
     fut.set_exception_unless_cancelled(CancelledError).unwrap();
     fut.set_unless_cancelled(Ok(1)).unwrap();
-    assert!(logs::app_errors().is_empty());
+    assert!(logs.app_errors().is_empty());
 }
 
 // ====================================================================
@@ -144,7 +144,7 @@ fn test_errors_are_shared_by_all_consumers() {
 // and runs the callbacks. A cancelled future dropped unread logs nothing.
 #[test]
 fn test_cancel_only_pending() {
-    logs::capture();
+    let logs = LogCapture::start();
     let f = Future::<i32>::new();
     let seen = Rc::new(Cell::new(false));
     let s = seen.clone();
@@ -172,7 +172,7 @@ fn test_cancel_only_pending() {
     let unread = Future::<i32>::new();
     unread.cancel();
     drop(unread);
-    assert!(logs::app_errors().is_empty());
+    assert!(logs.app_errors().is_empty());
 }
 
 // Cancelling a coroutine's future does not stop the coroutine (Tornado);
@@ -180,7 +180,7 @@ fn test_cancel_only_pending() {
 // "Exception after Future was cancelled".
 #[test]
 fn test_cancel_coroutine_future_does_not_stop_it() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::new();
     let finished = Rc::new(Cell::new(false));
     let fin = finished.clone();
@@ -193,7 +193,7 @@ fn test_cancel_coroutine_future_does_not_stop_it() {
     step(&io_loop);
     assert!(finished.get(), "the coroutine kept running");
     assert!(f.take_result().unwrap_err().is::<CancelledError>());
-    assert!(logs::app_errors().is_empty());
+    assert!(logs.app_errors().is_empty());
 
     let g = gen_::coroutine::<i32, _>(|co| {
         co.yield_(gen_::moment)?;
@@ -202,7 +202,7 @@ fn test_cancel_coroutine_future_does_not_stop_it() {
     g.cancel();
     step(&io_loop);
     assert_eq!(
-        logs::app_errors(),
+        logs.app_errors(),
         vec!["Exception after Future was cancelled: too late".to_owned()]
     );
 }
@@ -247,7 +247,7 @@ fn test_add_done_callback_immediately_or_in_order() {
 // other callbacks still run.
 #[test]
 fn test_panicking_done_callback_is_logged() {
-    logs::capture();
+    let logs = LogCapture::start();
     let f = Future::<i32>::new();
     let ran = Rc::new(Cell::new(0));
     let r = ran.clone();
@@ -255,16 +255,16 @@ fn test_panicking_done_callback_is_logged() {
     f.add_done_callback(move |_| r.set(r.get() + 1));
     f.set_result(1).unwrap();
     assert_eq!(ran.get(), 1);
-    let logged = logs::app_errors();
+    let logged = logs.app_errors();
     assert_eq!(logged.len(), 1, "{logged:?}");
     assert!(logged[0].starts_with("Exception in callback "), "{}", logged[0]);
     assert!(logged[0].contains(" for <Future<i32> "), "{}", logged[0]);
     assert!(logged[0].ends_with(": callback bug"), "{}", logged[0]);
 
     // The same when the future is already done.
-    logs::capture();
+    let logs = LogCapture::start();
     f.add_done_callback(|_| panic!("late bug"));
-    assert_eq!(logs::app_errors().len(), 1);
+    assert_eq!(logs.app_errors().len(), 1);
 }
 
 /// Compiles only for a type that is not `Send`: for a `Send` type both

@@ -22,7 +22,7 @@ use gust::gen_;
 use gust::gen_::{BadYieldError, TimeoutError};
 use gust::ioloop::{IOLoopError, LoopClosedError};
 use gust::prelude::*;
-use gust_dev_support::{logs, step};
+use gust::testing::{LogCapture, step};
 
 mod add_future;
 mod chain;

@@ -174,7 +174,7 @@ fn test_return_value() {
 // Ports 4.x GenEngineTest.test_return_value_tuple (see test_return_value).
 #[test]
 fn test_return_value_tuple() {
-    let (s, v) = run(|co| {
+    let (s, v) = try_gen_test(|co| {
         co.yield_(gen_::coroutine(|co| {
             co.yield_(gen_::moment)?;
             Ok((String::from("one"), vec![2, 3]))

@@ -7,7 +7,7 @@ use super::*;
 // LoopClosedError, nothing is logged.
 #[test]
 fn test_close_unwinds_suspended_coroutines() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::new();
     let log = new_log();
     let never: Future<i32> = Future::new();
@@ -46,7 +46,7 @@ fn test_close_unwinds_suspended_coroutines() {
     }
     assert_eq!(parent.take_result().unwrap_err().kind(), ErrorKind::LoopClosed);
     assert!(gust::runner::runners(&io_loop).is_empty());
-    assert_eq!(logs::app_errors(), Vec::<String>::new());
+    assert_eq!(logs.app_errors(), Vec::<String>::new());
     drop(never);
 }
 
@@ -73,7 +73,7 @@ fn test_drop_loop_unwinds_suspended_coroutines() {
 // the next iteration.
 #[test]
 fn test_abandoned_wait() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::new();
     let log = new_log();
     let f: Future<i32> = Future::new();
@@ -101,7 +101,7 @@ fn test_abandoned_wait() {
         Some("waiter")
     );
     assert!(gust::runner::runners(&io_loop).is_empty());
-    assert_eq!(logs::app_errors(), Vec::<String>::new());
+    assert_eq!(logs.app_errors(), Vec::<String>::new());
 }
 
 // gust-specific: a coroutine that yields a future only it holds abandons it

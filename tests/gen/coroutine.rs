@@ -22,7 +22,7 @@ fn test_sync_gen_return() {
 // Ports GenCoroutineTest.test_async_gen_return.
 #[test]
 fn test_async_gen_return() {
-    let result = run(|co| {
+    let result = try_gen_test(|co| {
         co.yield_(gen_::coroutine(|co| {
             co.yield_(gen_::moment)?;
             Ok(42)
@@ -35,7 +35,10 @@ fn test_async_gen_return() {
 // Ports GenCoroutineTest.test_sync_return.
 #[test]
 fn test_sync_return() {
-    assert_eq!(run(|co| co.yield_(gen_::coroutine(|_co| Ok(42)))).unwrap(), 42);
+    assert_eq!(
+        try_gen_test(|co| co.yield_(gen_::coroutine(|_co| Ok(42)))).unwrap(),
+        42
+    );
 }
 
 // Ports GenCoroutineTest.test_async_return: not done at call, done one
@@ -76,14 +79,14 @@ fn test_async_early_return() {
 // Ports GenCoroutineTest.test_sync_return_no_value.
 #[test]
 fn test_sync_return_no_value() {
-    let result: () = run(|co| co.yield_(gen_::coroutine(|_co| Ok(())))).unwrap();
+    let result: () = try_gen_test(|co| co.yield_(gen_::coroutine(|_co| Ok(())))).unwrap();
     assert_eq!(result, ());
 }
 
 // Ports GenCoroutineTest.test_async_return_no_value.
 #[test]
 fn test_async_return_no_value() {
-    let result: () = run(|co| {
+    let result: () = try_gen_test(|co| {
         co.yield_(gen_::coroutine(|co| {
             co.yield_(gen_::moment)?;
             Ok(())
@@ -140,7 +143,7 @@ fn test_replace_yieldpoint_exception() {
         })
     }
     for wait_first in [false, true] {
-        let err = run(move |co| -> Result<(), Error> {
+        let err = try_gen_test(move |co| -> Result<(), Error> {
             match co.yield_(f1(wait_first)) {
                 Err(e) if e.is::<ZeroDivisionError>() => Err(KeyError.into()),
                 other => other,
@@ -164,7 +167,7 @@ fn test_swallow_yieldpoint_exception() {
         })
     }
     for wait_first in [false, true] {
-        let result = run(move |co| match co.yield_(f1(wait_first)) {
+        let result = try_gen_test(move |co| match co.yield_(f1(wait_first)) {
             Err(e) if e.is::<ZeroDivisionError>() => Ok(42),
             other => other,
         })
@@ -199,7 +202,7 @@ fn interleaving(a: Kind, b: Kind) -> String {
     let calls = Rc::new(RefCell::new(String::new()));
     let immediate = Future::ready(());
     let c = calls.clone();
-    run(move |co| {
+    try_gen_test(move |co| {
         co.yield_(vec![
             take_turns('a', a, immediate.clone(), c.clone()),
             take_turns('b', b, immediate, c),
@@ -257,7 +260,7 @@ fn test_py3_leak_exception_context() {
     fn inner(iteration: u32) -> Future<()> {
         gen_::coroutine(move |_co| Err(LeakedException(iteration).into()))
     }
-    let (e1, e2) = run(|co| {
+    let (e1, e2) = try_gen_test(|co| {
         let e1 = co.yield_(inner(1)).unwrap_err();
         let e2 = co.yield_(inner(2)).unwrap_err();
         Ok((e1, e2))

@@ -10,6 +10,7 @@ use gust::concurrent::Future;
 use gust::gen_::{self, BadYieldError, CoroutineLocal, DriveContext, DrivenWait, Signal, Yieldable, Yielded};
 use gust::prelude::*;
 use gust::runner::{RunnerState, WaitingOn};
+use gust::testing::step;
 
 /// What a test sees of a [`Gate`]: how often each step ran, and the signal
 /// to fire once the gate is opened.
@@ -82,10 +83,6 @@ impl Yieldable for Gate {
     fn into_yielded(self) -> Yielded<u32> {
         Yielded::Driven(Box::new(self))
     }
-}
-
-fn step(io_loop: &IOLoop) {
-    io_loop.run_once(Some(Duration::ZERO)).unwrap();
 }
 
 #[test]

@@ -3,13 +3,14 @@
 //! tests of what a stackful engine adds: hop counts, nesting depth,
 //! stepping through the Runner, unwinding on close.
 //!
-//! Conventions: a Tornado `@gen_test` body becomes [`run`] (a coroutine
+//! Conventions: a Tornado `@gen_test` body becomes [`try_gen_test`] (a coroutine
 //! driven by `run_sync` on a loop whose clock jumps to the next timer, so
 //! nothing really sleeps); `raise gen.Return(x)` and `return x` are both
 //! `Ok(x)`; `1 / 0` is `Err(ZeroDivisionError.into())`.
 
+use gust::testing::{LogCapture, step, try_gen_test};
 use gust_dev_support::python::{KeyError, RuntimeError, ZeroDivisionError};
-use gust_dev_support::{Guard, logs, new_log, run, step};
+use gust_dev_support::{Guard, new_log};
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};

@@ -5,14 +5,14 @@ use super::*;
 // Ports GenBasicTest.test_multi.
 #[test]
 fn test_multi() {
-    let results = run(|co| co.yield_(vec![add_one_async(1), add_one_async(2)])).unwrap();
+    let results = try_gen_test(|co| co.yield_(vec![add_one_async(1), add_one_async(2)])).unwrap();
     assert_eq!(results, vec![2, 3]);
 }
 
 // Ports GenBasicTest.test_multi_dict.
 #[test]
 fn test_multi_dict() {
-    let results = run(|co| {
+    let results = try_gen_test(|co| {
         co.yield_(HashMap::from([
             ("foo", add_one_async(1)),
             ("bar", add_one_async(2)),
@@ -43,7 +43,7 @@ fn test_multi_delayed() {
 // Ports GenBasicTest.test_multi_dict_delayed.
 #[test]
 fn test_multi_dict_delayed() {
-    let responses = run(|co| {
+    let responses = try_gen_test(|co| {
         co.yield_(gen_::multi_future(BTreeMap::from([
             ("foo", delay(3, "v1")),
             ("bar", delay(1, "v2")),
@@ -87,13 +87,13 @@ fn test_multi_empty() {
 // Ports GenBasicTest.test_future.
 #[test]
 fn test_future() {
-    assert_eq!(run(|co| co.yield_(async_future(1))).unwrap(), 1);
+    assert_eq!(try_gen_test(|co| co.yield_(async_future(1))).unwrap(), 1);
 }
 
 // Ports GenBasicTest.test_multi_future.
 #[test]
 fn test_multi_future() {
-    let results = run(|co| co.yield_(vec![async_future(1), async_future(2)])).unwrap();
+    let results = try_gen_test(|co| co.yield_(vec![async_future(1), async_future(2)])).unwrap();
     assert_eq!(results, vec![1, 2]);
 }
 
@@ -101,7 +101,7 @@ fn test_multi_future() {
 // borrowed (`&f`), so both places get a copy of its result.
 #[test]
 fn test_multi_future_duplicate() {
-    let results = run(|co| {
+    let results = try_gen_test(|co| {
         let f = async_future(2);
         let f1 = async_future(1);
         let f3 = async_future(3);
@@ -117,7 +117,7 @@ fn test_multi_future_duplicate() {
 // InvalidStateError.
 #[test]
 fn test_multi_future_duplicate_by_value_is_invalid_state() {
-    let err = run(|co| {
+    let err = try_gen_test(|co| {
         let f = async_future(2);
         co.yield_(vec![async_future(1), f.clone(), async_future(3), f])
     })
@@ -129,7 +129,7 @@ fn test_multi_future_duplicate_by_value_is_invalid_state() {
 // Ports GenBasicTest.test_multi_dict_future.
 #[test]
 fn test_multi_dict_future() {
-    let results = run(|co| {
+    let results = try_gen_test(|co| {
         co.yield_(HashMap::from([
             ("foo", async_future(1)),
             ("bar", async_future(2)),
@@ -143,8 +143,8 @@ fn test_multi_dict_future() {
 // `gen_::multi`, `quiet_exceptions=` is `gen_::multi_with`).
 #[test]
 fn test_multi_exceptions() {
-    logs::capture();
-    let err = run(|co| {
+    let logs = LogCapture::start();
+    let err = try_gen_test(|co| {
         co.yield_(gen_::multi(vec![
             async_exception::<i32>(RuntimeError("error 1")),
             async_exception(RuntimeError("error 2")),
@@ -154,13 +154,13 @@ fn test_multi_exceptions() {
     assert_eq!(err.to_string(), "error 1");
     assert!(err.is::<RuntimeError>());
     assert_eq!(
-        logs::app_errors_containing("Multiple exceptions in yield list"),
+        logs.app_errors_containing("Multiple exceptions in yield list"),
         vec!["Multiple exceptions in yield list: error 2".to_owned()]
     );
 
     // With only one exception, no error is logged.
-    logs::capture();
-    let err = run(|co| {
+    let logs = LogCapture::start();
+    let err = try_gen_test(|co| {
         co.yield_(gen_::multi(vec![
             async_exception::<i32>(RuntimeError("error 1")),
             async_future(2),
@@ -168,11 +168,11 @@ fn test_multi_exceptions() {
     })
     .unwrap_err();
     assert!(err.is::<RuntimeError>());
-    assert_eq!(logs::app_errors(), Vec::<String>::new());
+    assert_eq!(logs.app_errors(), Vec::<String>::new());
 
     // Exception logging may be explicitly quieted.
-    logs::capture();
-    let err = run(|co| {
+    let logs = LogCapture::start();
+    let err = try_gen_test(|co| {
         co.yield_(gen_::multi_with(
             vec![
                 async_exception::<i32>(RuntimeError("error 1")),
@@ -183,15 +183,15 @@ fn test_multi_exceptions() {
     })
     .unwrap_err();
     assert_eq!(err.to_string(), "error 1");
-    assert_eq!(logs::app_errors(), Vec::<String>::new());
+    assert_eq!(logs.app_errors(), Vec::<String>::new());
 }
 
 // Ports GenBasicTest.test_multi_future_exceptions: the same, yielding the
 // list directly.
 #[test]
 fn test_multi_future_exceptions() {
-    logs::capture();
-    let err = run(|co| {
+    let logs = LogCapture::start();
+    let err = try_gen_test(|co| {
         co.yield_(vec![
             async_exception::<i32>(RuntimeError("error 1")),
             async_exception(RuntimeError("error 2")),
@@ -200,13 +200,13 @@ fn test_multi_future_exceptions() {
     .unwrap_err();
     assert_eq!(err.to_string(), "error 1");
     assert_eq!(
-        logs::app_errors_containing("Multiple exceptions in yield list"),
+        logs.app_errors_containing("Multiple exceptions in yield list"),
         vec!["Multiple exceptions in yield list: error 2".to_owned()]
     );
 
     // With only one exception, no error is logged.
-    logs::capture();
-    let err = run(|co| {
+    let logs = LogCapture::start();
+    let err = try_gen_test(|co| {
         co.yield_(vec![
             async_exception::<i32>(RuntimeError("error 1")),
             async_future(2),
@@ -214,11 +214,11 @@ fn test_multi_future_exceptions() {
     })
     .unwrap_err();
     assert!(err.is::<RuntimeError>());
-    assert_eq!(logs::app_errors(), Vec::<String>::new());
+    assert_eq!(logs.app_errors(), Vec::<String>::new());
 
     // Exception logging may be explicitly quieted.
-    logs::capture();
-    let err = run(|co| {
+    let logs = LogCapture::start();
+    let err = try_gen_test(|co| {
         co.yield_(gen_::multi_with(
             vec![
                 async_exception::<i32>(RuntimeError("error 1")),
@@ -229,7 +229,7 @@ fn test_multi_future_exceptions() {
     })
     .unwrap_err();
     assert!(err.is::<RuntimeError>());
-    assert_eq!(logs::app_errors(), Vec::<String>::new());
+    assert_eq!(logs.app_errors(), Vec::<String>::new());
 }
 
 // gust-specific (Tornado's multi, its issue #1546): multi waits for every
@@ -237,7 +237,7 @@ fn test_multi_future_exceptions() {
 // even if a later child failed first; the other is logged.
 #[test]
 fn test_multi_first_error_in_input_order_after_all_finish() {
-    logs::capture();
+    let logs = LogCapture::start();
     let _io_loop = IOLoop::new();
     let (a, b, c) = (Future::<i32>::new(), Future::<i32>::new(), Future::<i32>::new());
     let m = gen_::multi(vec![a.clone(), b.clone(), c.clone()]);
@@ -249,7 +249,7 @@ fn test_multi_first_error_in_input_order_after_all_finish() {
     assert!(m.done());
     assert_eq!(m.take_result().unwrap_err().to_string(), "error 1");
     assert_eq!(
-        logs::app_errors_containing("Multiple exceptions"),
+        logs.app_errors_containing("Multiple exceptions"),
         vec!["Multiple exceptions in yield list: error 2".to_owned()]
     );
 }
@@ -259,7 +259,8 @@ fn test_multi_first_error_in_input_order_after_all_finish() {
 #[test]
 fn test_multi_tuple() {
     let (n, s, unit) =
-        run(|co| co.yield_((async_future(1), async_future("two".to_owned()), gen_::moment))).unwrap();
+        try_gen_test(|co| co.yield_((async_future(1), async_future("two".to_owned()), gen_::moment)))
+            .unwrap();
     assert_eq!((n, s.as_str(), unit), (1, "two", ()));
 }
 
@@ -267,8 +268,8 @@ fn test_multi_tuple() {
 // input order wins, the others are logged.
 #[test]
 fn test_multi_tuple_exceptions() {
-    logs::capture();
-    let err = run(|co| {
+    let logs = LogCapture::start();
+    let err = try_gen_test(|co| {
         co.yield_((
             async_exception::<i32>(RuntimeError("error 1")),
             async_future("fine"),
@@ -278,7 +279,7 @@ fn test_multi_tuple_exceptions() {
     .unwrap_err();
     assert!(err.is::<RuntimeError>(), "{err}");
     assert_eq!(
-        logs::app_errors(),
+        logs.app_errors(),
         vec!["Multiple exceptions in yield list: KeyError".to_owned()]
     );
 }

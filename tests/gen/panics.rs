@@ -37,7 +37,7 @@ fn test_panic_becomes_panic_error_and_loop_survives() {
 // future is dropped.
 #[test]
 fn test_spawn_callback_failure_is_logged() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::new();
     io_loop.spawn_callback(|| {
         gen_::coroutine::<(), _>(|co| {
@@ -48,7 +48,7 @@ fn test_spawn_callback_failure_is_logged() {
     io_loop.spawn_callback(|| gen_::coroutine::<(), _>(|_co| Err(Error::msg("sync failure"))));
     io_loop.spawn_callback(|| gen_::coroutine(|_co| Ok(1)));
     io_loop.run_until_idle().unwrap();
-    let logged = logs::app_errors();
+    let logged = logs.app_errors();
     assert_eq!(logged.len(), 2, "{logged:?}");
     assert!(
         logged.iter().all(|m| m.starts_with("Exception in callback ")),

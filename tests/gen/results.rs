@@ -31,7 +31,7 @@ fn test_helper_function_can_yield() {
     fn twice(co: &Co, f: Future<i32>) -> Result<i32, Error> {
         Ok(co.yield_(f)? * 2)
     }
-    let v = run(|co| twice(co, async_future(21))).unwrap();
+    let v = try_gen_test(|co| twice(co, async_future(21))).unwrap();
     assert_eq!(v, 42);
 }
 
@@ -46,7 +46,7 @@ fn test_custom_yieldable() {
             self.0
         }
     }
-    let v = run(|co| co.yield_(Deferred(async_future(7)))).unwrap();
+    let v = try_gen_test(|co| co.yield_(Deferred(async_future(7)))).unwrap();
     assert_eq!(v, 7);
 }
 

@@ -33,7 +33,7 @@ fn test_run_sync_result() {
 // run_sync hands the error back, so nothing is logged as unretrieved.
 #[test]
 fn test_run_sync_error() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::new();
     let err = io_loop
         .run_sync(
@@ -53,7 +53,7 @@ fn test_run_sync_error() {
     assert_eq!(err.downcast_ref::<PanicError>().unwrap().message, "in func");
     assert_eq!(io_loop.run_sync(|| Future::ready(1), None).unwrap(), 1);
     drop(io_loop);
-    assert_eq!(logs::app_errors(), Vec::<String>::new());
+    assert_eq!(logs.app_errors(), Vec::<String>::new());
 }
 
 // Ports TestIOLoopRunSync.test_current: the loop is current inside func.

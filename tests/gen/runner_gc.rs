@@ -7,7 +7,7 @@ use super::*;
 // coroutine's own local (the callback has a weak one).
 #[test]
 fn test_gc() {
-    let result = run(|co| {
+    let result = try_gen_test(|co| {
         let tester = gen_::coroutine(|co| {
             let fut = Future::<i32>::new();
             let weak = fut.downgrade();
@@ -94,7 +94,7 @@ fn test_multi_moment() {
 // `Future exception was never retrieved` once.
 #[test]
 fn test_uncaught_exception_log() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::new();
     let g = gen_::coroutine::<(), _>(|co| {
         co.yield_(gen_::moment)?;
@@ -105,21 +105,21 @@ fn test_uncaught_exception_log() {
     assert!(g.done());
     assert!(g.is_failed(), "is_failed does not count as retrieving the error");
     assert!(
-        logs::app_errors().is_empty(),
+        logs.app_errors().is_empty(),
         "nothing is logged while a handle exists"
     );
     drop(g);
-    let logged = logs::app_errors();
+    let logged = logs.app_errors();
     assert_eq!(
         logged,
         vec!["Future exception was never retrieved: division by zero".to_owned()]
     );
-    let records = logs::records();
+    let records = logs.records();
     let record = records
         .iter()
         .find(|r| r.message.contains("never retrieved"))
         .unwrap();
-    assert_eq!(record.level, logs::Level::Error);
+    assert_eq!(record.level, log::Level::Error);
     assert_eq!(record.target, gust::ioloop::APP_LOG);
 }
 
@@ -131,11 +131,11 @@ fn test_future_exception_never_retrieved_only_when_unobserved() {
     let io_loop = IOLoop::new();
     let fail = || gen_::coroutine::<i32, _>(|_co| Err(ZeroDivisionError.into()));
 
-    logs::capture();
+    let logs = LogCapture::start();
     drop(fail());
-    assert_eq!(logs::app_errors_containing("never retrieved").len(), 1);
+    assert_eq!(logs.app_errors_containing("never retrieved").len(), 1);
 
-    logs::capture();
+    let logs = LogCapture::start();
     let f = fail();
     assert!(f.exception().is_some());
     drop(f);
@@ -152,6 +152,6 @@ fn test_future_exception_never_retrieved_only_when_unobserved() {
     drop(g);
     assert!(f.exception().is_some());
     drop(f);
-    assert_eq!(logs::app_errors(), Vec::<String>::new());
+    assert_eq!(logs.app_errors(), Vec::<String>::new());
     drop(io_loop);
 }

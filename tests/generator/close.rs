@@ -144,7 +144,7 @@ fn test_close_asks_again_until_the_body_finishes() {
 // stack (it cannot be unwound) and logs the fact.
 #[test]
 fn test_close_gives_up_on_a_body_that_never_stops_yielding() {
-    logs::capture();
+    let logs = LogCapture::start();
     let mut generator: Gen = Generator::new(|y| {
         loop {
             let _ = catch_unwind(AssertUnwindSafe(|| y.yield_(0)));
@@ -158,7 +158,8 @@ fn test_close_gives_up_on_a_body_that_never_stops_yielding() {
     assert!(generator.is_suspended());
     drop(generator);
     assert_eq!(
-        logs::app_errors_containing("generator ignored GeneratorExit").len(),
+        logs.app_errors_containing("generator ignored GeneratorExit")
+            .len(),
         1
     );
 }

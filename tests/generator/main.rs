@@ -12,7 +12,8 @@ use gust::concurrent::{Future, InvalidStateError};
 use gust::error::PanicError;
 use gust::generator::{Generator, GeneratorExit, GeneratorFinishedError, GeneratorState, Yielder};
 use gust::prelude::*;
-use gust_dev_support::{Guard, logs, new_log};
+use gust::testing::LogCapture;
+use gust_dev_support::{Guard, new_log};
 
 type Gen = Generator<i32, i32, i32>;
 

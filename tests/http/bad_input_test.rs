@@ -12,7 +12,7 @@ use gust::httpserver::{HTTPServerOptions, ResponseWriter};
 use gust::httputil::HTTPServerRequest;
 
 use crate::support::*;
-use gust_dev_support::logs;
+use gust::testing::LogCapture;
 
 fn ok_handler(_req: HTTPServerRequest, resp: ResponseWriter) {
     resp.write("ok");
@@ -21,12 +21,13 @@ fn ok_handler(_req: HTTPServerRequest, resp: ResponseWriter) {
 /// Sends `request` on a fresh connection; returns the reply and the lines
 /// logged on `gust::general`.
 fn bad(request: &'static [u8], options: HTTPServerOptions) -> (String, Vec<String>) {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = real_loop();
     let (server, base) = serve_with(ok_handler, options);
     let reply = run_on(&io_loop, move |co| exchange(co, &base, request)).unwrap();
     server.stop();
-    let logged = logs::records()
+    let logged = logs
+        .records()
         .into_iter()
         .filter(|r| r.target == "gust::general")
         .map(|r| r.message)
@@ -250,7 +251,7 @@ fn large_body_within_the_limit() {
 fn truncated_request_is_dropped_quietly() {
     // A client that closes mid-request: nothing to answer; the server
     // closes its side and goes on.
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = real_loop();
     let (server, base) = serve(ok_handler);
     let s = server.clone();
@@ -263,14 +264,14 @@ fn truncated_request_is_dropped_quietly() {
     })
     .unwrap();
     assert_eq!(s.connection_count(), 0);
-    assert!(logs::app_errors().is_empty());
+    assert!(logs.app_errors().is_empty());
 }
 
 #[test]
 fn bad_connections_do_not_disturb_good_ones() {
     // While one connection sends garbage and another stalls mid-body, a
     // third is served normally.
-    logs::capture();
+    let _logs = LogCapture::start();
     let io_loop = real_loop();
     let (server, base) = serve(ok_handler);
     let results = run_on(&io_loop, move |co| {

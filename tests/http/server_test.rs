@@ -14,7 +14,7 @@ use gust::httputil::HTTPServerRequest;
 use gust::prelude::*;
 
 use crate::support::*;
-use gust_dev_support::logs;
+use gust::testing::LogCapture;
 
 fn echo_handler(request: HTTPServerRequest, response: ResponseWriter) {
     response.set_header("Content-Type", "text/plain");
@@ -456,7 +456,7 @@ fn head_and_204_have_no_body() {
 
 #[test]
 fn handler_failure_answers_500_and_logs() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = real_loop();
     let (_server, base) = serve(|req: HTTPServerRequest, _resp: ResponseWriter| {
         gen_::coroutine(move |co| {
@@ -479,7 +479,7 @@ fn handler_failure_answers_500_and_logs() {
         codes.2,
         "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
     );
-    let errors = logs::app_errors_containing("Uncaught exception");
+    let errors = logs.app_errors_containing("Uncaught exception");
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert_eq!(
         errors[0],
@@ -603,7 +603,7 @@ fn idle_connection_timeout_closes_the_connection() {
 fn body_timeout_closes_a_slow_client() {
     // A client that stops sending its body (slow loris) is closed after
     // body_timeout, with Tornado's log line.
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = autojump_loop();
     let options = HTTPServerOptions {
         body_timeout: Some(Duration::from_secs(5)),
@@ -619,7 +619,8 @@ fn body_timeout_closes_a_slow_client() {
     })
     .unwrap();
     assert_eq!(reply, "");
-    let logged: Vec<_> = logs::records()
+    let logged: Vec<_> = logs
+        .records()
         .into_iter()
         .filter(|r| r.target == "gust::general" && r.message.starts_with("Timeout reading body"))
         .collect();

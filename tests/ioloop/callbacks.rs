@@ -106,7 +106,7 @@ fn test_add_callback_wakeup() {
 fn test_exception_logging() {
     // Ports TestIOLoop.test_exception_logging: a panic in a callback is
     // logged as "Exception in callback" and the loop carries on.
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::with_clock(ManualClock::new());
     let after = Rc::new(Cell::new(false));
     // The turbofish: a closure that only panics returns `!`, which is not a
@@ -119,8 +119,8 @@ fn test_exception_logging() {
     });
     start_guarded(&io_loop);
     assert!(after.get(), "the loop survived the panic");
-    let records = logs::records();
-    let errors = logs::app_errors();
+    let records = logs.records();
+    let errors = logs.app_errors();
     assert_eq!(errors.len(), 1, "{records:?}");
     assert!(errors[0].starts_with("Exception in callback "), "{}", errors[0]);
     assert!(errors[0].ends_with(": boom in callback"), "{}", errors[0]);
@@ -139,7 +139,7 @@ fn test_exception_logging() {
 fn test_spawn_callback() {
     // Ports TestIOLoop.test_spawn_callback: errors of both add_callback and
     // spawn_callback callbacks are logged without stopping anything.
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::with_clock(ManualClock::new());
     io_loop.add_callback(panics("added"));
     io_loop.spawn_callback(panics("spawned"));
@@ -148,7 +148,7 @@ fn test_spawn_callback() {
     io_loop.spawn_callback(move || r.set(true));
     step(&io_loop);
     assert!(ran.get());
-    let errors = logs::app_errors();
+    let errors = logs.app_errors();
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[0].starts_with("Exception in callback ") && errors[0].ends_with(": added"));
     assert!(errors[1].starts_with("Exception in callback ") && errors[1].ends_with(": spawned"));
@@ -158,7 +158,7 @@ fn test_spawn_callback() {
 fn test_result_callback_err_is_logged() {
     // New: a callback returning Err is logged like an exception (Tornado
     // logs the failure of what a callback returns).
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::with_clock(ManualClock::new());
     io_loop.add_callback(|| -> Result<(), String> { Err("it failed".to_owned()) });
     io_loop.add_callback(|| -> Result<(), io::Error> { Ok(()) });
@@ -166,8 +166,8 @@ fn test_result_callback_err_is_logged() {
         Err("timer failed".to_owned())
     });
     step(&io_loop);
-    let records = logs::records();
-    let errors = logs::app_errors();
+    let records = logs.records();
+    let errors = logs.app_errors();
     assert_eq!(errors.len(), 2, "{records:?}");
     assert!(errors[0].starts_with("Exception in callback ") && errors[0].ends_with(": it failed"));
     assert!(errors[1].starts_with("Exception in callback ") && errors[1].ends_with(": timer failed"));
@@ -176,7 +176,7 @@ fn test_result_callback_err_is_logged() {
 #[test]
 fn test_timer_and_raw_callback_panics_are_logged() {
     // New: every kind of callback goes through the same catch-and-log path.
-    logs::capture();
+    let logs = LogCapture::start();
     fn raw_panics(_: &IOLoop, data: u64) {
         panic!("raw {data}");
     }
@@ -184,7 +184,7 @@ fn test_timer_and_raw_callback_panics_are_logged() {
     io_loop.call_later(Duration::ZERO, panics("in timer"));
     io_loop.add_callback_raw(raw_panics, 7);
     step(&io_loop);
-    let errors = logs::app_errors();
+    let errors = logs.app_errors();
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors.iter().any(|e| e.ends_with(": in timer")), "{errors:?}");
     assert!(

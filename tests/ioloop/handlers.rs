@@ -449,7 +449,7 @@ fn test_handler_callback_file_object() {
 fn test_handler_panic_is_logged_and_handler_kept() {
     // New: a panicking fd handler is logged like a callback and stays
     // registered.
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::with_clock(ManualClock::new());
     let mut p = pair();
     let calls = Rc::new(Cell::new(0));
@@ -465,7 +465,7 @@ fn test_handler_panic_is_logged_and_handler_kept() {
         .unwrap();
     p.tx.write_all(b"1").unwrap();
     io_loop.run_once(Some(Duration::from_secs(5))).unwrap();
-    let errors = logs::app_errors();
+    let errors = logs.app_errors();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("Exception in callback ") && errors[0].ends_with(": handler boom"));
     assert_eq!(io_loop.handler_count(), 1);

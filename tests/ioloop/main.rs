@@ -27,7 +27,7 @@ use gust::ioloop::{
     CallbackResult, Deadline, Events, Extension, HandlerId, IOLoop, IOLoopError, LoopClosedError, LoopHandle,
     ManualClock, NonPositivePeriodError, PeriodicCallback,
 };
-use gust_dev_support::{logs, step};
+use gust::testing::{LogCapture, step};
 use mio::net::{TcpListener, UnixStream};
 use mio::unix::SourceFd;
 

@@ -127,7 +127,7 @@ fn test_periodic_stop_from_callback() {
 #[test]
 fn test_periodic_panic_keeps_schedule() {
     // New (Tornado logs the exception and schedules the next call).
-    logs::capture();
+    let logs = LogCapture::start();
     let clock = ManualClock::autojump();
     let io_loop = IOLoop::with_clock(&clock);
     let base = io_loop.time();
@@ -150,7 +150,7 @@ fn test_periodic_panic_keeps_schedule() {
     assert!(pc.is_running());
     let s = Duration::from_secs;
     assert_eq!(*times.borrow(), [s(10), s(20), s(30), s(40)]);
-    let errors = logs::app_errors();
+    let errors = logs.app_errors();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("Exception in callback ") && errors[0].ends_with(": periodic boom"));
 }
@@ -159,7 +159,7 @@ fn test_periodic_panic_keeps_schedule() {
 fn test_periodic_err_result_is_logged() {
     // New: a periodic callback returning Err is logged; the schedule goes
     // on.
-    logs::capture();
+    let logs = LogCapture::start();
     let clock = ManualClock::autojump();
     let io_loop = IOLoop::with_clock(&clock);
     let calls = Rc::new(Cell::new(0));
@@ -178,7 +178,7 @@ fn test_periodic_err_result_is_logged() {
     pc.start();
     start_guarded(&io_loop);
     assert_eq!(calls.get(), 3);
-    let errors = logs::app_errors();
+    let errors = logs.app_errors();
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(errors[2].ends_with(": failure 3"));
 }

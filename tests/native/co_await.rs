@@ -70,7 +70,7 @@ fn test_co_await_of_gust_futures() {
 // coroutine that awaits a decorated one.
 #[test]
 fn test_co_await_async_block_with_timer() {
-    let (value, waited) = run(|co| {
+    let (value, waited) = try_gen_test(|co| {
         let io_loop = IOLoop::current();
         let start = io_loop.time();
         let value = co.await_(async {

@@ -9,14 +9,15 @@
 //! hop counts, tasks (`IOLoopExt::spawn`, `gen_::native`, `gust::runner::task_count`),
 //! `Co::await_`, the task waker, and interop with tokio.
 //!
-//! Conventions as in `tests/gen/`: [`run`] is Tornado's `@gen_test` (a
+//! Conventions as in `tests/gen/`: [`try_gen_test`] is Tornado's `@gen_test` (a
 //! decorated body on a loop whose clock jumps to the next timer), and
 //! [`run_native`] is `@gen_test` around an `async def` body. `async def f()`
 //! becomes `async fn f() -> Result<T, Error>`; `await x` becomes
 //! `x.await?`; Tornado's `asyncio.sleep(0)` becomes [`yield_now`].
 
+use gust::testing::{LogCapture, step, try_gen_test};
 use gust_dev_support::python::ZeroDivisionError;
-use gust_dev_support::{Guard, logs, new_log, run, step};
+use gust_dev_support::{Guard, new_log};
 
 use std::cell::{Cell, RefCell};
 use std::pin::Pin;

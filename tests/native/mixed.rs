@@ -19,7 +19,7 @@ fn test_async_await() {
         Ok(result)
     }
 
-    let result = run(|co| co.yield_(gen_::native(f2()))).unwrap();
+    let result = try_gen_test(|co| co.yield_(gen_::native(f2()))).unwrap();
     assert_eq!(result, 42);
 }
 
@@ -49,7 +49,7 @@ fn test_asyncio_sleep_zero() {
         Ok(42)
     }
 
-    let result = run(|co| co.yield_(gen_::native(f()))).unwrap();
+    let result = try_gen_test(|co| co.yield_(gen_::native(f()))).unwrap();
     assert_eq!(result, 42);
 }
 
@@ -89,7 +89,7 @@ fn test_native_sleep_zero_hop_counts() {
 fn test_moment_and_yield_now_alternate() {
     let calls = Rc::new(RefCell::new(String::new()));
     let c = calls.clone();
-    run(move |co| {
+    try_gen_test(move |co| {
         let c1 = c.clone();
         let a = gen_::coroutine(move |co| {
             for _ in 0..5 {
@@ -134,14 +134,15 @@ fn test_async_await_mixed_multi_native_future() {
         })
     }
 
-    let results = run(|co| co.yield_((gen_::native(f2()), f3()))).unwrap();
+    let results = try_gen_test(|co| co.yield_((gen_::native(f2()), f3()))).unwrap();
     assert_eq!(results, (42, 43));
 
-    let results = run(|co| co.yield_(vec![gen_::convert_yielded(gen_::native(f2())), f3()])).unwrap();
+    let results =
+        try_gen_test(|co| co.yield_(vec![gen_::convert_yielded(gen_::native(f2())), f3()])).unwrap();
     assert_eq!(results, vec![42, 43]);
 
     // Children of one `async fn` have one type: a plain Vec of them.
-    let results = run(|co| co.yield_(vec![gen_::native(f2()), gen_::native(f2())])).unwrap();
+    let results = try_gen_test(|co| co.yield_(vec![gen_::native(f2()), gen_::native(f2())])).unwrap();
     assert_eq!(results, vec![42, 42]);
 }
 
@@ -175,7 +176,7 @@ fn test_multi_native_children_errors() {
         Err(Error::msg(message))
     }
 
-    logs::capture();
+    let logs = LogCapture::start();
     let error = run_native(async {
         // "first" finishes last, yet is the error reported.
         gen_::multi(vec![
@@ -187,7 +188,7 @@ fn test_multi_native_children_errors() {
     .unwrap_err();
     assert_eq!(error.to_string(), "first");
     assert_eq!(
-        logs::app_errors(),
+        logs.app_errors(),
         vec!["Multiple exceptions in yield list: second".to_owned()]
     );
 }
@@ -217,7 +218,7 @@ fn test_async_await_mixed_multi_native_yieldpoint() {
         })
     }
 
-    let results = run(|co| {
+    let results = try_gen_test(|co| {
         let callback = co.yield_(gen_::legacy::Callback::new("cb"))?;
         let f = f2(callback);
         let results = co.yield_((gen_::native(f1()), gen_::legacy::Wait::<i32>::new("cb")))?;
@@ -270,7 +271,8 @@ fn test_async_with_timeout() {
     }
 
     let result =
-        run(|co| co.yield_(gen_::with_timeout(Duration::from_secs(3600), gen_::native(f1())))).unwrap();
+        try_gen_test(|co| co.yield_(gen_::with_timeout(Duration::from_secs(3600), gen_::native(f1()))))
+            .unwrap();
     assert_eq!(result, 42);
 }
 
@@ -284,7 +286,8 @@ fn test_native_with_timeout_expires() {
     }
 
     let error =
-        run(|co| co.yield_(gen_::with_timeout(Duration::from_secs(1), gen_::native(never())))).unwrap_err();
+        try_gen_test(|co| co.yield_(gen_::with_timeout(Duration::from_secs(1), gen_::native(never()))))
+            .unwrap_err();
     assert!(error.is::<TimeoutError>(), "{error}");
     assert_eq!(error.to_string(), "Timeout");
 
@@ -326,7 +329,7 @@ fn test_async_return() {
         yield_now().await;
         Ok(42)
     }
-    assert_eq!(run(|co| co.yield_(gen_::native(g()))).unwrap(), 42);
+    assert_eq!(try_gen_test(|co| co.yield_(gen_::native(g()))).unwrap(), 42);
     assert_eq!(run_native(g()).unwrap(), 42);
 }
 
@@ -383,14 +386,17 @@ fn test_errors_cross_between_native_and_decorated() {
     .unwrap_err();
     assert!(error.is::<ZeroDivisionError>());
 
-    let replaced = run(|co| match co.yield_(gen_::native(divide(1, 0))) {
+    let replaced = try_gen_test(|co| match co.yield_(gen_::native(divide(1, 0))) {
         Err(e) if e.is::<ZeroDivisionError>() => Ok("caught"),
         Err(e) => Err(e),
         Ok(_) => Ok("no error"),
     })
     .unwrap();
     assert_eq!(replaced, "caught");
-    assert_eq!(run(|co| co.yield_(gen_::native(divide(84, 2)))).unwrap(), 42);
+    assert_eq!(
+        try_gen_test(|co| co.yield_(gen_::native(divide(84, 2)))).unwrap(),
+        42
+    );
 }
 
 // The guide: decorated coroutines can yield `executor.submit(...)`

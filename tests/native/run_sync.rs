@@ -43,13 +43,13 @@ fn test_run_sync_native_coroutine_timeout() {
 // task's first poll fails in the second).
 #[test]
 fn test_exception_logging_native_coro() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::with_clock(ManualClock::new());
     io_loop.add_callback(|| gen_::native(async { Err::<(), Error>(ZeroDivisionError.into()) }));
     step(&io_loop);
-    assert!(logs::app_errors().is_empty(), "not polled yet");
+    assert!(logs.app_errors().is_empty(), "not polled yet");
     step(&io_loop);
-    let errors = logs::app_errors();
+    let errors = logs.app_errors();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("Exception in callback "), "{}", errors[0]);
     assert!(errors[0].ends_with(": division by zero"), "{}", errors[0]);
@@ -63,7 +63,7 @@ fn test_exception_logging_native_coro() {
 // loop carries on.
 #[test]
 fn test_spawn_callback_native() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::with_clock(ManualClock::new());
     io_loop.spawn_callback(|| gen_::native(divide(1, 0)));
     io_loop.spawn_callback(|| {
@@ -82,7 +82,7 @@ fn test_spawn_callback_native() {
     });
     io_loop.run_until_idle().unwrap();
     assert_eq!(ok.get(), 42);
-    let errors = logs::app_errors_containing("Exception in callback ");
+    let errors = logs.app_errors_containing("Exception in callback ");
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[0].ends_with(": division by zero"), "{}", errors[0]);
     assert!(errors[1].ends_with(": spawned boom"), "{}", errors[1]);

@@ -45,20 +45,20 @@ fn test_native_does_nothing_until_spawned_decorated_runs_at_once() {
     // A native coroutine never awaited nor spawned never runs (and, unlike
     // Python's "coroutine was never awaited" warning, nothing is logged:
     // Rust warns at compile time, futures are #[must_use]).
-    logs::capture();
+    let logs = LogCapture::start();
     let never_ran = Rc::new(Cell::new(false));
     let n = never_ran.clone();
     drop(gen_::native(async move { n.set(true) }));
     assert_eq!(io_loop.run_until_idle().unwrap(), 0);
     assert!(!never_ran.get());
-    assert!(logs::records().is_empty());
+    assert!(logs.records().is_empty());
 }
 
 // `spawn` only enqueues: the first poll is in the next iteration, in FIFO
 // order with callbacks added around it.
 #[test]
 fn test_spawn_first_polls_on_next_iteration() {
-    let polled_after = run(|co| {
+    let polled_after = try_gen_test(|co| {
         let io_loop = IOLoop::current();
         let spawned_at = io_loop.iterations();
         let polled_at = Rc::new(Cell::new(0));

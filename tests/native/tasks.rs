@@ -150,7 +150,7 @@ fn test_spawn_from_destructor_while_closing() {
 // coroutine's future); its eventual result is dropped silently.
 #[test]
 fn test_cancelling_task_future_does_not_stop_it() {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::with_clock(ManualClock::new());
     let steps = Rc::new(Cell::new(0));
     let s = steps.clone();
@@ -170,7 +170,7 @@ fn test_cancelling_task_future_does_not_stop_it() {
     // Its late error is reported as Tornado's
     // future_set_exception_unless_cancelled does.
     assert_eq!(
-        logs::app_errors(),
+        logs.app_errors(),
         vec!["Exception after Future was cancelled: finished after cancel".to_owned()]
     );
 }

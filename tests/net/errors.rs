@@ -16,7 +16,7 @@ use gust::netutil::{add_accept_handler, bind_unused_port};
 use gust::prelude::*;
 
 use crate::{run_net, run_net_real, tcp_pair};
-use gust_dev_support::logs;
+use gust::testing::LogCapture;
 
 /// A plain blocking client connected to a gust stream: the "peer".
 fn raw_peer(co: &Co) -> Result<(IOStream, std::net::TcpStream), Error> {
@@ -65,7 +65,7 @@ fn peer_closes_mid_read() {
 fn unbounded_line_with_max_bytes() {
     // The peer writes from another thread: the real clock.
     run_net_real(|co| {
-        logs::capture();
+        let logs = LogCapture::start();
         let (stream, mut peer) = raw_peer(co)?;
         let writer = std::thread::spawn(move || {
             // A megabyte without a newline; the write fails once gust closes.
@@ -77,7 +77,7 @@ fn unbounded_line_with_max_bytes() {
         assert_eq!(cause.to_string(), "delimiter b'\\n' not found within 65536 bytes");
         assert!(stream.error().unwrap().is::<UnsatisfiableReadError>());
         assert_eq!(
-            logs::records()
+            logs.records()
                 .iter()
                 .filter(|r| r.message.starts_with("Unsatisfiable read"))
                 .count(),
@@ -92,7 +92,7 @@ fn unbounded_line_with_max_bytes() {
 #[test]
 fn unbounded_line_fills_the_buffer() {
     run_net_real(|co| {
-        logs::capture();
+        let logs = LogCapture::start();
         let (listener, port) = bind_unused_port(false)?;
         let accepted: Future<IOStream> = Future::new();
         let slot = accepted.clone();
@@ -111,11 +111,11 @@ fn unbounded_line_fills_the_buffer() {
         });
         let error = co.yield_(stream.read_until(b"\n", None)).unwrap_err();
         assert!(closed_cause(&error).unwrap().is::<StreamBufferFullError>());
-        assert!(logs::app_errors().is_empty());
+        assert!(logs.app_errors().is_empty());
         assert!(
-            logs::records()
+            logs.records()
                 .iter()
-                .any(|r| r.level == logs::Level::Error && r.message == "Reached maximum read buffer size")
+                .any(|r| r.level == log::Level::Error && r.message == "Reached maximum read buffer size")
         );
         writer.join().unwrap();
         Ok(())
@@ -126,7 +126,7 @@ fn unbounded_line_fills_the_buffer() {
 #[test]
 fn reset_by_peer() {
     run_net(|co| {
-        logs::capture();
+        let logs = LogCapture::start();
         let (stream, peer) = raw_peer(co)?;
         let read = stream.read_until(b"\r\n", None);
         // SO_LINGER with a zero timeout: closing sends a reset.
@@ -140,7 +140,7 @@ fn reset_by_peer() {
             std::io::ErrorKind::ConnectionReset
         );
         // A reset is not worth a log line (Tornado's _ERRNO_CONNRESET).
-        assert!(logs::records().iter().all(|r| r.level > logs::Level::Warn));
+        assert!(logs.records().iter().all(|r| r.level > log::Level::Warn));
         // The loop goes on.
         co.yield_(gen_::sleep(Duration::from_millis(1)))?;
         Ok(())

@@ -13,7 +13,8 @@ use gust::prelude::*;
 use gust::tcpserver::TCPServer;
 
 use crate::{pipe_pair, run_net, tcp_pair, unix_pair};
-use gust_dev_support::logs::{self, Level};
+use gust::testing::LogCapture;
+use log::Level;
 
 fn with_chunk(read_chunk_size: usize) -> StreamOptions {
     StreamOptions {
@@ -232,7 +233,7 @@ fn read_bytes_partial() {
 #[test]
 fn read_until_max_bytes() {
     for_each_kind(|co, kind| {
-        logs::capture();
+        let logs = LogCapture::start();
         let (rs, ws) = pair(co, kind, StreamOptions::default())?;
         let closed: Future<()> = Future::new();
         let c = closed.clone();
@@ -256,7 +257,7 @@ fn read_until_max_bytes() {
         let closed_error = error.downcast_ref::<StreamClosedError>().unwrap();
         let real = closed_error.real_error.as_ref().unwrap();
         assert_eq!(real.to_string(), "delimiter b'def' not found within 5 bytes");
-        assert!(logs::records().iter().any(|r| r.level == Level::Info
+        assert!(logs.records().iter().any(|r| r.level == Level::Info
             && r.target == "gust::general"
             && r.message
                 == "Unsatisfiable read, closing connection: delimiter b'def' not found within 5 bytes"));

@@ -16,7 +16,7 @@ use gust::prelude::*;
 use gust::tcpserver::{TCPServer, spawn_loops};
 
 use crate::run_net;
-use gust_dev_support::logs;
+use gust::testing::LogCapture;
 
 /// An echo server for lines, until the client closes.
 fn echo_server() -> TCPServer {
@@ -39,7 +39,7 @@ fn echo_server() -> TCPServer {
 fn handle_stream_coroutine_logging() {
     // A failing handle_stream coroutine is logged; the server goes on.
     run_net(|co| {
-        logs::capture();
+        let logs = LogCapture::start();
         let server = TCPServer::new(|stream: IOStream, _| {
             gen_::coroutine(move |co| {
                 co.yield_(stream.read_bytes(5, false))?;
@@ -55,7 +55,7 @@ fn handle_stream_coroutine_logging() {
             co.yield_(client.read_until_close())?;
             co.yield_(gen_::moment)?;
         }
-        let logged = logs::app_errors_containing("Exception in callback");
+        let logged = logs.app_errors_containing("Exception in callback");
         assert_eq!(logged.len(), 2, "{logged:?}");
         assert!(logged[0].ends_with("division by zero"));
         server.stop();
@@ -85,7 +85,7 @@ fn handle_stream_native_coroutine() {
 #[test]
 fn handle_stream_panic_is_logged() {
     run_net(|co| {
-        logs::capture();
+        let logs = LogCapture::start();
         let calls = Rc::new(Cell::new(0));
         let c = calls.clone();
         let server = TCPServer::new(move |stream: IOStream, _| {
@@ -103,7 +103,8 @@ fn handle_stream_panic_is_logged() {
         let second = co.yield_(IOStream::connect(address))?;
         assert_eq!(co.yield_(second.read_bytes(2, false))?, b"ok");
         assert_eq!(
-            logs::app_errors_containing("Error in connection callback: handler bug").len(),
+            logs.app_errors_containing("Error in connection callback: handler bug")
+                .len(),
             1
         );
         server.stop();

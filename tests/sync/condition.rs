@@ -10,7 +10,7 @@ use gust::gen_;
 use gust::locks::Condition;
 use gust::prelude::*;
 
-use crate::{History, loop_briefly, ms, new_loop, run, strings};
+use crate::{History, loop_briefly, ms, new_loop, strings, try_gen_test};
 
 /// Tornado's `record_done`: records `key` when the wait resolves `true`,
 /// `timeout` when it resolves `false`.
@@ -38,7 +38,7 @@ fn test_repr() {
 
 #[test]
 fn test_notify() {
-    run(|co| {
+    try_gen_test(|co| {
         let c = Condition::new();
         let notifier = c.clone();
         IOLoop::current().call_later(ms(10), move || notifier.notify(1));
@@ -101,7 +101,7 @@ fn test_notify_all() {
 
 #[test]
 fn test_wait_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let c = Condition::new();
         let wait = c.wait(ms(10));
         let notifier = c.clone();
@@ -115,7 +115,7 @@ fn test_wait_timeout() {
 
 #[test]
 fn test_wait_timeout_preempted() {
-    run(|co| {
+    try_gen_test(|co| {
         let c = Condition::new();
         // This fires before the wait times out.
         let notifier = c.clone();
@@ -134,7 +134,7 @@ fn test_notify_n_with_timeout() {
     // that timeout to expire, then do notify(2) and make sure everyone
     // runs. Verifies that a timed-out callback does not count against the
     // 'n' argument to notify().
-    run(|co| {
+    try_gen_test(|co| {
         let history = History::new();
         let c = Condition::new();
         record_done(&history, c.wait(None), 0);
@@ -159,7 +159,7 @@ fn test_notify_n_with_timeout() {
 
 #[test]
 fn test_notify_all_with_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let history = History::new();
         let c = Condition::new();
         record_done(&history, c.wait(None), 0);
@@ -182,7 +182,7 @@ fn test_notify_all_with_timeout() {
 fn test_nested_notify() {
     // Ensure no notifications lost, even if notify() is reentered by a
     // waiter calling notify().
-    run(|co| {
+    try_gen_test(|co| {
         let c = Condition::new();
         // Three waiters.
         let futures: Vec<Future<bool>> = (0..3).map(|_| c.wait(None)).collect();
@@ -201,7 +201,7 @@ fn test_nested_notify() {
 #[test]
 fn test_garbage_collection() {
     // Timed-out waiters are removed from the condition.
-    run(|co| {
+    try_gen_test(|co| {
         let c = Condition::new();
         let timed: Vec<Future<bool>> = (0..101).map(|_| c.wait(ms(10))).collect();
         let future = c.wait(None);
@@ -325,7 +325,7 @@ fn a_hundred_thousand_waiters() {
 fn many_sequential_timed_waits_time_out_and_leave_no_waiter() {
     // Tornado's `while True: yield condition.wait(short_timeout)`: each
     // wait resolves false, and none of them stays a waiter.
-    run(|co| {
+    try_gen_test(|co| {
         let c = Condition::new();
         for i in 0..10_000 {
             assert!(!co.yield_(c.wait(std::time::Duration::from_micros(10)))?);

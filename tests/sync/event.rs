@@ -4,7 +4,7 @@ use gust::gen_::TimeoutError;
 use gust::locks::Event;
 use gust::prelude::*;
 
-use crate::{loop_briefly, ms, new_loop, run};
+use crate::{loop_briefly, ms, new_loop, try_gen_test};
 
 #[test]
 fn test_repr() {
@@ -33,7 +33,7 @@ fn test_event() {
 
 #[test]
 fn test_event_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let e = Event::new();
         let err = co.yield_(e.wait(ms(10))).unwrap_err();
         assert!(err.is::<TimeoutError>());

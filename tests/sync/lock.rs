@@ -9,7 +9,7 @@ use gust::gen_::{self, TimeoutError};
 use gust::locks::{Lock, NotLockedError};
 use gust::prelude::*;
 
-use crate::{History, loop_briefly, ms, new_loop, run, strings};
+use crate::{History, loop_briefly, ms, new_loop, strings, try_gen_test};
 
 #[test]
 fn test_repr() {
@@ -38,7 +38,7 @@ fn test_acquire_release() {
 
 #[test]
 fn test_acquire_fifo() {
-    run(|co| {
+    try_gen_test(|co| {
         let lock = Lock::new();
         let held = lock.acquire(None);
         assert!(held.done());
@@ -87,7 +87,7 @@ fn test_acquire_fifo_async_with() {
 
 #[test]
 fn test_acquire_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let lock = Lock::new();
         let _held = lock.acquire(None);
         let err = co.yield_(lock.acquire(ms(10))).unwrap_err();
@@ -159,7 +159,7 @@ fn a_lock_held_by_a_coroutine_closed_with_its_loop_is_released() {
 
 #[test]
 fn a_timed_out_acquire_never_gets_the_lock_later() {
-    run(|co| {
+    try_gen_test(|co| {
         let lock = Lock::new();
         let held = co.yield_(lock.acquire(None))?;
         let timed = lock.acquire(ms(10));

@@ -4,7 +4,7 @@
 //! consumers vanished, 100,000 waiters, guards released by a panicking
 //! coroutine).
 //!
-//! Conventions: a Tornado `@gen_test` body becomes [`run`] (a coroutine on
+//! Conventions: a Tornado `@gen_test` body becomes [`try_gen_test`] (a coroutine on
 //! a fresh loop whose clock jumps to the next timer, so `sleep(0.01)` takes
 //! no real time); a plain `AsyncTestCase` test gets a fresh loop from
 //! [`new_loop`]. Tornado's `loop_briefly()` (run the callbacks queued so
@@ -27,7 +27,7 @@ use std::time::Duration;
 use gust::ioloop::ManualClock;
 use gust::prelude::*;
 
-pub use gust_dev_support::run;
+pub use gust::testing::try_gen_test;
 
 /// A fresh loop (made current) on a clock that jumps to the next timer.
 pub fn new_loop() -> IOLoop {
@@ -37,7 +37,7 @@ pub fn new_loop() -> IOLoop {
 /// Tornado's `loop_briefly`: runs the callbacks queued so far (one loop
 /// iteration, without waiting).
 pub fn loop_briefly(io_loop: &IOLoop) {
-    io_loop.run_once(Some(Duration::ZERO)).unwrap();
+    gust::testing::step(io_loop);
 }
 
 /// `n` milliseconds (Tornado's tests say `timedelta(seconds=n / 1000)`).

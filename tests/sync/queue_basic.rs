@@ -6,7 +6,7 @@ use gust::gen_::{self, TimeoutError};
 use gust::prelude::*;
 use gust::queues::{Queue, QueueEmpty, QueueFull};
 
-use crate::{History, loop_briefly, ms, new_loop, run, strings};
+use crate::{History, loop_briefly, ms, new_loop, strings, try_gen_test};
 
 // ---- QueueBasicTest ----
 
@@ -56,7 +56,7 @@ fn test_order() {
 
 #[test]
 fn test_maxsize() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(2);
         assert!(q.empty());
         assert!(!q.full());
@@ -80,7 +80,7 @@ fn test_maxsize() {
 
 #[test]
 fn test_blocking_get() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         q.put_nowait(0).unwrap();
         assert_eq!(co.yield_(q.get(None))?, 0);
@@ -104,7 +104,7 @@ fn test_nonblocking_get_exception() {
 
 #[test]
 fn test_get_with_putters() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(1);
         q.put_nowait(0).unwrap();
         let put = q.put(1, None);
@@ -118,7 +118,7 @@ fn test_get_with_putters() {
 
 #[test]
 fn test_blocking_get_wait() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         drop(q.put(0, None));
         let io_loop = IOLoop::current();
@@ -134,7 +134,7 @@ fn test_blocking_get_wait() {
 
 #[test]
 fn test_get_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         let get_timeout = q.get(ms(10));
         let get = q.get(None);
@@ -151,7 +151,7 @@ fn test_get_timeout() {
 
 #[test]
 fn test_get_timeout_preempted() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         let get = q.get(ms(10));
         drop(q.put(0, None));
@@ -164,7 +164,7 @@ fn test_get_timeout_preempted() {
 
 #[test]
 fn test_get_clears_timed_out_putters() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(1);
         // First putter succeeds, remainder block.
         let putters: Vec<Future<()>> = (0..10).map(|i| q.put(i, ms(10))).collect();
@@ -190,7 +190,7 @@ fn test_get_clears_timed_out_putters() {
 
 #[test]
 fn test_get_clears_timed_out_getters() {
-    run(|co| {
+    try_gen_test(|co| {
         let q: Queue<i32> = Queue::new(0);
         let getters: Vec<Future<i32>> = (0..10).map(|_| q.get(ms(10))).collect();
         let get = q.get(None);
@@ -231,7 +231,7 @@ fn test_async_for() {
 
 #[test]
 fn for_item_in_iter_from_a_decorated_coroutine() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         let producer = {
             let q = q.clone();
@@ -261,7 +261,7 @@ fn for_item_in_iter_from_a_decorated_coroutine() {
 
 #[test]
 fn test_blocking_put() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         co.yield_(q.put(0, None))?;
         assert_eq!(q.get_nowait(), Ok(0));
@@ -282,7 +282,7 @@ fn test_nonblocking_put_exception() {
 
 #[test]
 fn test_put_with_getters() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         let get0 = q.get(None);
         let get1 = q.get(None);
@@ -297,7 +297,7 @@ fn test_put_with_getters() {
 
 #[test]
 fn test_nonblocking_put_with_getters() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         let get0 = q.get(None);
         let get1 = q.get(None);
@@ -336,7 +336,7 @@ fn put_nowait_resumes_a_waiting_coroutine_on_the_next_iteration() {
 
 #[test]
 fn test_blocking_put_wait() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(1);
         q.put_nowait(0).unwrap();
         let io_loop = IOLoop::current();
@@ -356,7 +356,7 @@ fn test_blocking_put_wait() {
 
 #[test]
 fn test_put_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(1);
         q.put_nowait(0).unwrap(); // Now it's full.
         let put_timeout = q.put(1, ms(10));
@@ -377,7 +377,7 @@ fn test_put_timeout() {
 
 #[test]
 fn test_put_timeout_preempted() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(1);
         q.put_nowait(0).unwrap();
         let put = q.put(1, ms(10));
@@ -391,7 +391,7 @@ fn test_put_timeout_preempted() {
 
 #[test]
 fn test_put_clears_timed_out_putters() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(1);
         // First putter succeeds, remainder block.
         let putters: Vec<Future<()>> = (0..10).map(|i| q.put(i, ms(10))).collect();
@@ -412,7 +412,7 @@ fn test_put_clears_timed_out_putters() {
 
 #[test]
 fn test_put_clears_timed_out_getters() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         let getters: Vec<Future<i32>> = (0..10).map(|_| q.get(ms(10))).collect();
         let get = q.get(None);
@@ -436,7 +436,7 @@ fn test_put_clears_timed_out_getters() {
 
 #[test]
 fn test_producer_consumer() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(3);
         let history = History::new();
 

@@ -8,7 +8,7 @@ use gust::gen_::{self, TimeoutError};
 use gust::prelude::*;
 use gust::queues::{LifoQueue, PriorityQueue, Queue, TaskDoneError};
 
-use crate::{ms, run};
+use crate::{ms, try_gen_test};
 
 macro_rules! join_tests {
     ($module:ident, $queue:ident) => {
@@ -27,7 +27,7 @@ macro_rules! join_tests {
 
             #[test]
             fn test_task_done() {
-                run(|co| {
+                try_gen_test(|co| {
                     let q = $queue::new(0);
                     for i in 0..100u64 {
                         q.put_nowait(i).unwrap();
@@ -58,7 +58,7 @@ macro_rules! join_tests {
             #[test]
             fn test_task_done_delay() {
                 // Verify it is task_done(), not get(), that unblocks join().
-                run(|co| {
+                try_gen_test(|co| {
                     let q = $queue::new(0);
                     q.put_nowait(0).unwrap();
                     let join = q.join(None);
@@ -76,7 +76,7 @@ macro_rules! join_tests {
 
             #[test]
             fn test_join_empty_queue() {
-                run(|co| {
+                try_gen_test(|co| {
                     let q: $queue<i32> = $queue::new(0);
                     co.yield_(q.join(None))?;
                     co.yield_(q.join(None))?;
@@ -87,7 +87,7 @@ macro_rules! join_tests {
 
             #[test]
             fn test_join_timeout() {
-                run(|co| {
+                try_gen_test(|co| {
                     let q = $queue::new(0);
                     drop(q.put(0, None));
                     let err = co.yield_(q.join(ms(10))).unwrap_err();
@@ -107,7 +107,7 @@ join_tests!(lifo, LifoQueue);
 
 #[test]
 fn priority_test_order() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = PriorityQueue::new(2);
         q.put_nowait((1, "a")).unwrap();
         q.put_nowait((0, "b")).unwrap();
@@ -126,7 +126,7 @@ fn priority_test_order() {
 
 #[test]
 fn lifo_test_order() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = LifoQueue::new(2);
         q.put_nowait(1).unwrap();
         q.put_nowait(0).unwrap();

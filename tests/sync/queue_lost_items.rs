@@ -10,11 +10,11 @@ use gust::gen_::{self, TimeoutError};
 use gust::prelude::*;
 use gust::queues::{LifoQueue, Queue};
 
-use crate::{loop_briefly, ms, new_loop, run};
+use crate::{loop_briefly, ms, new_loop, try_gen_test};
 
 #[test]
 fn a_get_that_timed_out_never_takes_an_item() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         let timed = q.get(ms(10));
         co.yield_(gen_::sleep(ms(20)))?;
@@ -32,7 +32,7 @@ fn a_get_wrapped_in_with_timeout_that_gave_up_does_not_swallow_the_next_item() {
     // The hand-written pattern from the issue: `with_timeout(t, q.get())`
     // in a loop. The inner get stays in the queue after the timeout; the
     // next item must not vanish into it.
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         let err = co.yield_(gen_::with_timeout(ms(10), q.get(None))).unwrap_err();
         assert!(err.is::<TimeoutError>());
@@ -263,7 +263,7 @@ fn a_put_whose_future_was_dropped_still_puts() {
 
 #[test]
 fn a_put_that_timed_out_never_puts_later() {
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(1);
         q.put_nowait(0).unwrap();
         let timed = q.put(1, ms(10));
@@ -280,7 +280,7 @@ fn a_put_that_timed_out_never_puts_later() {
 fn many_consumers_with_timeouts_lose_and_duplicate_nothing() {
     // Consumers that keep giving up (short timeouts) against a slow
     // producer: every item is received exactly once.
-    run(|co| {
+    try_gen_test(|co| {
         let q = Queue::new(0);
         let received = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let consumers: Vec<Future<()>> = (0..5u64)

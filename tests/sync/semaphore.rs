@@ -6,8 +6,8 @@ use gust::gen_::{self, TimeoutError};
 use gust::locks::{BoundedSemaphore, Guard, Semaphore, TooManyReleasesError};
 use gust::prelude::*;
 
-use crate::{History, loop_briefly, ms, new_loop, run};
-use gust_dev_support::logs;
+use crate::{History, loop_briefly, ms, new_loop, try_gen_test};
+use gust::testing::LogCapture;
 use gust_dev_support::python::ZeroDivisionError;
 
 #[test]
@@ -51,7 +51,7 @@ fn test_acquire() {
 
 #[test]
 fn test_acquire_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let sem = Semaphore::new(2);
         co.yield_(sem.acquire(None))?.forget();
         co.yield_(sem.acquire(None))?.forget();
@@ -77,7 +77,7 @@ fn test_acquire_timeout() {
 
 #[test]
 fn test_acquire_timeout_preempted() {
-    run(|co| {
+    try_gen_test(|co| {
         let sem = Semaphore::new(1);
         co.yield_(sem.acquire(None))?.forget();
         // This fires before the wait times out.
@@ -108,7 +108,7 @@ fn test_release_unacquired() {
 #[test]
 fn test_garbage_collection() {
     // Timed-out waiters are removed.
-    run(|co| {
+    try_gen_test(|co| {
         let sem = Semaphore::new(0);
         let futures: Vec<Future<Guard>> = (0..101).map(|_| sem.acquire(ms(10))).collect();
         let future = sem.acquire(None);
@@ -135,7 +135,7 @@ fn test_garbage_collection() {
 
 #[test]
 fn test_context_manager() {
-    run(|co| {
+    try_gen_test(|co| {
         let sem = Semaphore::default();
         {
             let _guard = co.yield_(sem.acquire(None))?;
@@ -171,7 +171,7 @@ fn test_context_manager_async_await() {
 fn test_context_manager_exception() {
     let sem = Semaphore::default();
     let held = sem.clone();
-    let err = run(move |co| {
+    let err = try_gen_test(move |co| {
         let _guard = co.yield_(held.acquire(None))?;
         Err::<(), _>(ZeroDivisionError.into())
     })
@@ -184,7 +184,7 @@ fn test_context_manager_exception() {
 
 #[test]
 fn test_context_manager_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let sem = Semaphore::default();
         {
             let _guard = co.yield_(sem.acquire(ms(10)))?;
@@ -198,7 +198,7 @@ fn test_context_manager_timeout() {
 
 #[test]
 fn test_context_manager_timeout_error() {
-    run(|co| {
+    try_gen_test(|co| {
         let sem = Semaphore::new(0);
         let err = co.yield_(sem.acquire(ms(10))).unwrap_err();
         assert!(err.is::<TimeoutError>());
@@ -211,7 +211,7 @@ fn test_context_manager_timeout_error() {
 
 #[test]
 fn test_context_manager_contended() {
-    run(|co| {
+    try_gen_test(|co| {
         let sem = Semaphore::default();
         let history = History::new();
         let f = |index: u32| {
@@ -262,7 +262,7 @@ fn test_release_unacquired_bounded() {
 
 #[test]
 fn a_guard_released_by_hand_then_dropped_logs_the_over_release() {
-    logs::capture();
+    let logs = LogCapture::start();
     let _io_loop = new_loop();
     let sem = BoundedSemaphore::new(1);
     let guard = sem.acquire(None).take_result().unwrap();
@@ -270,7 +270,8 @@ fn a_guard_released_by_hand_then_dropped_logs_the_over_release() {
     drop(guard);
     assert_eq!(sem.value(), 1, "the bound held");
     assert_eq!(
-        logs::app_errors_containing("Semaphore released too many times").len(),
+        logs.app_errors_containing("Semaphore released too many times")
+            .len(),
         1
     );
 }

@@ -272,7 +272,7 @@ fn test_dummy_executor() {
 // "now" beats an executor job still running; its late success is silent.
 #[test]
 fn test_timeout_concurrent_future() {
-    logs::capture();
+    let logs = LogCapture::start();
     run_real(|co| {
         let pool = ThreadPoolExecutor::new(1);
         let release = Event::default();
@@ -287,7 +287,7 @@ fn test_timeout_concurrent_future() {
         Ok(())
     })
     .unwrap();
-    assert!(logs::app_errors().is_empty(), "{:?}", logs::app_errors());
+    assert!(logs.app_errors().is_empty(), "{:?}", logs.app_errors());
 }
 
 // Ports WithTimeoutTest.test_completed_concurrent_future: an executor

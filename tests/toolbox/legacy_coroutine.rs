@@ -7,7 +7,7 @@ use super::*;
 // gen.Task(self.io_loop.add_callback)`, then return a value.
 #[test]
 fn test_async_gen_return() {
-    let result = run(|co| {
+    let result = try_gen_test(|co| {
         let f = gen_::coroutine(|co| {
             co.yield_(gen_::legacy::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
@@ -23,7 +23,7 @@ fn test_async_gen_return() {
 // Ports GenCoroutineTest.test_async_raise: an error after a Task.
 #[test]
 fn test_async_raise() {
-    run(|co| {
+    try_gen_test(|co| {
         let future = gen_::coroutine::<(), _>(|co| {
             co.yield_(gen_::legacy::Task(|cb: TaskCallback<()>| {
                 IOLoop::current().add_callback(move || cb.call(()))
@@ -41,7 +41,7 @@ fn test_async_raise() {
 // to a Task's callback.
 #[test]
 fn test_pass_callback() {
-    let result = run(|co| {
+    let result = try_gen_test(|co| {
         co.yield_(gen_::legacy::Task(|callback: TaskCallback<i32>| {
             let f = gen_::coroutine(|_co| Ok(42));
             f.add_done_callback(move |done| callback.call(done.take_result().unwrap()));
@@ -56,7 +56,7 @@ fn test_pass_callback() {
 // once its result was consumed.
 #[test]
 fn test_coroutine_sequence() {
-    let body = run(|co| {
+    let body = try_gen_test(|co| {
         let io_loop = IOLoop::current();
         let mut out = String::new();
         let cb = co.yield_(Callback::new("k1"))?;
@@ -82,7 +82,7 @@ fn test_coroutine_sequence() {
 // coroutine's future fails with it (Tornado raised it out of the Runner).
 #[test]
 fn test_leaked_callback_in_coroutine() {
-    let err = run(|co| {
+    let err = try_gen_test(|co| {
         co.yield_(gen_::coroutine(|co| {
             co.yield_(Callback::new("k1"))?;
             Ok(())
@@ -100,14 +100,14 @@ fn test_leaked_callback_in_coroutine() {
 #[test]
 fn test_leaked_callback_skipped_after_exception() {
     // An error from a YieldPoint.
-    run(|co| {
+    try_gen_test(|co| {
         co.yield_(Callback::new("k1"))?;
         assert!(co.yield_(Wait::<()>::new("nope")).is_err());
         Ok(())
     })
     .unwrap();
     // An error from a future.
-    run(|co| {
+    try_gen_test(|co| {
         co.yield_(Callback::new("k1"))?;
         assert!(co.yield_(async_exception::<()>(ZeroDivisionError)).is_err());
         Ok(())

@@ -18,7 +18,7 @@ impl Stop {
 /// only error channel, as Tornado raises them into `wait()`). One that
 /// never stops ends the wait after 5 virtual seconds.
 fn run_gen(f: impl FnOnce(Stop) + 'static) -> Result<(), Vec<String>> {
-    logs::capture();
+    let logs = LogCapture::start();
     let io_loop = IOLoop::with_clock(ManualClock::autojump());
     let stopped = Future::new();
     let stop = Stop(stopped.clone());
@@ -29,7 +29,7 @@ fn run_gen(f: impl FnOnce(Stop) + 'static) -> Result<(), Vec<String>> {
         },
         Some(Duration::from_secs(5)),
     );
-    let errors = logs::app_errors();
+    let errors = logs.app_errors();
     match outcome {
         Ok(()) if errors.is_empty() => Ok(()),
         _ => Err(errors),
@@ -201,7 +201,7 @@ fn test_key_reuse() {
     assert_engine_error(&errors, ": key 'k1' is already pending");
 
     // The error type, caught in the coroutine, and an integer key.
-    run(|co| {
+    try_gen_test(|co| {
         co.yield_(Callback::new(7))?;
         let err = co.yield_(Callback::new(7)).unwrap_err();
         assert_eq!(err.downcast_ref::<KeyReuseError>().unwrap().key, 7.into());
@@ -254,7 +254,7 @@ fn test_leaked_callback_tuple() {
     .unwrap_err();
     assert_engine_error(&errors, ": finished without waiting for callbacks {1}");
 
-    let err = run(|co| {
+    let err = try_gen_test(|co| {
         let (_a, _b) = co.yield_((Callback::new("k1"), Callback::new("k2")))?;
         Ok(())
     })
@@ -494,8 +494,8 @@ fn test_multi_yieldpoint_dict_delayed() {
 // wins, later ones are logged unless quiet, a single one is not logged.
 #[test]
 fn test_multi_exceptions() {
-    logs::capture();
-    run(|co| {
+    try_gen_test(|co| {
+        let logs = LogCapture::start();
         let err = co
             .yield_(MultiYieldPoint::new(
                 vec![
@@ -507,12 +507,12 @@ fn test_multi_exceptions() {
             .unwrap_err();
         assert_eq!(err.to_string(), "error 1");
         assert_eq!(
-            logs::app_errors(),
+            logs.app_errors(),
             vec!["Multiple exceptions in yield list: error 2".to_owned()]
         );
 
         // With only one exception, no error is logged.
-        logs::capture();
+        let logs = LogCapture::start();
         let err = co
             .yield_(MultiYieldPoint::new(
                 vec![async_exception::<i32>(RuntimeError("error 1")), Future::ready(2)],
@@ -532,7 +532,7 @@ fn test_multi_exceptions() {
             ))
             .unwrap_err();
         assert!(err.is::<RuntimeError>());
-        assert!(logs::app_errors().is_empty(), "{:?}", logs::app_errors());
+        assert!(logs.app_errors().is_empty(), "{:?}", logs.app_errors());
         Ok(())
     })
     .unwrap();
@@ -563,7 +563,7 @@ fn test_multi_future_delayed() {
 #[test]
 fn test_multi_performance() {
     let started = Instant::now();
-    let n = run(|co| {
+    let n = try_gen_test(|co| {
         let tasks: Vec<Future<()>> = (0..2000)
             .map(|_| {
                 gen_::legacy::Task(|cb: TaskCallback<()>| IOLoop::current().add_callback(move || cb.call(())))
@@ -585,7 +585,7 @@ fn test_multi_performance() {
 // type, so the mix is a tuple.)
 #[test]
 fn test_multi_mixed_types() {
-    run(|co| {
+    try_gen_test(|co| {
         (co.yield_(Callback::new("k1"))?).call_with("v1");
         let responses = co.yield_((
             Wait::<&str>::new("k1"),
@@ -603,8 +603,8 @@ fn test_multi_mixed_types() {
 // exceptions in yield list".
 #[test]
 fn test_multi_yieldpoint_exceptions() {
-    logs::capture();
-    run(|co| {
+    let logs = LogCapture::start();
+    try_gen_test(|co| {
         (co.yield_(Callback::new("k1"))?).call_with(1);
         let err = co
             .yield_((
@@ -618,7 +618,7 @@ fn test_multi_yieldpoint_exceptions() {
     })
     .unwrap();
     assert_eq!(
-        logs::app_errors(),
+        logs.app_errors(),
         vec!["Multiple exceptions in yield list: error 2".to_owned()]
     );
 }
@@ -679,7 +679,7 @@ fn test_arguments() {
 // with ResultTypeError (Python would not notice).
 #[test]
 fn test_wait_type_mismatch() {
-    run(|co| {
+    try_gen_test(|co| {
         (co.yield_(Callback::new("k"))?).call_with(42i32);
         let err = co.yield_(Wait::<String>::new("k")).unwrap_err();
         let mismatch = err.downcast_ref::<ResultTypeError>().expect("a ResultTypeError");

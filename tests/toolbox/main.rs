@@ -6,15 +6,15 @@
 //! `WaitAll`, `MultiYieldPoint`, `Arguments`).
 //!
 //! Conventions, as in `tests/gen/`: a Tornado `@gen_test` body becomes
-//! [`run`] (a coroutine driven by `run_sync` on a loop whose clock jumps to
+//! [`try_gen_test`] (a coroutine driven by `run_sync` on a loop whose clock jumps to
 //! the next timer, so nothing really sleeps); GenEngineTest's
 //! `run_gen(f)` + `self.stop()` becomes [`run_gen`] + [`Stop`]. Tests that
 //! need real threads (executors) use the system clock, short waits with a
 //! timeout, and a `run_sync` timeout as a guard; they never sleep a fixed
 //! time to wait for a result.
 
+use gust::testing::{LogCapture, step, try_gen_test};
 use gust_dev_support::python::{KeyError, RuntimeError, ZeroDivisionError};
-use gust_dev_support::{logs, run, step};
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -44,15 +44,17 @@ use gust::runner::{RunnerState, WaitingOn};
 // Helpers
 // ====================================================================
 
-/// [`run`] on the system clock, for tests with real threads: the
+/// [`try_gen_test`] on the system clock, for tests with real threads: the
 /// `run_sync` timeout (10 s) is only a guard against a hang.
 fn run_real<T, F>(body: F) -> Result<T, Error>
 where
     T: 'static,
     F: FnOnce(&Co) -> Result<T, Error> + 'static,
 {
-    let io_loop = IOLoop::new();
-    io_loop.run_sync(move || gen_::coroutine(body), Some(Duration::from_secs(10)))
+    gust::testing::GenTest::new()
+        .real_clock()
+        .timeout(Duration::from_secs(10))
+        .try_run(body)
 }
 
 /// The loop's time elapsed since `start`.

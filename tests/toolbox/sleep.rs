@@ -6,7 +6,7 @@ use super::*;
 // manual clock: sequential sleeps add up, parallel ones overlap.
 #[test]
 fn test_sleep() {
-    run(|co| {
+    try_gen_test(|co| {
         let start = IOLoop::current().time();
         co.yield_(gen_::sleep(Duration::from_millis(10)))?;
         assert_eq!(elapsed_since(start), Duration::from_millis(10));
@@ -28,7 +28,7 @@ fn test_sleep() {
 // called"): a sleep started before other work ends on its own schedule.
 #[test]
 fn test_sleep_timer_starts_when_called() {
-    run(|co| {
+    try_gen_test(|co| {
         let start = IOLoop::current().time();
         let next = gen_::sleep(Duration::from_secs(3));
         co.yield_(gen_::sleep(Duration::from_secs(1)))?;

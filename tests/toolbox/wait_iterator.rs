@@ -18,7 +18,7 @@ fn test_empty_iterator() {
 // order, positional and keyed; `done()` then resets the current fields.
 #[test]
 fn test_already_done() {
-    run(|co| {
+    try_gen_test(|co| {
         let (f1, f2, f3) = (Future::ready(24), Future::ready(42), Future::ready(84));
         let g = WaitIterator::new(vec![&f1, &f2, &f3]);
         let mut i = 0;
@@ -80,7 +80,7 @@ fn finish_coroutines(iteration: u32, futures: Vec<Future<i32>>) {
 // and iteration going on after it.
 #[test]
 fn test_iterator() {
-    run(|co| {
+    try_gen_test(|co| {
         let futures: Vec<Future<i32>> = (0..4).map(|_| Future::new()).collect();
         finish_coroutines(0, futures.clone());
         let g = WaitIterator::new(futures.clone());
@@ -127,7 +127,7 @@ fn test_iterator() {
 // goes on.
 #[test]
 fn test_iterator_wait_iter() {
-    run(|co| {
+    try_gen_test(|co| {
         let futures: Vec<Future<i32>> = (0..4).map(|_| Future::new()).collect();
         finish_coroutines(0, futures.clone());
         let g = WaitIterator::new(futures);
@@ -155,7 +155,7 @@ fn test_iterator_wait_iter() {
 // each as soon as it is done.
 #[test]
 fn test_iterator_keyed_completion_order() {
-    run(|co| {
+    try_gen_test(|co| {
         let start = IOLoop::current().time();
         let g = WaitIterator::keyed(vec![
             ("slow".to_owned(), delayed(Duration::from_millis(30), 3)),
@@ -211,7 +211,7 @@ fn test_done_resets_current_fields() {
 // finds it taken.
 #[test]
 fn test_duplicate_future() {
-    run(|co| {
+    try_gen_test(|co| {
         let f = Future::new();
         let g = Future::new();
         let (fs, gs) = (f.clone(), g.clone());
@@ -260,7 +260,7 @@ fn test_next_after_done_is_invalid_state() {
 // is held, not the iterator (nor its input).
 #[test]
 fn test_no_ref() {
-    run(|co| {
+    try_gen_test(|co| {
         co.yield_(gen_::with_timeout(
             Duration::from_millis(100),
             WaitIterator::new(vec![gen_::sleep(Duration::ZERO)]).next(),
@@ -269,7 +269,7 @@ fn test_no_ref() {
     .unwrap();
 
     // The same with several inputs nobody else holds, read one by one.
-    run(|co| {
+    try_gen_test(|co| {
         let g = WaitIterator::new(vec![
             delayed(Duration::from_millis(20), "b"),
             delayed(Duration::from_millis(10), "a"),

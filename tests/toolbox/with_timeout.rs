@@ -6,7 +6,7 @@ use super::*;
 // relative deadline.
 #[test]
 fn test_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let start = IOLoop::current().time();
         let err = co
             .yield_(gen_::with_timeout(
@@ -27,7 +27,7 @@ fn test_timeout() {
 // through and the timeout's timer is removed.
 #[test]
 fn test_completes_before_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let io_loop = IOLoop::current();
         let start = io_loop.time();
         let future = Future::new();
@@ -54,7 +54,7 @@ fn test_completes_before_timeout() {
 // through unchanged.
 #[test]
 fn test_fails_before_timeout() {
-    run(|co| {
+    try_gen_test(|co| {
         let future = Future::<String>::new();
         let setter = future.clone();
         IOLoop::current().add_timeout(Duration::from_millis(100), move || {
@@ -133,7 +133,7 @@ fn test_timeout_absolute_and_relative_deadlines() {
 // re-waited" (gen.py docstring; asyncio.wait_for differs).
 #[test]
 fn test_timeout_does_not_cancel_input() {
-    run(|co| {
+    try_gen_test(|co| {
         let io_loop = IOLoop::current();
         let input = Future::<i32>::new();
         let err = co
@@ -160,7 +160,7 @@ fn test_timeout_does_not_cancel_input() {
 // counts as retrieved (no "never retrieved" when the input is dropped).
 #[test]
 fn test_timeout_late_failure_is_logged() {
-    logs::capture();
+    let logs = LogCapture::start();
     let clock = ManualClock::new();
     let io_loop = IOLoop::with_clock(&clock);
     let input = Future::<i32>::new();
@@ -168,11 +168,11 @@ fn test_timeout_late_failure_is_logged() {
     clock.advance(Duration::from_secs(1));
     step(&io_loop);
     assert!(limited.take_result().unwrap_err().is::<TimeoutError>());
-    assert!(logs::app_errors().is_empty(), "the timeout itself is not logged");
+    assert!(logs.app_errors().is_empty(), "the timeout itself is not logged");
 
     input.set_exception(ZeroDivisionError).unwrap();
-    let logged = logs::app_errors_containing("after timeout");
-    assert_eq!(logged.len(), 1, "{:?}", logs::app_errors());
+    let logged = logs.app_errors_containing("after timeout");
+    assert_eq!(logged.len(), 1, "{:?}", logs.app_errors());
     assert!(
         logged[0].starts_with("Exception in Future <Future<i32>"),
         "{}",
@@ -185,14 +185,14 @@ fn test_timeout_late_failure_is_logged() {
     );
     drop(input);
     drop(limited);
-    assert_eq!(logs::app_errors().len(), 1, "{:?}", logs::app_errors());
+    assert_eq!(logs.app_errors().len(), 1, "{:?}", logs.app_errors());
 }
 
 // Ports with_timeout's `quiet_exceptions`: quiet types are not logged,
 // others still are.
 #[test]
 fn test_timeout_quiet_exceptions() {
-    logs::capture();
+    let logs = LogCapture::start();
     let clock = ManualClock::new();
     let io_loop = IOLoop::with_clock(&clock);
     let quiet_input = Future::<i32>::new();
@@ -213,18 +213,18 @@ fn test_timeout_quiet_exceptions() {
     assert!(b.take_result().unwrap_err().is::<TimeoutError>());
 
     quiet_input.set_exception(ZeroDivisionError).unwrap();
-    assert!(logs::app_errors().is_empty(), "{:?}", logs::app_errors());
+    assert!(logs.app_errors().is_empty(), "{:?}", logs.app_errors());
     loud_input.set_exception(ZeroDivisionError).unwrap();
-    assert_eq!(logs::app_errors_containing("after timeout").len(), 1);
+    assert_eq!(logs.app_errors_containing("after timeout").len(), 1);
     drop((quiet_input, loud_input));
-    assert_eq!(logs::app_errors().len(), 1, "{:?}", logs::app_errors());
+    assert_eq!(logs.app_errors().len(), 1, "{:?}", logs.app_errors());
 }
 
 // Ports with_timeout's 6.0.3 rule (CancelledError is always quiet) and
 // "a successful late completion is silent".
 #[test]
 fn test_timeout_late_cancellation_and_success_are_silent() {
-    logs::capture();
+    let logs = LogCapture::start();
     let clock = ManualClock::new();
     let io_loop = IOLoop::with_clock(&clock);
     let cancelled = Future::<i32>::new();
@@ -239,7 +239,7 @@ fn test_timeout_late_cancellation_and_success_are_silent() {
     succeeded.set_result(3).unwrap();
     assert_eq!(succeeded.result().unwrap(), 3);
     drop((cancelled, succeeded));
-    assert!(logs::app_errors().is_empty(), "{:?}", logs::app_errors());
+    assert!(logs.app_errors().is_empty(), "{:?}", logs.app_errors());
 }
 
 // Ports with_timeout's chaining of a cancelled input (Tornado 6.6's
@@ -262,7 +262,7 @@ fn test_timeout_input_cancelled_before_timeout() {
 // used only when the timeout fires.
 #[test]
 fn test_timeout_custom_message() {
-    run(|co| {
+    try_gen_test(|co| {
         let options = || TimeoutOptions {
             message: Some("took too long".into()),
             ..TimeoutOptions::default()
@@ -298,7 +298,7 @@ fn test_timeout_custom_message() {
 // running to completion.
 #[test]
 fn test_timeout_around_coroutine() {
-    run(|co| {
+    try_gen_test(|co| {
         let fast = gen_::coroutine(|co| {
             co.yield_(gen_::sleep(Duration::from_millis(10)))?;
             Ok(7)
@@ -327,7 +327,7 @@ fn test_timeout_around_coroutine() {
 // Ports with_timeout around a list (convert_yielded makes it a multi).
 #[test]
 fn test_timeout_around_list() {
-    run(|co| {
+    try_gen_test(|co| {
         let both = co.yield_(gen_::with_timeout(
             Duration::from_secs(1),
             vec![

@@ -1,7 +1,7 @@
 //! [`Future<T>`]: a result that will be set later (Tornado's `Future`).
 
 use std::any::{Any, type_name};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -126,6 +126,49 @@ impl fmt::Debug for AnyFuture {
 
 struct Inner<T> {
     core: RefCell<Core<T>>,
+    /// What the future stands for, for inspection (see [`Label`]).
+    label: Cell<Label>,
+}
+
+/// What a pending future stands for, so that a coroutine parked on it can
+/// say what it waits on: a sleep until some instant, a timeout, a `multi`
+/// with children still pending, another coroutine's result...
+///
+/// Set by whoever makes the future (`sleep`, `with_timeout`, `multi`,
+/// `WaitIterator::next`, a native task, a coroutine); read by the
+/// coroutine runner when a coroutine parks on the future. For the runner
+/// in gust-engine (see [`protocol`](crate::protocol)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Label {
+    /// Nothing more is known than its result type.
+    #[default]
+    Plain,
+    /// The result of the coroutine with this id (a `RunnerId`'s number).
+    Coroutine(u64),
+    /// The result of the native task with this id.
+    Task(u64),
+    /// A `sleep` until this instant (on the loop's clock).
+    Sleep(std::time::Instant),
+    /// A `with_timeout` that times out at this instant.
+    Timeout(std::time::Instant),
+    /// A `multi` with this many children still pending.
+    Multi(usize),
+    /// `WaitIterator::next` while none of its inputs is done.
+    WaitIterator,
+}
+
+/// A future's [`Label`], read through a weak handle of unknown result type
+/// (the runner keeps one for a `multi`, whose count of pending children
+/// changes while the coroutine waits).
+pub trait Labelled {
+    /// The future's label now.
+    fn label(&self) -> Label;
+}
+
+impl<T> Labelled for Inner<T> {
+    fn label(&self) -> Label {
+        self.label.get()
+    }
 }
 
 struct Core<T> {
@@ -208,7 +251,7 @@ impl<T> Drop for Inner<T> {
         }
         if let Slot::Failed(error) = &core.slot {
             if !core.retrieved && !error.is_cancellation() {
-                log::error!(target: APP_LOG, "Future exception was never retrieved: {error}");
+                gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "Future exception was never retrieved: {error}");
             }
         }
         // A pending future dropped with waiters: they will never be woken.
@@ -301,6 +344,7 @@ impl<T: 'static> Future<T> {
                     retrieved: false,
                     cancelled: false,
                 }),
+                label: Cell::new(Label::Plain),
             }),
         }
     }
@@ -378,7 +422,7 @@ impl<T: 'static> Future<T> {
         let error = error.into();
         if self.cancelled() {
             if !error.is_cancellation() {
-                log::error!(target: APP_LOG, "Exception after Future was cancelled: {error}");
+                gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "Exception after Future was cancelled: {error}");
             }
             return Ok(());
         }
@@ -438,8 +482,8 @@ impl<T: 'static> Future<T> {
             Callback::Fn(f) => {
                 let name = f.name();
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f.call(self))) {
-                    log::error!(
-                        target: APP_LOG,
+                    gust_ioloop::gust_log!(
+                        target: APP_LOG, log::Level::Error,
                         "Exception in callback {name} for {self:?}: {}",
                         panic_message(&*payload)
                     );
@@ -601,6 +645,28 @@ impl<T: 'static> Future<T> {
     #[doc(hidden)]
     pub fn to_any(&self) -> AnyFuture {
         AnyFuture(self.inner.clone() as Rc<dyn Any>)
+    }
+
+    /// What this future stands for (see [`Label`]).
+    // Hidden: for the coroutine runner in gust-engine (see `protocol`).
+    #[doc(hidden)]
+    #[inline]
+    pub fn label(&self) -> Label {
+        self.inner.label.get()
+    }
+
+    /// Sets what this future stands for (see [`Label`]).
+    #[doc(hidden)]
+    #[inline]
+    pub fn set_label(&self, label: Label) {
+        self.inner.label.set(label);
+    }
+
+    /// A weak handle through which the label can be read later, whatever
+    /// the result type.
+    #[doc(hidden)]
+    pub fn labelled(&self) -> Weak<dyn Labelled> {
+        Rc::downgrade(&self.inner) as Weak<dyn Labelled>
     }
 }
 

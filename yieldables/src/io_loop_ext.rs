@@ -233,7 +233,7 @@ impl<T: 'static> CallbackResult for Future<T> {
         self.add_done_callback(move |done| {
             if let Some(error) = done.exception() {
                 if !error.is_cancellation() {
-                    log::error!(target: APP_LOG, "Exception in callback {name}: {error}");
+                    gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "Exception in callback {name}: {error}");
                 }
             }
             if let Some(then) = then {

@@ -40,7 +40,7 @@ pub use future::{Future, FutureId, WeakFuture, chain_future, chain_future_cloned
 pub use io_loop_ext::IOLoopExt;
 pub use moment::{Moment, moment};
 pub use multi::{MultiChildren, multi, multi_future, multi_with};
-pub use native::{IntoResult, Native, native, task_count};
+pub use native::{IntoResult, Native, TaskInfo, TaskState, native, task_count, tasks};
 pub use quiet::QuietExceptions;
 pub use remote::{RemoteSetter, SendFuture, remote_future};
 pub use sleep::sleep;

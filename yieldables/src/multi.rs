@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::driven::{DrivenWait, into_driven};
 use crate::driven_multi::{MultiDriven, TupleDriven};
 use crate::error::Error;
-use crate::future::Future;
+use crate::future::{Future, Label};
 use crate::quiet::QuietExceptions;
 use crate::yieldable::{Extract, Resolution, Yieldable, Yielded};
 
@@ -105,6 +105,7 @@ impl<K: 'static, T: 'static, C: 'static> SeqState<K, T, C> {
         self.results.borrow_mut()[index] = Some(result);
         let remaining = self.remaining.get() - 1;
         self.remaining.set(remaining);
+        self.out.set_label(Label::Multi(remaining));
         if remaining == 0 {
             let keys = std::mem::take(&mut *self.keys.borrow_mut());
             let results = std::mem::take(&mut *self.results.borrow_mut());
@@ -196,6 +197,7 @@ fn multi_keyed<K: 'static, T: 'static, C: 'static>(
         ));
     }
     let out = Future::new();
+    out.set_label(Label::Multi(pending.len()));
     let state = Rc::new(SeqState {
         keys: RefCell::new(keys),
         results: RefCell::new(results),
@@ -340,6 +342,7 @@ impl<R, O: 'static> TupleState<R, O> {
     fn child_done(&self) {
         let remaining = self.remaining.get() - 1;
         self.remaining.set(remaining);
+        self.out.set_label(Label::Multi(remaining));
         if remaining == 0 {
             let _ = self.out.set((self.finish)(&self.results, &self.quiet));
         }
@@ -405,6 +408,7 @@ macro_rules! tuple_multi {
                     return Yielded::Ready(finish(&results, &quiet));
                 }
                 let out = Future::new();
+                out.set_label(Label::Multi(pending));
                 let state = Rc::new(TupleState {
                     results,
                     remaining: Cell::new(pending),

@@ -40,7 +40,7 @@ use gust_ioloop::{CallbackResult, Extension, IOLoop, LoopHandle};
 use slab::Slab;
 
 use crate::error::{Error, LoopClosedError, PanicError};
-use crate::future::Future;
+use crate::future::{Future, Label};
 use crate::yieldable::{Extract, Yieldable, Yielded};
 
 /// What a native coroutine's output means as a result: a `Result` whose
@@ -144,6 +144,8 @@ pub(crate) struct Tasks {
 
 struct TaskSlot {
     generation: u32,
+    /// The spawned future's type, for inspection.
+    name: &'static str,
     /// `None` while it is being polled.
     future: Option<Pin<Box<dyn std::future::Future<Output = ()>>>>,
     waker: Waker,
@@ -198,6 +200,11 @@ impl LoopWaker {
         // A read-modify-write, so that a wake coalesced into the previous
         // schedule is ordered before the poll that follows.
         self.scheduled.swap(false, Ordering::AcqRel);
+    }
+
+    /// Whether a poll is scheduled.
+    fn is_scheduled(&self) -> bool {
+        self.scheduled.load(Ordering::Acquire)
     }
 
     /// Marks a poll as scheduled without scheduling one (the first poll of
@@ -264,6 +271,7 @@ where
     });
     let generation = tasks.next_generation.get().wrapping_add(1);
     tasks.next_generation.set(generation);
+    result.set_label(Label::Task(u64::from(generation)));
     let mut slots = tasks.slots.borrow_mut();
     let entry = slots.vacant_entry();
     let token = match SlotToken::new(entry.key(), generation) {
@@ -278,6 +286,7 @@ where
     wake.mark_scheduled();
     entry.insert(TaskSlot {
         generation,
+        name: std::any::type_name::<F>(),
         future: Some(task),
         waker: Waker::from(wake.clone()),
         wake,
@@ -334,6 +343,64 @@ pub fn task_count(io_loop: &IOLoop) -> usize {
     io_loop
         .find_extension::<Tasks>()
         .map_or(0, |tasks| tasks.slots.borrow().len())
+}
+
+/// Where a native task is, as [`tasks`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    /// Being polled now.
+    Running,
+    /// Woken (or just spawned): polled in the next loop iteration.
+    Scheduled,
+    /// Waiting for its waker.
+    Pending,
+}
+
+/// A snapshot of a native task; see [`tasks`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskInfo {
+    /// The task's id on its loop (what a coroutine waiting on the task's
+    /// result sees as `WaitingOn::Task { id }`).
+    pub id: u64,
+    /// The type of the spawned future (an `async` block's is its
+    /// enclosing function's path followed by `{{closure}}`).
+    pub name: &'static str,
+    /// Where it is.
+    pub state: TaskState,
+}
+
+/// The native tasks spawned on `io_loop` and not finished, oldest slot
+/// first: the native counterpart of `gust::runner::runners`.
+///
+/// ```
+/// use gust::ioloop::{IOLoop, IOLoopExt};
+/// use gust::runner::{TaskState, tasks};
+///
+/// let io_loop = IOLoop::new();
+/// let _result = io_loop.spawn(async { std::future::pending::<()>().await });
+/// assert_eq!(tasks(&io_loop)[0].state, TaskState::Scheduled);
+/// io_loop.run_once(Some(std::time::Duration::ZERO)).unwrap();
+/// assert_eq!(tasks(&io_loop)[0].state, TaskState::Pending);
+/// ```
+pub fn tasks(io_loop: &IOLoop) -> Vec<TaskInfo> {
+    let Some(tasks) = io_loop.find_extension::<Tasks>() else {
+        return Vec::new();
+    };
+    let slots = tasks.slots.borrow();
+    slots
+        .iter()
+        .map(|(_, slot)| TaskInfo {
+            id: u64::from(slot.generation),
+            name: slot.name,
+            state: if slot.future.is_none() {
+                TaskState::Running
+            } else if slot.wake.is_scheduled() {
+                TaskState::Scheduled
+            } else {
+                TaskState::Pending
+            },
+        })
+        .collect()
 }
 
 /// A coroutine awaiting a Rust future on its own stack: its waker resolves

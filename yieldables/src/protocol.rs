@@ -9,6 +9,11 @@
 //!   `Future::add_waiter(waiter, token)` and `Future::to_any()`.
 //! * [`NativeWait`]: the waker and signal futures a coroutine parks on
 //!   while it awaits a Rust future on its own stack (`Co::await_`).
+//! * [`Label`]: what a pending future stands for (a sleep, a timeout, a
+//!   `multi`...), set by whoever makes it and read by the runner when a
+//!   coroutine parks on it; two hidden `Future` methods go with it:
+//!   `label` and `set_label` (and `labelled`, a weak handle to read it
+//!   later).
 //! * [`Reclaim`], for gust-sync's queues: an item handed to a waiter whose
 //!   consumer is gone before it read it goes back to the queue. Three
 //!   hidden `Future` methods go with it: `add_reclaimer`, `has_observers`
@@ -19,5 +24,5 @@
 //! and [`Signal`](crate::Signal) (driving a [`DrivenWait`](crate::DrivenWait)),
 //! and the error types. The `gust` facade does not re-export this module.
 
-pub use crate::future::{AnyFuture, Reclaim, Waiter};
+pub use crate::future::{AnyFuture, Label, Labelled, Reclaim, Waiter};
 pub use crate::native::NativeWait;

@@ -48,7 +48,7 @@ impl QuietExceptions {
     /// cancellation.
     pub(crate) fn log(&self, message: &str, error: &Error) {
         if !error.is_cancellation() && !self.contains(error) {
-            log::error!(target: APP_LOG, "{message}: {error}");
+            gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "{message}: {error}");
         }
     }
 

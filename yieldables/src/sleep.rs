@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use gust_ioloop::IOLoop;
 
-use crate::future::Future;
+use crate::future::{Future, Label};
 
 /// A future that resolves after `duration` (Tornado's `gen.sleep`): the
 /// non-blocking analogue of `std::thread::sleep`, which must not be used in
@@ -22,7 +22,12 @@ use crate::future::Future;
 pub fn sleep(duration: Duration) -> Future<()> {
     let future = Future::new();
     let setter = future.clone();
-    IOLoop::current().call_later(duration, move || {
+    let io_loop = IOLoop::current();
+    let until = io_loop.time().checked_add(duration);
+    if let Some(until) = until {
+        future.set_label(Label::Sleep(until));
+    }
+    io_loop.call_later(duration, move || {
         let _ = setter.set_result_unless_cancelled(());
     });
     future

@@ -6,7 +6,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::error::{Error, InvalidStateError};
-use crate::future::Future;
+use crate::future::{Future, Label};
 use crate::yieldable::{Extract, Yieldable};
 
 /// Provides the results of several futures as they finish (Tornado's
@@ -170,6 +170,7 @@ impl<K: Clone + 'static, T: 'static> WaitIterator<K, T> {
             match state.finished.pop_front() {
                 Some(finished) => Some(finished),
                 None => {
+                    out.set_label(Label::WaitIterator);
                     state.running = Some(out.clone());
                     None
                 }

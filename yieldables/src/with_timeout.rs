@@ -6,7 +6,7 @@ use gust_ioloop::{APP_LOG, Deadline, IOLoop};
 
 use crate::driven::outside_coroutine;
 use crate::error::TimeoutError;
-use crate::future::Future;
+use crate::future::{Future, Label};
 use crate::quiet::QuietExceptions;
 use crate::yieldable::{Resolution, Yieldable};
 
@@ -83,6 +83,8 @@ pub fn with_timeout_with<Y: Yieldable>(
     };
     let io_loop = IOLoop::current();
     let result = Future::new();
+    let deadline = deadline.into();
+    result.set_label(Label::Timeout(deadline.resolve(io_loop.time())));
 
     let on_timeout = {
         let result = result.clone();
@@ -98,7 +100,7 @@ pub fn with_timeout_with<Y: Yieldable>(
                 input.add_done_callback(move |late| {
                     if let Some(error) = late.exception() {
                         if !error.is_cancellation() && !quiet.contains(&error) {
-                            log::error!(target: APP_LOG, "Exception in Future {late:?} after timeout: {error}");
+                            gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "Exception in Future {late:?} after timeout: {error}");
                         }
                     }
                 });

@@ -278,7 +278,7 @@ impl ServerConn {
     /// Answers malformed input and closes (Tornado answers `400 Bad
     /// Request`; gust also answers 413 and 431, with a Date header).
     fn bad_request(self: &Rc<Self>, error: HTTPInputError) {
-        log::info!(target: GEN_LOG, "Malformed HTTP message from {}: {error}", self.remote_ip);
+        gust_ioloop::gust_log!(target: GEN_LOG, log::Level::Info, "Malformed HTTP message from {}: {error}", self.remote_ip);
         self.state.borrow_mut().phase = Phase::Closed;
         self.clear_timer();
         let mut answer = format!(
@@ -364,7 +364,7 @@ impl ServerConn {
                 let handle = io_loop.call_at(deadline, move || {
                     if let Some(conn) = weak.upgrade() {
                         conn.timer.set(None);
-                        log::info!(target: GEN_LOG, "Timeout reading body from {}", conn.remote_ip);
+                        gust_ioloop::gust_log!(target: GEN_LOG, log::Level::Info, "Timeout reading body from {}", conn.remote_ip);
                         conn.close();
                     }
                 });

@@ -132,7 +132,7 @@ impl ResponseWriter {
     pub fn write(&self, chunk: impl AsRef<[u8]>) {
         let mut state = self.state.borrow_mut();
         if state.finished {
-            log::error!(target: gust_ioloop::APP_LOG, "Cannot write() after finish()");
+            gust_ioloop::gust_log!(target: gust_ioloop::APP_LOG, log::Level::Error, "Cannot write() after finish()");
             return;
         }
         state.buffer.extend_from_slice(chunk.as_ref());
@@ -248,7 +248,7 @@ impl ResponseWriter {
                 }
             }
             Err(e) => {
-                log::error!(target: gust_ioloop::APP_LOG, "Uncaught exception {summary}: {e}");
+                gust_ioloop::gust_log!(target: gust_ioloop::APP_LOG, log::Level::Error, "Uncaught exception {summary}: {e}");
                 if !self.is_finished() {
                     drop(self.send_error(500));
                 }

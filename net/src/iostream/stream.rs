@@ -874,7 +874,7 @@ impl Core {
                     self.readable = false;
                 }
                 if self.read_buf.len() > self.max_buffer_size {
-                    log::error!(target: GEN_LOG, "Reached maximum read buffer size");
+                    gust_ioloop::gust_log!(target: GEN_LOG, log::Level::Error, "Reached maximum read buffer size");
                     let error = StreamBufferFullError {
                         message: "Reached maximum read buffer size",
                     };
@@ -889,7 +889,7 @@ impl Core {
             }
             Err(e) => {
                 if !is_connreset(&e) {
-                    log::warn!(target: GEN_LOG, "error on read: {e}");
+                    gust_ioloop::gust_log!(target: GEN_LOG, log::Level::Warn, "error on read: {e}");
                 }
                 self.close(Some(e.into()), fire);
                 false
@@ -959,7 +959,7 @@ impl Core {
     }
 
     fn unsatisfiable(&mut self, error: UnsatisfiableReadError, fire: &mut Fire) {
-        log::info!(target: GEN_LOG, "Unsatisfiable read, closing connection: {error}");
+        gust_ioloop::gust_log!(target: GEN_LOG, log::Level::Info, "Unsatisfiable read, closing connection: {error}");
         self.close(Some(error.into()), fire);
     }
 
@@ -1034,7 +1034,7 @@ impl Core {
     fn write_failed(&mut self, error: io::Error, fire: &mut Fire) {
         if !is_connreset(&error) {
             let fd = self.socket.as_ref().map_or(-1, AsRawFd::as_raw_fd);
-            log::warn!(target: GEN_LOG, "Write error on {fd}: {error}");
+            gust_ioloop::gust_log!(target: GEN_LOG, log::Level::Warn, "Write error on {fd}: {error}");
         }
         self.close(Some(error.into()), fire);
     }

@@ -130,7 +130,7 @@ impl Acceptor {
                         io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
                     ) => {}
                 Err(e) => {
-                    log::error!(target: APP_LOG, "Error accepting connection: {e}");
+                    gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "Error accepting connection: {e}");
                     self.retry_later(ACCEPT_RETRY);
                     return;
                 }

@@ -202,7 +202,7 @@ impl Drop for Guard {
             if let Some(io_loop) = IOLoop::current_opt() {
                 io_loop.add_callback(move || release_from_guard(&core));
             } else {
-                log::error!(target: APP_LOG, "a semaphore guard was dropped with no loop to release it on");
+                gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "a semaphore guard was dropped with no loop to release it on");
             }
             return;
         }
@@ -216,7 +216,7 @@ fn release_from_guard(core: &Rc<Core>) {
             Kind::Lock => "release unlocked lock",
             _ => "Semaphore released too many times",
         };
-        log::error!(target: APP_LOG, "Exception in guard drop: {message}");
+        gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "Exception in guard drop: {message}");
     }
 }
 

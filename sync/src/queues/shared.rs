@@ -282,7 +282,9 @@ impl<T: 'static, S: Order<T>> Reclaim<T> for Shared<T, S> {
                         me.reclaim(item);
                     }
                 }),
-                None => log::error!(target: APP_LOG, "a queue item came back with no loop to return it on"),
+                None => {
+                    gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "a queue item came back with no loop to return it on")
+                }
             }
             return;
         };

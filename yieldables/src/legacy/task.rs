@@ -68,7 +68,7 @@ pub fn Task<T: 'static, F: FnOnce(TaskCallback<T>)>(func: F) -> Future<T> {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(|| func(callback))) {
         let error = Error::new(PanicError::from_panic(&*payload, None));
         if future.done() {
-            log::error!(target: APP_LOG, "Exception in callback {}: {error}", type_name::<F>());
+            gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "Exception in callback {}: {error}", type_name::<F>());
         } else {
             let _ = future.set_exception(error);
         }
