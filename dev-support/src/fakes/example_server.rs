@@ -89,7 +89,8 @@ impl ExampleServer {
         let received = Rc::new(RefCell::new(Vec::new()));
         let log = received.clone();
         let site = move |request: HTTPServerRequest, writer: ResponseWriter| -> Future<()> {
-            log.borrow_mut().push((request.uri.clone(), IOLoop::current().time()));
+            log.borrow_mut()
+                .push((request.uri.clone(), IOLoop::current().time()));
             let delay = request
                 .get_query_argument("delay")
                 .and_then(|secs| secs.parse::<f64>().ok())
@@ -124,9 +125,7 @@ impl ExampleServer {
 
     fn listen(callback: impl RequestCallback, received: Rc<RefCell<Vec<Received>>>) -> ExampleServer {
         let server = HTTPServer::new(callback);
-        server
-            .listen(0, "127.0.0.1")
-            .expect("listening on 127.0.0.1");
+        server.listen(0, "127.0.0.1").expect("listening on 127.0.0.1");
         let base = format!("http://127.0.0.1:{}", server.local_addrs()[0].port());
         ExampleServer {
             server,
