@@ -103,13 +103,6 @@ fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
     None
 }
 
-/// What a crawl found.
-#[derive(Debug, Default)]
-pub(crate) struct Found {
-    pub(crate) fetched: HashSet<String>,
-    pub(crate) dead: HashSet<String>,
-}
-
 /// The shared state of `main`'s nested functions in Python (`q`,
 /// `fetching`, `fetched`, `dead`): cloned into each worker.
 #[derive(Clone)]
@@ -155,6 +148,13 @@ impl Spider {
         }
         Ok(())
     }
+}
+
+/// What a crawl found.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    pub(crate) fetched: HashSet<String>,
+    pub(crate) dead: HashSet<String>,
 }
 
 /// Tornado's `main()`, with the base URL as an argument and what it found

@@ -62,3 +62,24 @@ fn finds_the_links_of_a_page() {
     assert_eq!(webspider::remove_fragment("#top"), "");
     assert_eq!(webspider::remove_fragment("plain.html"), "plain.html");
 }
+
+/// The port page (`docs/ports/webspider.md`) shows the example cut into
+/// pieces beside Tornado's Python: each of its Rust blocks must be the
+/// example's text, verbatim, so that the page cannot drift from the
+/// program that runs.
+#[test]
+fn the_port_page_quotes_the_example() {
+    let page = include_str!("../docs/ports/webspider.md");
+    let example = include_str!("../examples/webspider.rs");
+    let mut blocks = 0;
+    let mut rest = page;
+    while let Some(start) = rest.find("```rust\n") {
+        let body = &rest[start + "```rust\n".len()..];
+        let end = body.find("\n```").expect("a closed block");
+        let block = &body[..end + 1];
+        assert!(example.contains(block), "not in examples/webspider.rs:\n{block}");
+        blocks += 1;
+        rest = &body[end..];
+    }
+    assert_eq!(blocks, 7);
+}
