@@ -31,6 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+OUT = [ROOT / "target" / "ports-html"]  # where the pages go (set by build)
 
 CSS = """
 :root { --gap: 1.25rem; }
@@ -92,6 +93,8 @@ def link_target(url):
         path = "index.html"
     elif "/" not in path and path.endswith(".md"):
         path = path[:-3] + ".html"
+    else:  # a file of the repository, from where the pages are
+        path = os.path.relpath(HERE / path, OUT[0])
     return path + ("#" + anchor if anchor else "")
 
 
@@ -118,7 +121,9 @@ def inline(text):
     )
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
     text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", text)
-    return re.sub("\x00(\\d+)\x00", lambda m: spans[int(m.group(1))], text)
+    while "\x00" in text:  # a link's text may hold code spans
+        text = re.sub("\x00(\\d+)\x00", lambda m: spans[int(m.group(1))], text)
+    return text
 
 
 def hidden(line):
@@ -286,7 +291,7 @@ def render_port(md_text, title_suffix):
         i += 1
     flush_pending()
     body = "\n".join(out)
-    return page(inline(title) if False else title, body, title_suffix), pairs
+    return page(title, body, title_suffix), pairs
 
 
 def page(title, body, suffix):
@@ -304,6 +309,8 @@ def documents():
 
 
 def build(out_dir):
+    out_dir = out_dir.resolve()
+    OUT[0] = out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     built = {}
     for md in documents():
@@ -312,6 +319,8 @@ def build(out_dir):
         expected = sum(1 for line in text.split("\n") if line.strip() == "```rust")
         if pairs != expected:
             sys.exit("%s: %d pairs rendered, %d Rust blocks" % (md.name, pairs, expected))
+        if "\x00" in content:
+            sys.exit("%s: a placeholder of the Markdown conversion was left in the page" % md.name)
         target = out_dir / (md.stem + ".html")
         target.write_text(content, encoding="utf-8")
         built[target] = expected
