@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use gust::concurrent::Future;
 use gust::gen_;
-use gust::httpserver::{HTTPServer, RequestCallback, ResponseWriter};
+use gust::httpserver::{HTTPServer, ResponseWriter};
 use gust::httputil::HTTPServerRequest;
 use gust::prelude::*;
 
@@ -50,9 +50,6 @@ pub fn example_url(path: &str) -> String {
 ///
 /// [`example_url`] gives the URL of a path on the site, for code that
 /// has no handle to the server (Python's literal `"http://example.com"`).
-///
-/// [`ExampleServer::serve`] serves a port's own request callback instead
-/// (a `Router` of the port's handlers).
 ///
 /// On a `ManualClock::autojump()` loop the delays take no real time, and
 /// the loop's clock measures them exactly.
@@ -109,24 +106,10 @@ impl ExampleServer {
                 Ok(())
             })
         };
-        let example = ExampleServer::listen(site, received);
-        EXAMPLE_BASE.with(|base| *base.borrow_mut() = Some(example.base.clone()));
-        example
-    }
-
-    /// Serves `callback` (a port's handlers).
-    ///
-    /// # Panics
-    ///
-    /// If no port on 127.0.0.1 can be bound.
-    pub fn serve(callback: impl RequestCallback) -> ExampleServer {
-        ExampleServer::listen(callback, Rc::new(RefCell::new(Vec::new())))
-    }
-
-    fn listen(callback: impl RequestCallback, received: Rc<RefCell<Vec<Received>>>) -> ExampleServer {
-        let server = HTTPServer::new(callback);
+        let server = HTTPServer::new(site);
         server.listen(0, "127.0.0.1").expect("listening on 127.0.0.1");
         let base = format!("http://127.0.0.1:{}", server.local_addrs()[0].port());
+        EXAMPLE_BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
         ExampleServer {
             server,
             base,
@@ -140,7 +123,7 @@ impl ExampleServer {
         format!("{}{path}", self.base)
     }
 
-    /// What [`start`](Self::start)'s site received so far, in order.
+    /// What the site received so far, in order.
     pub fn received(&self) -> Vec<Received> {
         self.received.borrow().clone()
     }
