@@ -1,7 +1,7 @@
 //! What gust's own tests, doc examples and side-by-side ports need and a
 //! user's program does not: Python's error classes, a destructor that
-//! records itself, and small fakes of the things Tornado's documents take
-//! for granted (an HTTP client, a request handler, a Motor cursor).
+//! records itself, and what Tornado's documents take for granted (an
+//! `http://example.com` served on 127.0.0.1, a Motor cursor, a template).
 //!
 //! Running a test body, stepping a loop and capturing the log are public
 //! API: `gust::testing` (`gen_test`, `step`, `LogCapture`, `ExpectLog`).
@@ -12,7 +12,8 @@
 //! - [`python`]: `ZeroDivisionError`, `KeyError`, `RuntimeError`, and
 //!   Python's `x / y`.
 //! - [`Guard`], [`new_log`]: recording destructors (Python's `finally`).
-//! - [`fakes`]: the documents' stand-ins, each taking loop time.
+//! - [`fakes`]: the documents' stand-ins, each taking loop time, and the
+//!   example site they fetch from.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

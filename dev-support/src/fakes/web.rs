@@ -1,143 +1,70 @@
-//! A fake `tornado.web.RequestHandler`, and a source of chunks for it.
+//! What the documents' handlers call and gust has no counterpart for:
+//! templates, JSON, and `do_something_with_response`.
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::rc::Rc;
-use std::time::Duration;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
 
-use gust::concurrent::Future;
-use gust::gen_;
-use gust::prelude::*;
+use gust::Error;
+use gust::httpclient::HTTPResponse;
+use gust::httpserver::ResponseWriter;
 
-use super::FETCH_TIME;
-
-/// How long [`RequestHandler::flush`] takes.
-pub const FLUSH_TIME: Duration = Duration::from_secs(1);
-
-/// A fake `RequestHandler`: records what is written, flushed and
-/// rendered. A cheap handle (clones share one request), so coroutines can
-/// own one. Port a handler class as a struct around it that derefs to it:
-/// then `self.render(...)` reads as in Python.
-#[derive(Clone, Default)]
-pub struct RequestHandler {
-    state: Rc<HandlerState>,
+thread_local! {
+    static SEEN: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-#[derive(Default)]
-struct HandlerState {
-    buffer: RefCell<Vec<String>>,
-    flushed: RefCell<Vec<String>>,
-    flushes: Cell<usize>,
-    rendered: RefCell<Option<String>>,
-    finished: Future<()>,
+/// Tornado's `self.render(template_name)` for a handler answering through
+/// `writer`: writes the "rendered" template (`<html>template_name</html>`:
+/// there are no templates in gust) and finishes the response.
+pub fn render(writer: &ResponseWriter, template_name: &str) {
+    writer.write(format!("<html>{template_name}</html>"));
+    drop(writer.finish());
 }
 
-impl RequestHandler {
-    /// A handler for one request.
-    pub fn new() -> RequestHandler {
-        RequestHandler::default()
-    }
+/// The documents' `do_something_with_response(response)`: remembers the
+/// body (see [`responses_seen`]).
+pub fn do_something_with_response(response: &HTTPResponse) {
+    SEEN.with(|s| s.borrow_mut().push(response.body_str().into_owned()));
+}
 
-    /// Buffers `chunk` for the response.
-    pub fn write(&self, chunk: impl Into<String>) {
-        self.state.buffer.borrow_mut().push(chunk.into());
-    }
+/// The bodies [`do_something_with_response`] was given on this thread.
+pub fn responses_seen() -> Vec<String> {
+    SEEN.with(|s| s.borrow().clone())
+}
 
-    /// Sends the buffered output to the client: a coroutine that takes
-    /// [`FLUSH_TIME`] of loop time.
-    pub fn flush(&self) -> Future<()> {
-        let state = self.state.clone();
-        let chunks: Vec<String> = std::mem::take(&mut *state.buffer.borrow_mut());
-        gen_::coroutine(move |co| {
-            co.yield_(gen_::sleep(FLUSH_TIME))?;
-            state.flushed.borrow_mut().extend(chunks);
-            state.flushes.set(state.flushes.get() + 1);
-            Ok(())
-        })
-    }
+/// The error [`json_decode`] fails with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JSONDecodeError(pub String);
 
-    /// Renders `template_name` and finishes the request.
-    pub fn render(&self, template_name: &str) {
-        *self.state.rendered.borrow_mut() = Some(template_name.to_owned());
-        self.finish();
-    }
-
-    /// Finishes the request (once).
-    pub fn finish(&self) {
-        if !self.state.finished.done() {
-            let _ = self.state.finished.set_result(());
-        }
-    }
-
-    /// A future resolved when the request is finished.
-    pub fn finished(&self) -> Future<()> {
-        self.state.finished.clone()
-    }
-
-    /// Whether the request is finished.
-    pub fn is_finished(&self) -> bool {
-        self.state.finished.done()
-    }
-
-    /// The template rendered, if any.
-    pub fn rendered(&self) -> Option<String> {
-        self.state.rendered.borrow().clone()
-    }
-
-    /// The chunks flushed to the client so far.
-    pub fn flushed(&self) -> Vec<String> {
-        self.state.flushed.borrow().clone()
-    }
-
-    /// How many flushes have completed.
-    pub fn flushes(&self) -> usize {
-        self.state.flushes.get()
+impl fmt::Display for JSONDecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot decode JSON: {}", self.0)
     }
 }
 
-/// Where the docs' `self.fetch_next_chunk()` gets its chunks: each fetch
-/// takes [`FETCH_TIME`] of loop time; after the last chunk it gives `None`.
-#[derive(Clone)]
-pub struct ChunkSource {
-    chunks: Rc<RefCell<VecDeque<String>>>,
-    fetches: Rc<Cell<usize>>,
-}
+impl std::error::Error for JSONDecodeError {}
 
-impl ChunkSource {
-    /// A source of these chunks.
-    pub fn new(chunks: &[&str]) -> ChunkSource {
-        ChunkSource {
-            chunks: Rc::new(RefCell::new(chunks.iter().map(|c| (*c).to_owned()).collect())),
-            fetches: Rc::new(Cell::new(0)),
-        }
+/// Tornado's `json_decode`, for flat objects of integers only
+/// (`{"answer": 42}`): enough for the ports. Takes bytes or text, as
+/// Tornado's does.
+pub fn json_decode(body: impl AsRef<[u8]>) -> Result<BTreeMap<String, i64>, Error> {
+    let body = String::from_utf8_lossy(body.as_ref()).into_owned();
+    let bad = || Error::new(JSONDecodeError(body.clone()));
+    let inner = body
+        .trim()
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .ok_or_else(bad)?;
+    let mut object = BTreeMap::new();
+    for member in inner.split(',').filter(|m| !m.trim().is_empty()) {
+        let (key, value) = member.split_once(':').ok_or_else(bad)?;
+        let key = key
+            .trim()
+            .strip_prefix('"')
+            .and_then(|k| k.strip_suffix('"'))
+            .ok_or_else(bad)?;
+        let value = value.trim().parse::<i64>().map_err(|_| bad())?;
+        object.insert(key.to_owned(), value);
     }
-
-    /// The next chunk, as a decorated coroutine (it starts at once).
-    pub fn fetch_next_chunk(&self) -> Future<Option<String>> {
-        let source = self.clone();
-        source.fetches.set(source.fetches.get() + 1);
-        gen_::coroutine(move |co| {
-            co.yield_(gen_::sleep(FETCH_TIME))?;
-            Ok(source.chunks.borrow_mut().pop_front())
-        })
-    }
-
-    /// The next chunk, as a native coroutine (it does nothing until
-    /// awaited or spawned).
-    pub fn fetch_next_chunk_native(
-        &self,
-    ) -> impl std::future::Future<Output = Result<Option<String>, Error>> + use<> {
-        let source = self.clone();
-        async move {
-            source.fetches.set(source.fetches.get() + 1);
-            gen_::sleep(FETCH_TIME).await?;
-            let chunk = source.chunks.borrow_mut().pop_front();
-            Ok(chunk)
-        }
-    }
-
-    /// How many fetches have started.
-    pub fn fetches(&self) -> usize {
-        self.fetches.get()
-    }
+    Ok(object)
 }
