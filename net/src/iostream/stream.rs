@@ -1124,8 +1124,18 @@ impl Core {
                 .as_ref()
                 .and_then(|s| s.take_error().unwrap_or_else(Some));
             match error {
-                // A socket error: close, in a later iteration (Tornado).
-                Some(error) => fire.close_later = Some(Some(error.into())),
+                // A socket error: close, in a later iteration (Tornado), so
+                // that callbacks this event's reads and writes queued run
+                // first. Reading the error cleared it from the socket, so it
+                // is recorded now (Tornado's `self.error = get_fd_error()`):
+                // a read that reaches the end of the stream before the close
+                // runs (one started by a done callback, say) closes with it
+                // instead of as a clean end of stream.
+                Some(error) => {
+                    let error: Error = error.into();
+                    self.error = Some(error.clone());
+                    fire.close_later = Some(Some(error));
+                }
                 // A hang-up: data the peer sent before it is still to be
                 // read (the reads above and later ones reach the end of the
                 // stream), and buffered writes fail when they are tried.
