@@ -24,7 +24,9 @@
 //!
 //! `cargo bench --bench net [FILTER]`; `GUST_BENCH_RUNS=N` sets the runs.
 //! `cargo bench --bench net -- --only-ping-pong N` runs N round trips once
-//! and nothing else (for `strace -c`).
+//! and nothing else (for `strace -c`); `--only-conns N [ROUNDS]` runs N
+//! connections × 10 (or ROUNDS) round trips once, `--only-bulk MIB` one bulk transfer (for
+//! `valgrind --tool=callgrind` and `perf`).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -248,6 +250,19 @@ fn main() {
         let n = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
         let elapsed = ping_pong(n);
         println!("ping_pong: {n} round trips in {elapsed:?}");
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--only-conns") {
+        let conns = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(1000);
+        let rounds = args.get(i + 2).and_then(|n| n.parse().ok()).unwrap_or(10);
+        let elapsed = many_connections(conns, rounds);
+        println!("conns: {conns} connections x {rounds} round trips in {elapsed:?}");
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--only-bulk") {
+        let mib = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(256);
+        let elapsed = bulk(mib);
+        println!("bulk: {mib} MiB in {elapsed:?}");
         return;
     }
     let mut h = Harness::from_args();

@@ -130,10 +130,17 @@ struct Shared {
     core: RefCell<Core>,
 }
 
-/// The open streams of a loop, closed with it.
+/// The open streams of a loop, closed with it, and the buffer they read
+/// small messages into.
 #[derive(Default)]
 struct OpenStreams {
     streams: RefCell<Slab<Weak<Shared>>>,
+    /// One read chunk that every stream of the loop reads into when its own
+    /// buffer has no room for a chunk; what came is then appended to the
+    /// stream's buffer. A stream that sees small messages so keeps a
+    /// buffer their size, not a chunk's (64 KiB per connection otherwise,
+    /// zeroed on first use), while each read can still take a whole chunk.
+    scratch: RefCell<Vec<u8>>,
 }
 
 impl Extension for OpenStreams {
@@ -224,11 +231,20 @@ enum ReadDone {
 
 /// What to do once the stream's state is no longer borrowed: future
 /// callbacks run synchronously and may call back into the stream.
+///
+/// Small, and cheap to run when empty: every read, write and event makes
+/// one, and most carry one completed read or write or nothing.
 #[derive(Default)]
 struct Fire {
-    connected: Option<Future<IOStream>>,
     read: Option<ReadDone>,
     write: Option<Future<()>>,
+    /// Everything else (connecting, closing, several writes at once).
+    rare: Option<Box<RareFire>>,
+}
+
+#[derive(Default)]
+struct RareFire {
+    connected: Option<Future<IOStream>>,
     more_writes: Vec<Future<()>>,
     closed: Option<Closed>,
     close_later: Option<Option<Error>>,
@@ -245,19 +261,31 @@ struct Closed {
 }
 
 impl Fire {
+    fn rare(&mut self) -> &mut RareFire {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
     fn push_write(&mut self, future: Future<()>) {
         if self.write.is_none() {
             self.write = Some(future);
         } else {
-            self.more_writes.push(future);
+            self.rare().more_writes.push(future);
         }
     }
 
     /// Resolves and schedules everything recorded. `stream` is the handle
     /// a connect future resolves with (absent only when dropping, when no
     /// connect can succeed).
+    #[inline]
     fn run(self, stream: Option<&IOStream>) {
-        if let (Some(future), Some(stream)) = (self.connected, stream) {
+        if self.read.is_some() || self.write.is_some() || self.rare.is_some() {
+            self.run_all(stream);
+        }
+    }
+
+    fn run_all(self, stream: Option<&IOStream>) {
+        let rare = self.rare.map(|rare| *rare).unwrap_or_default();
+        if let (Some(future), Some(stream)) = (rare.connected, stream) {
             let _ = future.set_result_unless_cancelled(stream.clone());
         }
         match self.read {
@@ -272,13 +300,13 @@ impl Fire {
         if let Some(future) = self.write {
             let _ = future.set_result_unless_cancelled(());
         }
-        for future in self.more_writes {
+        for future in rare.more_writes {
             let _ = future.set_result_unless_cancelled(());
         }
-        if let Some(closed) = self.closed {
+        if let Some(closed) = rare.closed {
             closed.run();
         }
-        if let (Some(error), Some(stream)) = (self.close_later, stream) {
+        if let (Some(error), Some(stream)) = (rare.close_later, stream) {
             // Tornado closes on an error event in a later iteration, so that
             // callbacks queued by this event's reads and writes run first.
             let weak = Rc::downgrade(&stream.shared);
@@ -773,7 +801,7 @@ impl Core {
                 return self.finish_read(n, fire);
             }
             if let Some(read) = self.read.take() {
-                fire.closed = Some(Closed {
+                fire.rare().closed = Some(Closed {
                     error: closed_error(&self.error),
                     read: Some(read.future),
                     writes: Vec::new(),
@@ -845,15 +873,32 @@ impl Core {
                     }
                     (wanted, result)
                 }
-                _ => {
-                    let dest = self.read_buf.spare(self.chunk_size);
-                    let wanted = dest.len();
-                    let result = socket.read(dest);
-                    if let Ok(n) = result {
-                        self.read_buf.commit(n);
+                read => match &self.open {
+                    Some((open, _))
+                        if self.read_buf.spare_len() < self.chunk_size
+                            && !wants_a_chunk(read.as_ref(), self.read_buf.len(), self.chunk_size) =>
+                    {
+                        let mut scratch = open.scratch.borrow_mut();
+                        if scratch.len() < self.chunk_size {
+                            scratch.resize(self.chunk_size, 0);
+                        }
+                        let dest = &mut scratch[..self.chunk_size];
+                        let result = socket.read(dest);
+                        if let Ok(n) = result {
+                            self.read_buf.extend_from_slice(&dest[..n]);
+                        }
+                        (self.chunk_size, result)
                     }
-                    (wanted, result)
-                }
+                    _ => {
+                        let dest = self.read_buf.spare(self.chunk_size);
+                        let wanted = dest.len();
+                        let result = socket.read(dest);
+                        if let Ok(n) = result {
+                            self.read_buf.commit(n);
+                        }
+                        (wanted, result)
+                    }
+                },
             };
             match result {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -999,6 +1044,12 @@ impl Core {
                 }
             }
         }
+        if self.write_done >= self.write_index {
+            // Everything written so far is sent: so is this write, and the
+            // writes before it (resolved after it, in order, by `fire`).
+            self.resolve_writes(fire);
+            return Future::ready(());
+        }
         let future = Future::new();
         self.write_futures.push_back((self.write_index, future.clone()));
         self.resolve_writes(fire);
@@ -1134,7 +1185,7 @@ impl Core {
                 Some(error) => {
                     let error: Error = error.into();
                     self.error = Some(error.clone());
-                    fire.close_later = Some(Some(error));
+                    fire.rare().close_later = Some(Some(error));
                 }
                 // A hang-up: data the peer sent before it is still to be
                 // read (the reads above and later ones reach the end of the
@@ -1167,8 +1218,9 @@ impl Core {
         self.connecting = false;
         self.readable = true;
         self.writable = true;
-        fire.connected = self.connect.take();
-        fire.released = self.keep_alive.take();
+        let rare = fire.rare();
+        rare.connected = self.connect.take();
+        rare.released = self.keep_alive.take();
         if !self.write_buf.is_empty() {
             self.handle_write(fire);
         }
@@ -1214,18 +1266,30 @@ impl Core {
             callback: self.close_callback.take().map(|cb| (self.io_loop.clone(), cb)),
         };
         if let Some(handle) = self.keep_alive.take() {
-            fire.released = Some(handle);
+            fire.rare().released = Some(handle);
         }
         self.write_buf.clear();
-        match &mut fire.closed {
+        let rare = fire.rare();
+        match &mut rare.closed {
             Some(already) => {
                 already.read = already.read.take().or(closed.read);
                 already.writes.extend(closed.writes);
                 already.connect = already.connect.take().or(closed.connect);
                 already.callback = already.callback.take().or(closed.callback);
             }
-            None => fire.closed = Some(closed),
+            None => rare.closed = Some(closed),
         }
+    }
+}
+
+/// Whether the pending read needs at least a chunk more than `buffered`:
+/// then the stream reads into its own buffer (it grows to hold the data
+/// anyway) instead of the loop's scratch buffer, saving a copy.
+fn wants_a_chunk(read: Option<&PendingRead>, buffered: usize, chunk: usize) -> bool {
+    match read.map(|r| &r.target) {
+        Some(Target::Bytes { n, partial: false }) => n.saturating_sub(buffered) >= chunk,
+        Some(Target::UntilClose) => true,
+        _ => false,
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! `cargo run --release -- --bench [FILTER]`; `GUST_BENCH_RUNS=N` sets the
 //! number of timed runs (default 7). `-- --only-ping-pong N` runs N round
-//! trips once (for `strace -c`). Output lines have the gust harness's
+//! trips once (for `strace -c`), `--only-conns N [ROUNDS]` N connections
+//! × 10 (or ROUNDS) round trips, `--only-bulk MIB` one bulk transfer. Output lines have the gust harness's
 //! format: `tokio/NAME  median X ns/op  min Y ns/op  (n=N)`.
 
 use std::net::SocketAddr;
@@ -219,6 +220,19 @@ fn main() {
         let n = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
         let elapsed = ping_pong(n);
         println!("ping_pong: {n} round trips in {elapsed:?}");
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--only-conns") {
+        let conns = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(1000);
+        let rounds = args.get(i + 2).and_then(|n| n.parse().ok()).unwrap_or(10);
+        let elapsed = many_connections(conns, rounds);
+        println!("conns: {conns} connections x {rounds} round trips in {elapsed:?}");
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--only-bulk") {
+        let mib = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(256);
+        let elapsed = bulk(mib);
+        println!("bulk: {mib} MiB in {elapsed:?}");
         return;
     }
     let full = args.iter().any(|a| a == "--bench");
