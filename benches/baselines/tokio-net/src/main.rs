@@ -11,6 +11,32 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+/// Wall time, or with `GUST_BENCH_CLOCK=cpu` this thread's CPU time (as
+/// gust's `benches/common/mod.rs`, `Stopwatch`).
+struct Stopwatch {
+    wall: Instant,
+    cpu: Option<u64>,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        let cpu = if std::env::var("GUST_BENCH_CLOCK").is_ok_and(|v| v == "cpu") { thread_cpu_ns() } else { None };
+        Stopwatch { wall: Instant::now(), cpu }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match (self.cpu, thread_cpu_ns()) {
+            (Some(start), Some(now)) => Duration::from_nanos(now.saturating_sub(start)),
+            _ => self.wall.elapsed(),
+        }
+    }
+}
+
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::LocalSet;
@@ -56,7 +82,7 @@ fn ping_pong(n: u64) -> Duration {
         let mut stream = TcpStream::connect(address).await.unwrap();
         let message = [7u8; MSG];
         round_trip(&mut stream, &message).await;
-        let start = Instant::now();
+        let start = Stopwatch::start();
         for _ in 0..n {
             round_trip(&mut stream, &message).await;
         }
@@ -83,7 +109,7 @@ fn bulk(mib: u64) -> Duration {
         });
         let mut stream = TcpStream::connect(address).await.unwrap();
         let chunk = vec![1u8; CHUNK];
-        let start = Instant::now();
+        let start = Stopwatch::start();
         for _ in 0..total / CHUNK {
             stream.write_all(&chunk).await.unwrap();
         }
@@ -104,7 +130,7 @@ fn many_connections(conns: usize, rounds: usize) -> Duration {
         for c in connecting {
             streams.push(c.await.unwrap().unwrap());
         }
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let clients: Vec<_> = streams
             .into_iter()
             .map(|mut stream| {
