@@ -229,6 +229,13 @@ impl Fetch {
                     .write(Part(self.wire.clone(), 0..self.wire.len()))
                     .exception();
             }
+            // The response is read with `read_available` into the fetch's
+            // own buffer (no future, callback or buffer per read); the
+            // stream calls back when a read that found nothing can go on.
+            // The callback keeps the fetch alive, as a pending read would;
+            // it is dropped when the stream closes or goes back to the pool.
+            let fetch = self.clone();
+            stream.set_read_callback(move || fetch.run());
             state.stream = Some(stream);
         }
         self.run();
@@ -266,48 +273,44 @@ impl Fetch {
                     let Some(stream) = self.state.borrow().stream.clone() else {
                         break;
                     };
-                    let read = stream.read_bytes(READ_SIZE, true);
-                    if read.done() {
-                        match self.on_read(read.take_result()) {
-                            None => continue,
-                            Some(step) => match step {
-                                Step::Finish => {
-                                    self.finish();
-                                    break;
-                                }
-                                Step::Fail(e) => {
-                                    self.fail(e);
-                                    break;
-                                }
-                                _ => break,
-                            },
+                    // The buffer is taken out while the stream reads into it
+                    // (a close inside the read may call back into `self`).
+                    let mut input = self.state.borrow_mut().inbuf.take_for_append();
+                    let read = stream.read_available(&mut input, READ_SIZE);
+                    self.state.borrow_mut().inbuf.restore(input);
+                    let read = match read {
+                        // Nothing yet: the read callback runs `run` again.
+                        Ok(0) => break,
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(e),
+                    };
+                    match self.on_read(read) {
+                        None => continue,
+                        Some(Step::Finish) => {
+                            self.finish();
+                            break;
                         }
+                        Some(Step::Fail(e)) => {
+                            self.fail(e);
+                            break;
+                        }
+                        Some(_) => break,
                     }
-                    let fetch = self.clone();
-                    read.add_done_callback(move |read| match fetch.on_read(read.take_result()) {
-                        None => fetch.run(),
-                        Some(Step::Finish) => fetch.finish(),
-                        Some(Step::Fail(e)) => fetch.fail(e),
-                        Some(_) => {}
-                    });
-                    break;
                 }
             }
         }
         self.running.set(false);
     }
 
-    /// Takes a read's result: `None` to go on, or what to do instead.
-    fn on_read(self: &Rc<Self>, result: Result<Vec<u8>, Error>) -> Option<Step> {
+    /// Takes a read's result (the data is in the input buffer already):
+    /// `None` to go on, or what to do instead.
+    fn on_read(self: &Rc<Self>, result: Result<(), Error>) -> Option<Step> {
         if self.callback.borrow().is_none() {
             return Some(Step::Wait);
         }
         let mut state = self.state.borrow_mut();
         match result {
-            Ok(bytes) => {
-                state.inbuf.extend(bytes);
-                None
-            }
+            Ok(()) => None,
             Err(e) => {
                 let clean = e
                     .downcast_ref::<StreamClosedError>()
@@ -487,6 +490,7 @@ impl Fetch {
         };
         if let Some(stream) = stream {
             if keep_alive && !leftover {
+                stream.clear_read_callback();
                 ClientInner::put_connection(&self.client, self.key.clone(), stream);
             } else {
                 stream.close();

@@ -111,6 +111,12 @@ impl ReadBuffer {
         n
     }
 
+    /// Removes the first `n` buffered bytes.
+    #[inline]
+    pub(crate) fn discard(&mut self, n: usize) {
+        self.advance(n);
+    }
+
     fn advance(&mut self, n: usize) {
         self.start += n;
         if self.start == self.end {

@@ -193,6 +193,11 @@ struct Core {
     closed: bool,
     error: Option<Error>,
     close_callback: Option<Box<dyn FnOnce()>>,
+    /// See [`IOStream::set_read_callback`].
+    read_callback: Option<Rc<dyn Fn()>>,
+    /// A `read_available` found nothing: call `read_callback` when data
+    /// arrives or the stream closes.
+    read_armed: bool,
 }
 
 struct PendingRead {
@@ -238,6 +243,8 @@ enum ReadDone {
 struct Fire {
     read: Option<ReadDone>,
     write: Option<Future<()>>,
+    /// The read callback to call (see `IOStream::set_read_callback`).
+    notify: Option<Rc<dyn Fn()>>,
     /// Everything else (connecting, closing, several writes at once).
     rare: Option<Box<RareFire>>,
 }
@@ -278,7 +285,7 @@ impl Fire {
     /// connect can succeed).
     #[inline]
     fn run(self, stream: Option<&IOStream>) {
-        if self.read.is_some() || self.write.is_some() || self.rare.is_some() {
+        if self.read.is_some() || self.write.is_some() || self.notify.is_some() || self.rare.is_some() {
             self.run_all(stream);
         }
     }
@@ -302,6 +309,9 @@ impl Fire {
         }
         for future in rare.more_writes {
             let _ = future.set_result_unless_cancelled(());
+        }
+        if let Some(notify) = self.notify {
+            notify();
         }
         if let Some(closed) = rare.closed {
             closed.run();
@@ -470,6 +480,8 @@ impl IOStream {
                     writable: !connecting,
                     read_closed: false,
                     close_callback: None,
+                    read_callback: None,
+                    read_armed: false,
                 }),
             }
         });
@@ -508,6 +520,7 @@ impl IOStream {
                 return Err((future, error));
             }
             core.read = Some(PendingRead { target, future });
+            core.read_armed = false;
             core.try_inline_read(&mut fire);
         }
         fire.run(Some(self));
@@ -583,6 +596,74 @@ impl IOStream {
     /// for flow control, loop on `read_bytes(n, true)` instead.
     pub fn read_until_close(&self) -> Future<Vec<u8>> {
         self.read_with(Target::UntilClose)
+    }
+
+    /// Moves the data that is here now to the end of `dst`, at most
+    /// `max_bytes`: what the stream has buffered, or else what one read of
+    /// the socket gives if it may have any. Never waits and makes no
+    /// future: `Ok(0)` means nothing is there yet, and then the
+    /// [read callback](IOStream::set_read_callback) is called once
+    /// something arrives or the stream closes.
+    ///
+    /// Not in Tornado: it is for a protocol that owns its stream and keeps
+    /// its own input buffer (gust's HTTP server), which then reads with no
+    /// allocation per read. Reads through futures (`read_bytes`, ...) and
+    /// this one do not mix while one of them is waiting.
+    ///
+    /// Errors: a future read is pending ([`AlreadyReadingError`]); the
+    /// stream is closed and nothing is buffered ([`StreamClosedError`]).
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use gust::ioloop::IOLoop;
+    /// use gust::iostream::IOStream;
+    ///
+    /// let io_loop = IOLoop::new();
+    /// let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let (a, b) = (IOStream::new(a).unwrap(), IOStream::new(b).unwrap());
+    /// let got = Rc::new(RefCell::new(Vec::new()));
+    /// let (reader, sink) = (b.clone(), got.clone());
+    /// b.set_read_callback(move || {
+    ///     let _ = reader.read_available(&mut sink.borrow_mut(), 1024);
+    /// });
+    /// assert_eq!(b.read_available(&mut got.borrow_mut(), 1024).unwrap(), 0);
+    /// a.write(b"ping");
+    /// let done = got.clone();
+    /// io_loop.add_callback(move || assert_eq!(*done.borrow(), b"ping"));
+    /// io_loop.run_once(None).unwrap();
+    /// assert_eq!(*got.borrow(), b"ping");
+    /// ```
+    pub fn read_available(&self, dst: &mut Vec<u8>, max_bytes: usize) -> Result<usize, Error> {
+        let mut fire = Fire::default();
+        let result = self
+            .shared
+            .core
+            .borrow_mut()
+            .read_available(dst, max_bytes, &mut fire);
+        fire.run(Some(self));
+        result
+    }
+
+    /// Sets what [`read_available`](IOStream::read_available) calls back
+    /// after it found nothing: `callback` runs (from the loop's event
+    /// handling, as a future's done callbacks do) once data arrives or the
+    /// stream closes, then not again until `read_available` finds nothing
+    /// once more. Closing the stream drops it (so it may hold the stream's
+    /// owner without a cycle outliving the connection). Replaces any
+    /// previous callback.
+    pub fn set_read_callback<F: Fn() + 'static>(&self, callback: F) {
+        let mut core = self.shared.core.borrow_mut();
+        if !core.closed {
+            core.read_callback = Some(Rc::new(callback));
+        }
+    }
+
+    /// Removes the read callback.
+    pub fn clear_read_callback(&self) {
+        let mut core = self.shared.core.borrow_mut();
+        core.read_callback = None;
+        core.read_armed = false;
     }
 
     // ----------------------------------------------------------------
@@ -837,6 +918,43 @@ impl Core {
         Ok(None)
     }
 
+    fn read_available(
+        &mut self,
+        dst: &mut Vec<u8>,
+        max_bytes: usize,
+        fire: &mut Fire,
+    ) -> Result<usize, Error> {
+        if self.read.is_some() {
+            return Err(if self.closed {
+                closed_error(&self.error)
+            } else {
+                Error::new(AlreadyReadingError)
+            });
+        }
+        self.read_armed = false;
+        if self.read_buf.is_empty() {
+            if self.readable && !self.closed && !self.connecting {
+                let before = dst.len();
+                self.read_once_into(Some((dst, max_bytes)), fire);
+                let n = dst.len() - before;
+                if n > 0 {
+                    return Ok(n);
+                }
+            }
+        }
+        if !self.read_buf.is_empty() {
+            let n = self.read_buf.len().min(max_bytes);
+            dst.extend_from_slice(&self.read_buf.data()[..n]);
+            self.read_buf.discard(n);
+            return Ok(n);
+        }
+        if self.closed {
+            return Err(closed_error(&self.error));
+        }
+        self.read_armed = self.read_callback.is_some();
+        Ok(0)
+    }
+
     /// With a close callback and nothing buffered or being read, reads
     /// once so that the end of the stream is noticed (Tornado's
     /// `_maybe_add_error_listener`).
@@ -856,6 +974,13 @@ impl Core {
     /// buffer. Returns whether data arrived (`false`: nothing to read, or
     /// the stream closed).
     fn read_once(&mut self, fire: &mut Fire) -> bool {
+        self.read_once_into(None, fire)
+    }
+
+    /// [`read_once`](Self::read_once), appending at most `max` bytes to
+    /// `append.0` instead of buffering them (the rest is buffered), for
+    /// `read_available`.
+    fn read_once_into(&mut self, mut append: Option<(&mut Vec<u8>, usize)>, fire: &mut Fire) -> bool {
         let Some(socket) = self.socket.as_mut() else {
             return false;
         };
@@ -875,8 +1000,9 @@ impl Core {
                 }
                 read => match &self.open {
                     Some((open, _))
-                        if self.read_buf.spare_len() < self.chunk_size
-                            && !wants_a_chunk(read.as_ref(), self.read_buf.len(), self.chunk_size) =>
+                        if append.is_some()
+                            || (self.read_buf.spare_len() < self.chunk_size
+                                && !wants_a_chunk(read.as_ref(), self.read_buf.len(), self.chunk_size)) =>
                     {
                         let mut scratch = open.scratch.borrow_mut();
                         if scratch.len() < self.chunk_size {
@@ -885,7 +1011,13 @@ impl Core {
                         let dest = &mut scratch[..self.chunk_size];
                         let result = socket.read(dest);
                         if let Ok(n) = result {
-                            self.read_buf.extend_from_slice(&dest[..n]);
+                            let mut data = &dest[..n];
+                            if let Some((dst, max)) = append.as_mut() {
+                                let taken = data.len().min(*max);
+                                dst.extend_from_slice(&data[..taken]);
+                                data = &data[taken..];
+                            }
+                            self.read_buf.extend_from_slice(data);
                         }
                         (self.chunk_size, result)
                     }
@@ -1153,6 +1285,10 @@ impl Core {
             self.readable = true;
             if self.read.is_some() {
                 self.read_and_satisfy(fire);
+            } else if self.read_armed {
+                // `read_available` found nothing: its owner reads now.
+                self.read_armed = false;
+                fire.notify = self.read_callback.clone();
             } else {
                 self.maybe_idle_read(fire);
             }
@@ -1192,6 +1328,9 @@ impl Core {
                 // stream), and buffered writes fail when they are tried.
                 None => {
                     self.read_closed = true;
+                    if std::mem::take(&mut self.read_armed) {
+                        fire.notify = self.read_callback.clone();
+                    }
                     if !self.write_buf.is_empty() {
                         self.writable = true;
                         self.handle_write(fire);
@@ -1267,6 +1406,12 @@ impl Core {
         };
         if let Some(handle) = self.keep_alive.take() {
             fire.rare().released = Some(handle);
+        }
+        // An owner waiting in `read_available` learns of the close from it;
+        // the callback goes (it may hold the owner).
+        let read_callback = self.read_callback.take();
+        if std::mem::take(&mut self.read_armed) {
+            fire.notify = read_callback;
         }
         self.write_buf.clear();
         let rare = fire.rare();
