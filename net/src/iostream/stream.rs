@@ -616,23 +616,27 @@ impl IOStream {
     /// ```
     /// use std::cell::RefCell;
     /// use std::rc::Rc;
-    /// use gust::ioloop::IOLoop;
+    /// use gust::concurrent::Future;
+    /// use gust::ioloop::{IOLoop, IOLoopExt};
     /// use gust::iostream::IOStream;
     ///
     /// let io_loop = IOLoop::new();
     /// let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
     /// let (a, b) = (IOStream::new(a).unwrap(), IOStream::new(b).unwrap());
-    /// let got = Rc::new(RefCell::new(Vec::new()));
-    /// let (reader, sink) = (b.clone(), got.clone());
+    /// // The owner's input buffer, and a future for the example to wait on.
+    /// let input = Rc::new(RefCell::new(Vec::new()));
+    /// let arrived: Future<()> = Future::new();
+    /// let (reader, sink, signal) = (b.clone(), input.clone(), arrived.clone());
     /// b.set_read_callback(move || {
-    ///     let _ = reader.read_available(&mut sink.borrow_mut(), 1024);
+    ///     if reader.read_available(&mut sink.borrow_mut(), 1024).unwrap_or(0) > 0 {
+    ///         let _ = signal.set_result(());
+    ///     }
     /// });
-    /// assert_eq!(b.read_available(&mut got.borrow_mut(), 1024).unwrap(), 0);
+    /// // Nothing there yet: 0, and the callback runs when data comes.
+    /// assert_eq!(b.read_available(&mut input.borrow_mut(), 1024).unwrap(), 0);
     /// a.write(b"ping");
-    /// let done = got.clone();
-    /// io_loop.add_callback(move || assert_eq!(*done.borrow(), b"ping"));
-    /// io_loop.run_once(None).unwrap();
-    /// assert_eq!(*got.borrow(), b"ping");
+    /// io_loop.run_sync(move || arrived, None).unwrap();
+    /// assert_eq!(*input.borrow(), b"ping");
     /// ```
     pub fn read_available(&self, dst: &mut Vec<u8>, max_bytes: usize) -> Result<usize, Error> {
         let mut fire = Fire::default();
