@@ -291,9 +291,11 @@ impl Fire {
     }
 
     fn run_all(self, stream: Option<&IOStream>) {
-        let rare = self.rare.map(|rare| *rare).unwrap_or_default();
-        if let (Some(future), Some(stream)) = (rare.connected, stream) {
-            let _ = future.set_result_unless_cancelled(stream.clone());
+        let mut rare = self.rare;
+        if let Some(rare) = rare.as_mut() {
+            if let (Some(future), Some(stream)) = (rare.connected.take(), stream) {
+                let _ = future.set_result_unless_cancelled(stream.clone());
+            }
         }
         match self.read {
             Some(ReadDone::Bytes(future, data)) => {
@@ -307,12 +309,18 @@ impl Fire {
         if let Some(future) = self.write {
             let _ = future.set_result_unless_cancelled(());
         }
-        for future in rare.more_writes {
-            let _ = future.set_result_unless_cancelled(());
+        if let Some(rare) = rare.as_mut() {
+            for future in std::mem::take(&mut rare.more_writes) {
+                let _ = future.set_result_unless_cancelled(());
+            }
         }
         if let Some(notify) = self.notify {
             notify();
         }
+        let Some(rare) = rare else {
+            return;
+        };
+        let rare = *rare;
         if let Some(closed) = rare.closed {
             closed.run();
         }
