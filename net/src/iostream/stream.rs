@@ -944,14 +944,12 @@ impl Core {
             });
         }
         self.read_armed = false;
-        if self.read_buf.is_empty() {
-            if self.readable && !self.closed && !self.connecting {
-                let before = dst.len();
-                self.read_once_into(Some((dst, max_bytes)), fire);
-                let n = dst.len() - before;
-                if n > 0 {
-                    return Ok(n);
-                }
+        if self.read_buf.is_empty() && self.readable && !self.closed && !self.connecting {
+            let before = dst.len();
+            self.read_once_into(Some((dst, max_bytes)), fire);
+            let n = dst.len() - before;
+            if n > 0 {
+                return Ok(n);
             }
         }
         if !self.read_buf.is_empty() {
