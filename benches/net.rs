@@ -249,25 +249,31 @@ fn main() {
         connect_clients(args[i + 1].parse().unwrap(), args[i + 2].parse().unwrap());
         return;
     }
-    if let Some(i) = args.iter().position(|a| a == "--only-ping-pong") {
-        let n = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
-        let elapsed = ping_pong(n);
-        println!("ping_pong: {n} round trips in {elapsed:?}");
-        return;
-    }
-    if let Some(i) = args.iter().position(|a| a == "--only-conns") {
-        let conns = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(1000);
-        let rounds = args.get(i + 2).and_then(|n| n.parse().ok()).unwrap_or(10);
-        let elapsed = many_connections(conns, rounds);
+    // One workload once, for strace, callgrind or perf.
+    let only = |flag: &str, defaults: [u64; 2]| -> Option<[u64; 2]> {
+        let i = args.iter().position(|a| a == flag)?;
+        let mut values = defaults;
+        for (value, arg) in values.iter_mut().zip(&args[i + 1..]) {
+            match arg.parse() {
+                Ok(v) => *value = v,
+                Err(_) => break,
+            }
+        }
+        Some(values)
+    };
+    if let Some([n, _]) = only("--only-ping-pong", [100_000, 0]) {
+        println!("ping_pong: {n} round trips in {:?}", ping_pong(n));
+    } else if let Some([conns, rounds]) = only("--only-conns", [1000, 10]) {
+        let elapsed = many_connections(conns as usize, rounds as usize);
         println!("conns: {conns} connections x {rounds} round trips in {elapsed:?}");
-        return;
+    } else if let Some([mib, _]) = only("--only-bulk", [256, 0]) {
+        println!("bulk: {mib} MiB in {:?}", bulk(mib));
+    } else {
+        run_all();
     }
-    if let Some(i) = args.iter().position(|a| a == "--only-bulk") {
-        let mib = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(256);
-        let elapsed = bulk(mib);
-        println!("bulk: {mib} MiB in {elapsed:?}");
-        return;
-    }
+}
+
+fn run_all() {
     let mut h = Harness::from_args();
     let n = h.n(200_000);
     h.measure("net/ping_pong_64B (round trip)", n, || ping_pong(n));
