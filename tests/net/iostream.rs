@@ -833,3 +833,39 @@ fn read_available_on_a_closed_stream_returns_what_was_buffered_first() {
         .unwrap();
     }
 }
+
+#[test]
+fn a_pending_read_takes_its_bytes_from_a_larger_chunk_and_leaves_the_rest() {
+    // The read is pending when the data comes, and the chunk read holds
+    // more than it wants: it completes with its bytes, the rest stays
+    // buffered, in order (the stream's direct completion from the chunk).
+    for kind in KINDS {
+        run_net(move |co| {
+            let (rs, ws) = match kind {
+                Kind::Tcp => tcp_pair(co, StreamOptions::default())?,
+                Kind::Unix => unix_pair(StreamOptions::default())?,
+                Kind::Pipe => pipe_pair(StreamOptions::default())?,
+            };
+            let first = rs.read_bytes(4, false);
+            ws.write(b"abcdefghij");
+            assert_eq!(co.yield_(first)?, b"abcd", "{kind:?}");
+            assert_eq!(rs.read_buffer_size(), 6);
+            let partial = rs.read_bytes(100, true);
+            assert_eq!(co.yield_(partial)?, b"efghij");
+            // A partial read pending when less than it asks for comes.
+            let partial = rs.read_bytes(100, true);
+            ws.write(b"xyz");
+            assert_eq!(co.yield_(partial)?, b"xyz");
+            // A read wanting more than one chunk brings: buffered until
+            // complete.
+            let whole = rs.read_bytes(8, false);
+            ws.write(b"1234");
+            co.yield_(gen_::sleep(Duration::from_millis(2)))?;
+            assert!(!whole.done());
+            ws.write(b"5678");
+            assert_eq!(co.yield_(whole)?, b"12345678");
+            Ok(())
+        })
+        .unwrap();
+    }
+}

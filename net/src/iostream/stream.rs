@@ -923,6 +923,11 @@ impl Core {
             if !self.read_once(fire) {
                 return Ok(None);
             }
+            if self.read.is_none() {
+                // Completed from the chunk just read (see `read_once_into`).
+                self.maybe_idle_read(fire);
+                return Ok(None);
+            }
             if let Some(pos) = self.find_read_pos()? {
                 return Ok(Some(pos));
             }
@@ -1026,6 +1031,27 @@ impl Core {
                                 let taken = data.len().min(*max);
                                 dst.extend_from_slice(&data[..taken]);
                                 data = &data[taken..];
+                            } else if self.read_buf.is_empty() {
+                                // A `read_bytes` this chunk satisfies takes
+                                // its bytes from it directly (the caller sees
+                                // the read gone and stops).
+                                if let Some(PendingRead {
+                                    target: Target::Bytes { n: want, partial },
+                                    future: ReadFuture::Bytes(_),
+                                }) = read.as_ref()
+                                {
+                                    if n > 0 && (n >= *want || *partial) {
+                                        let taken = n.min(*want);
+                                        if let Some(PendingRead {
+                                            future: ReadFuture::Bytes(future),
+                                            ..
+                                        }) = read.take()
+                                        {
+                                            fire.read = Some(ReadDone::Bytes(future, data[..taken].to_vec()));
+                                        }
+                                        data = &data[taken..];
+                                    }
+                                }
                             }
                             self.read_buf.extend_from_slice(data);
                         }
