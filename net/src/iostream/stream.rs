@@ -614,7 +614,7 @@ impl IOStream {
     /// something arrives or the stream closes.
     ///
     /// Not in Tornado: it is for a protocol that owns its stream and keeps
-    /// its own input buffer (gust's HTTP server), which then reads with no
+    /// its own input buffer (gust's HTTP server and client), which then reads with no
     /// allocation per read. Reads through futures (`read_bytes`, ...) and
     /// this one do not mix while one of them is waiting.
     ///
