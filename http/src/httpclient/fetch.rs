@@ -11,6 +11,7 @@ use gust_net::iostream::{IOStream, StreamClosedError, StreamOptions};
 use gust_net::tcpclient::ConnectOptions;
 use gust_yieldables::{Error, TimeoutError};
 
+use super::PoolKey;
 use super::error::{ClientErrorKind, HTTPClientError};
 use super::request::HTTPRequest;
 use super::response::HTTPResponse;
@@ -27,7 +28,7 @@ const READ_SIZE: usize = 65_536;
 pub(crate) struct Fetch {
     client: Rc<ClientInner>,
     request: HTTPRequest,
-    key: (String, u16),
+    key: PoolKey,
     /// The request's head, then its body (sent after `100 Continue` when
     /// the request expects one).
     wire: Rc<[u8]>,
@@ -705,15 +706,25 @@ fn prepare(request: &HTTPRequest) -> Result<Prepared, HTTPClientError> {
         head.extend_from_slice(body);
     }
     Ok(Prepared {
-        key: (host.to_ascii_lowercase(), port),
+        key: (pool_host(host), port),
         wire: Rc::from(head),
         head_len,
     })
 }
 
+/// The host part of a pool key: lower case, shared by the fetch and the
+/// pool without a copy each.
+fn pool_host(host: &str) -> Rc<str> {
+    if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Rc::from(host.to_ascii_lowercase())
+    } else {
+        Rc::from(host)
+    }
+}
+
 /// A request ready to send: where to, and its bytes.
 struct Prepared {
-    key: (String, u16),
+    key: PoolKey,
     /// The head, then the body.
     wire: Rc<[u8]>,
     head_len: usize,
