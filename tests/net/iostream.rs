@@ -811,27 +811,20 @@ fn read_available_and_future_reads_do_not_mix_while_waiting() {
 
 #[test]
 fn read_available_on_a_closed_stream_returns_what_was_buffered_first() {
-    for kind in KINDS {
-        run_net(move |co| {
-            let (rs, ws) = match kind {
-                Kind::Tcp => tcp_pair(co, StreamOptions::default())?,
-                Kind::Unix => unix_pair(StreamOptions::default())?,
-                Kind::Pipe => pipe_pair(StreamOptions::default())?,
-            };
-            co.yield_(ws.write(b"last words"))?;
-            ws.close();
-            // Read the end of the stream with a future read that wants more.
-            let error = co.yield_(rs.read_bytes(100, false)).unwrap_err();
-            assert!(error.is::<StreamClosedError>());
-            let mut input = Vec::new();
-            assert_eq!(rs.read_available(&mut input, 4)?, 4);
-            assert_eq!(rs.read_available(&mut input, 100)?, 6);
-            assert_eq!(input, b"last words", "{kind:?}");
-            assert!(rs.read_available(&mut input, 100).is_err());
-            Ok(())
-        })
-        .unwrap();
-    }
+    for_each_kind(|co, kind| {
+        let (rs, ws) = pair(co, kind, StreamOptions::default())?;
+        co.yield_(ws.write(b"last words"))?;
+        ws.close();
+        // Read the end of the stream with a future read that wants more.
+        let error = co.yield_(rs.read_bytes(100, false)).unwrap_err();
+        assert!(error.is::<StreamClosedError>());
+        let mut input = Vec::new();
+        assert_eq!(rs.read_available(&mut input, 4)?, 4);
+        assert_eq!(rs.read_available(&mut input, 100)?, 6);
+        assert_eq!(input, b"last words");
+        assert!(rs.read_available(&mut input, 100).is_err());
+        Ok(())
+    });
 }
 
 #[test]
@@ -839,33 +832,26 @@ fn a_pending_read_takes_its_bytes_from_a_larger_chunk_and_leaves_the_rest() {
     // The read is pending when the data comes, and the chunk read holds
     // more than it wants: it completes with its bytes, the rest stays
     // buffered, in order (the stream's direct completion from the chunk).
-    for kind in KINDS {
-        run_net(move |co| {
-            let (rs, ws) = match kind {
-                Kind::Tcp => tcp_pair(co, StreamOptions::default())?,
-                Kind::Unix => unix_pair(StreamOptions::default())?,
-                Kind::Pipe => pipe_pair(StreamOptions::default())?,
-            };
-            let first = rs.read_bytes(4, false);
-            ws.write(b"abcdefghij");
-            assert_eq!(co.yield_(first)?, b"abcd", "{kind:?}");
-            assert_eq!(rs.read_buffer_size(), 6);
-            let partial = rs.read_bytes(100, true);
-            assert_eq!(co.yield_(partial)?, b"efghij");
-            // A partial read pending when less than it asks for comes.
-            let partial = rs.read_bytes(100, true);
-            ws.write(b"xyz");
-            assert_eq!(co.yield_(partial)?, b"xyz");
-            // A read wanting more than one chunk brings: buffered until
-            // complete.
-            let whole = rs.read_bytes(8, false);
-            ws.write(b"1234");
-            co.yield_(gen_::sleep(Duration::from_millis(2)))?;
-            assert!(!whole.done());
-            ws.write(b"5678");
-            assert_eq!(co.yield_(whole)?, b"12345678");
-            Ok(())
-        })
-        .unwrap();
-    }
+    for_each_kind(|co, kind| {
+        let (rs, ws) = pair(co, kind, StreamOptions::default())?;
+        let first = rs.read_bytes(4, false);
+        ws.write(b"abcdefghij");
+        assert_eq!(co.yield_(first)?, b"abcd");
+        assert_eq!(rs.read_buffer_size(), 6);
+        let partial = rs.read_bytes(100, true);
+        assert_eq!(co.yield_(partial)?, b"efghij");
+        // A partial read pending when less than it asks for comes.
+        let partial = rs.read_bytes(100, true);
+        ws.write(b"xyz");
+        assert_eq!(co.yield_(partial)?, b"xyz");
+        // A read wanting more than one chunk brings: buffered until
+        // complete.
+        let whole = rs.read_bytes(8, false);
+        ws.write(b"1234");
+        co.yield_(gen_::sleep(Duration::from_millis(2)))?;
+        assert!(!whole.done());
+        ws.write(b"5678");
+        assert_eq!(co.yield_(whole)?, b"12345678");
+        Ok(())
+    });
 }
