@@ -766,7 +766,10 @@ impl IOStream {
 
     /// Why the stream closed, if an error closed it (Tornado's `error`
     /// attribute): an `io::Error` from the socket, an
-    /// [`UnsatisfiableReadError`], a [`StreamBufferFullError`], ...
+    /// [`UnsatisfiableReadError`], a [`StreamBufferFullError`], ... A
+    /// socket error (a connection reset, say) is recorded when the loop
+    /// reports it, and the stream closes in a later iteration, as in
+    /// Tornado: until then the stream is still open with its error set.
     pub fn error(&self) -> Option<Error> {
         self.shared.core.borrow().error.clone()
     }
