@@ -14,6 +14,10 @@
 //!    `max_clients` 100, against a gust hello-world server in another
 //!    process: gust vs hyper's client vs Tornado's AsyncHTTPClient.
 //!
+//! Next to each rate: the server's CPU time per request (from
+//! /proc/PID/stat over the wrk run) and the client's CPU time per fetch,
+//! which a busy machine, or wrk being the limit, hides less than rates.
+//!
 //! Modes: `cargo bench --bench http -- server PORT SECONDS [LOOPS]` runs a
 //! gust hello-world server for SECONDS (for loading it by hand).
 //! Environment: GUST_HTTP_FETCHES (default 10000), GUST_HTTP_WRK_SECS
