@@ -14,6 +14,10 @@
 //!    `max_clients` 100, against a gust hello-world server in another
 //!    process: gust vs hyper's client vs Tornado's AsyncHTTPClient.
 //!
+//! Next to each rate: the server's CPU time per request (from
+//! /proc/PID/stat over the wrk run) and the client's CPU time per fetch,
+//! which a busy machine, or wrk being the limit, hides less than rates.
+//!
 //! Modes: `cargo bench --bench http -- server PORT SECONDS [LOOPS]` runs a
 //! gust hello-world server for SECONDS (for loading it by hand).
 //! Environment: GUST_HTTP_FETCHES (default 10000), GUST_HTTP_WRK_SECS
@@ -96,14 +100,31 @@ fn children_cpu() -> Duration {
     Duration::from_millis((ticks(16) + ticks(17)) * 10)
 }
 
+/// CPU time (user + system) of process `pid` so far, from
+/// /proc/PID/stat (10 ms ticks).
+fn process_cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line.
+    let ticks = |i: usize| fields.get(i - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_millis((ticks(14) + ticks(15)) * 10)
+}
+
 struct WrkResult {
     requests_per_sec: f64,
     wrk_cpu: Duration,
     wall: Duration,
+    /// The server's CPU time per request: what the server costs, which a
+    /// busy machine (or wrk being the limit) does not hide.
+    server_cpu_per_request: Option<Duration>,
 }
 
-fn wrk(port: u16, secs: usize) -> Option<WrkResult> {
+/// Loads the server on `port` (process `server_pid`, whose CPU time is
+/// measured) with wrk.
+fn wrk(port: u16, secs: usize, server_pid: u32) -> Option<WrkResult> {
     let before = children_cpu();
+    let server_before = process_cpu(server_pid);
     let start = Instant::now();
     let output = Command::new("wrk")
         .args([
@@ -115,6 +136,7 @@ fn wrk(port: u16, secs: usize) -> Option<WrkResult> {
         .output()
         .ok()?;
     let wall = start.elapsed();
+    let server_cpu = process_cpu(server_pid).saturating_sub(server_before);
     let text = String::from_utf8_lossy(&output.stdout);
     let requests_per_sec = text
         .lines()
@@ -123,10 +145,12 @@ fn wrk(port: u16, secs: usize) -> Option<WrkResult> {
     if text.contains("Non-2xx") || text.contains("Socket errors") {
         eprintln!("wrk reported errors:\n{text}");
     }
+    let requests = requests_per_sec * wall.as_secs_f64();
     Some(WrkResult {
         requests_per_sec,
         wrk_cpu: children_cpu().saturating_sub(before),
         wall,
+        server_cpu_per_request: (requests >= 1.0).then(|| server_cpu.div_f64(requests)),
     })
 }
 
@@ -170,8 +194,11 @@ fn report_wrk(name: &str, result: &Option<WrkResult>, reference: Option<f64>) ->
             let ratio = reference.map_or(String::new(), |g| {
                 format!("   gust/this = {:.2}", g / r.requests_per_sec)
             });
+            let server_cpu = r.server_cpu_per_request.map_or(String::new(), |cpu| {
+                format!("   server CPU {:.2} µs/request", cpu.as_secs_f64() * 1e6)
+            });
             println!(
-                "  {name:<28} {:>10.0} req/s   wrk CPU {:.1} s of {:.1} s ({:.0}%){ratio}",
+                "  {name:<28} {:>10.0} req/s   wrk CPU {:.1} s of {:.1} s ({:.0}%){server_cpu}{ratio}",
                 r.requests_per_sec,
                 r.wrk_cpu.as_secs_f64(),
                 r.wall.as_secs_f64(),
@@ -199,7 +226,11 @@ fn server_benchmarks() {
     let port = free_port();
     let (threads, _) = gust_servers(port, 1);
     assert!(wait_for_port(port));
-    let gust = report_wrk("gust HTTPServer (1 loop)", &wrk(port, secs), None);
+    let gust = report_wrk(
+        "gust HTTPServer (1 loop)",
+        &wrk(port, secs, std::process::id()),
+        None,
+    );
     threads.join();
     // hyper.
     let hyper = hyper_bin("hyper_server").and_then(|bin| {
@@ -212,7 +243,7 @@ fn server_benchmarks() {
                 .ok()?,
         );
         wait_for_port(port)
-            .then(|| wrk(port, secs))
+            .then(|| wrk(port, secs, child.0.id()))
             .flatten()
             .inspect(|_| drop(child))
     });
@@ -228,7 +259,7 @@ fn server_benchmarks() {
                 .ok()?,
         );
         wait_for_port(port)
-            .then(|| wrk(port, secs))
+            .then(|| wrk(port, secs, child.0.id()))
             .flatten()
             .inspect(|_| drop(child))
     });
@@ -237,7 +268,7 @@ fn server_benchmarks() {
     let port = free_port();
     let (threads, counts) = gust_servers(port, 2);
     assert!(wait_for_port(port));
-    let two = wrk(port, secs);
+    let two = wrk(port, secs, std::process::id());
     std::thread::sleep(Duration::from_millis(250));
     report_wrk("gust, 2 loops, reuse_port", &two, None);
     let split: Vec<String> = counts
@@ -335,22 +366,30 @@ fn client_benchmarks() {
     println!(
         "client: against a gust hello-world server (one loop, another process); {n} sequential keep-alive fetches, then {n} with max_clients {max_clients}"
     );
+    // Each client's CPU time over both runs (2n fetches): what a fetch
+    // costs the client, which the server or a busy machine does not hide.
+    let per_fetch = |cpu: Duration| cpu.as_secs_f64() * 1e6 / (2 * n) as f64;
+    let cpu_before = process_cpu(std::process::id());
     let (seq, conc) = gust_client(port, n, max_clients);
+    let gust_cpu = per_fetch(process_cpu(std::process::id()).saturating_sub(cpu_before));
     println!(
-        "  {:<28} {seq:>10.0} fetches/s sequential   {conc:>10.0} fetches/s concurrent",
+        "  {:<28} {seq:>10.0} fetches/s sequential   {conc:>10.0} fetches/s concurrent   client CPU {gust_cpu:.2} µs/fetch",
         "gust AsyncHTTPClient"
     );
+    let children_before = children_cpu();
     let hyper = hyper_bin("hyper_client").and_then(|bin| {
         let mut command = Command::new(bin);
         command.args([port.to_string(), n.to_string(), max_clients.to_string()]);
         baseline_client(command)
     });
+    let hyper_cpu = per_fetch(children_cpu().saturating_sub(children_before));
     match hyper {
         Some((s, c)) => println!(
-            "  {:<28} {s:>10.0} fetches/s sequential   {c:>10.0} fetches/s concurrent   gust/hyper = {:.2} / {:.2}",
+            "  {:<28} {s:>10.0} fetches/s sequential   {c:>10.0} fetches/s concurrent   client CPU {hyper_cpu:.2} µs/fetch   gust/hyper = {:.2} / {:.2}, CPU per fetch {:.2}",
             "hyper 1.x client",
             seq / s,
-            conc / c
+            conc / c,
+            hyper_cpu / gust_cpu
         ),
         None => println!("  hyper client: skipped"),
     }

@@ -22,9 +22,14 @@
 //!   child; the soft limit is raised to the hard one (setrlimit through
 //!   the `rlimit` crate, `ulimit -n` in a shell).
 //!
-//! `cargo bench --bench net [FILTER]`; `GUST_BENCH_RUNS=N` sets the runs.
+//! `cargo bench --bench net [FILTER]`; `GUST_BENCH_RUNS=N` sets the runs;
+//! `GUST_BENCH_CLOCK=cpu` times the loop thread's CPU time instead of wall
+//! time (see `common::Stopwatch`; not for open_10000, whose other end is
+//! another process).
 //! `cargo bench --bench net -- --only-ping-pong N` runs N round trips once
-//! and nothing else (for `strace -c`).
+//! and nothing else (for `strace -c`); `--only-conns N [ROUNDS]` runs N
+//! connections × 10 (or ROUNDS) round trips once, `--only-bulk MIB` one bulk transfer (for
+//! `valgrind --tool=callgrind` and `perf`).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -32,9 +37,9 @@ mod common;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::Harness;
+use common::{Harness, Stopwatch};
 use gust::concurrent::Future;
 use gust::gen_;
 use gust::iostream::IOStream;
@@ -80,7 +85,7 @@ fn ping_pong(n: u64) -> Duration {
                     let stream = co.yield_(IOStream::connect(address))?;
                     let message: Rc<[u8]> = vec![7u8; MSG].into();
                     round_trip(co, &stream, &message)?;
-                    let start = Instant::now();
+                    let start = Stopwatch::start();
                     for _ in 0..n {
                         round_trip(co, &stream, &message)?;
                     }
@@ -118,7 +123,7 @@ fn bulk(mib: u64) -> Duration {
                     server.listen(0, "127.0.0.1")?;
                     let stream = co.yield_(IOStream::connect(server.local_addrs()[0]))?;
                     let chunk: Rc<[u8]> = vec![1u8; CHUNK].into();
-                    let start = Instant::now();
+                    let start = Stopwatch::start();
                     for _ in 0..total / CHUNK {
                         co.yield_(stream.write(chunk.clone()))?;
                     }
@@ -144,7 +149,7 @@ fn many_connections(conns: usize, rounds: usize) -> Duration {
                         (0..conns).map(|_| IOStream::connect(address)).collect();
                     let streams = co.yield_(connects)?;
                     let message: Rc<[u8]> = vec![7u8; MSG].into();
-                    let start = Instant::now();
+                    let start = Stopwatch::start();
                     let clients: Vec<Future<()>> = streams
                         .into_iter()
                         .map(|stream| {
@@ -210,7 +215,7 @@ fn open_connections(conns: usize) -> Duration {
         .spawn()
         .expect("spawn the client process");
     let mut to_child = child.stdin.take().unwrap();
-    let start = Instant::now();
+    let start = std::time::Instant::now();
     writeln!(to_child, "go").unwrap();
     while held.borrow().len() < conns {
         io_loop.run_once(Some(Duration::from_millis(100))).unwrap();
@@ -244,12 +249,31 @@ fn main() {
         connect_clients(args[i + 1].parse().unwrap(), args[i + 2].parse().unwrap());
         return;
     }
-    if let Some(i) = args.iter().position(|a| a == "--only-ping-pong") {
-        let n = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
-        let elapsed = ping_pong(n);
-        println!("ping_pong: {n} round trips in {elapsed:?}");
-        return;
+    // One workload once, for strace, callgrind or perf.
+    let only = |flag: &str, defaults: [u64; 2]| -> Option<[u64; 2]> {
+        let i = args.iter().position(|a| a == flag)?;
+        let mut values = defaults;
+        for (value, arg) in values.iter_mut().zip(&args[i + 1..]) {
+            match arg.parse() {
+                Ok(v) => *value = v,
+                Err(_) => break,
+            }
+        }
+        Some(values)
+    };
+    if let Some([n, _]) = only("--only-ping-pong", [100_000, 0]) {
+        println!("ping_pong: {n} round trips in {:?}", ping_pong(n));
+    } else if let Some([conns, rounds]) = only("--only-conns", [1000, 10]) {
+        let elapsed = many_connections(conns as usize, rounds as usize);
+        println!("conns: {conns} connections x {rounds} round trips in {elapsed:?}");
+    } else if let Some([mib, _]) = only("--only-bulk", [256, 0]) {
+        println!("bulk: {mib} MiB in {:?}", bulk(mib));
+    } else {
+        run_all();
     }
+}
+
+fn run_all() {
     let mut h = Harness::from_args();
     let n = h.n(200_000);
     h.measure("net/ping_pong_64B (round trip)", n, || ping_pong(n));

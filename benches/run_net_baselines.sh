@@ -12,6 +12,9 @@
 #
 # Usage: benches/run_net_baselines.sh [--skip-tornado] [--skip-tokio] [--skip-strace]
 # Environment: GUST_BENCH_RUNS (timed runs per measurement, default 7),
+# GUST_BENCH_CLOCK=cpu (gust and tokio time the loop thread's CPU time
+# instead of wall time: steadier on a busy machine; Tornado stays on wall
+# time, so use it with --skip-tornado),
 # PYTHON (to create the venv; default python3). The raw output is kept in
 # $OUT_DIR (default: a new temporary directory), printed at the end.
 #

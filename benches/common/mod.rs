@@ -31,6 +31,46 @@ use std::time::{Duration, Instant};
 
 pub use std::hint::black_box;
 
+/// Times part of a measurement: wall time, or with `GUST_BENCH_CLOCK=cpu`
+/// the CPU time of the calling thread (the kernel's `sum_exec_runtime`,
+/// read from `/proc/thread-self/schedstat`; Linux only). On a machine
+/// other jobs keep busy, wall time includes the time the bench waited for
+/// a CPU; CPU time does not (it still includes what sharing caches costs),
+/// so ratios taken from it move less. It counts only this thread: a
+/// workload that waits for I/O or other threads looks cheaper than it is.
+pub struct Stopwatch {
+    wall: Instant,
+    cpu: Option<u64>,
+}
+
+impl Stopwatch {
+    /// Starts timing.
+    pub fn start() -> Stopwatch {
+        let cpu = if cpu_clock() { thread_cpu_ns() } else { None };
+        Stopwatch {
+            wall: Instant::now(),
+            cpu,
+        }
+    }
+
+    /// Time since `start`, on the chosen clock.
+    pub fn elapsed(&self) -> Duration {
+        match (self.cpu, thread_cpu_ns()) {
+            (Some(start), Some(now)) => Duration::from_nanos(now.saturating_sub(start)),
+            _ => self.wall.elapsed(),
+        }
+    }
+}
+
+fn cpu_clock() -> bool {
+    std::env::var("GUST_BENCH_CLOCK").is_ok_and(|v| v == "cpu")
+}
+
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
 /// The summary of one measurement.
 #[derive(Debug, Clone)]
 pub struct Stats {

@@ -1,7 +1,8 @@
 //! The bytes a connection has read and not yet parsed.
 
-/// Bytes read from a stream and not yet consumed. Reads are taken whole
-/// (no copy) when nothing is pending, appended otherwise.
+/// Bytes read from a stream and not yet consumed. The stream appends to
+/// it (`IOStream::read_available`), so a connection reads with no
+/// allocation once the buffer has grown to its messages.
 #[derive(Debug, Default)]
 pub(crate) struct InBuf {
     data: Vec<u8>,
@@ -27,17 +28,20 @@ impl InBuf {
         }
     }
 
-    /// Adds bytes read from the stream.
-    pub(crate) fn extend(&mut self, bytes: Vec<u8>) {
-        if self.is_empty() {
-            self.data = bytes;
+    /// The buffer, compacted, for a read to append to; give it back with
+    /// [`restore`](Self::restore).
+    pub(crate) fn take_for_append(&mut self) -> Vec<u8> {
+        if self.start > 0 {
+            self.data.drain(..self.start);
             self.start = 0;
-        } else {
-            if self.start > 0 && self.start >= self.data.len() / 2 {
-                self.data.drain(..self.start);
-                self.start = 0;
-            }
-            self.data.extend_from_slice(&bytes);
         }
+        std::mem::take(&mut self.data)
+    }
+
+    /// Puts back the buffer [`take_for_append`](Self::take_for_append)
+    /// took, with what the read appended.
+    pub(crate) fn restore(&mut self, data: Vec<u8>) {
+        debug_assert!(self.data.is_empty() && self.start == 0);
+        self.data = data;
     }
 }

@@ -148,6 +148,80 @@ fn reset_by_peer() {
     .unwrap();
 }
 
+/// The peer sends data and resets the connection before the loop looks:
+/// one event brings both. Reading the data, then reading on, must end in
+/// the reset, not in a clean end of stream.
+fn data_then_reset(co: &Co) -> Result<IOStream, Error> {
+    let (stream, mut peer) = raw_peer(co)?;
+    peer.write_all(&[7; 10])?;
+    let peer = socket2::Socket::from(peer);
+    peer.set_linger(Some(Duration::ZERO))?;
+    drop(peer);
+    Ok(stream)
+}
+
+fn assert_reset(error: &Error) {
+    let cause = closed_cause(error).expect("the reset was lost: a clean close instead");
+    assert_eq!(
+        cause.downcast_ref::<std::io::Error>().unwrap().kind(),
+        std::io::ErrorKind::ConnectionReset,
+        "{cause:?}"
+    );
+}
+
+#[test]
+fn reset_with_data_is_kept_for_a_read_started_from_a_done_callback() {
+    // What the HTTP client does: the first read completes in the event
+    // that also brought the reset, and its done callback starts the next
+    // read at once, before the stream's deferred close has run.
+    run_net(|co| {
+        let logs = LogCapture::start();
+        let (stream, peer) = raw_peer(co)?;
+        let first = stream.read_bytes(100, true);
+        let second: Future<Vec<u8>> = Future::new();
+        let (reader, out) = (stream.clone(), second.clone());
+        first
+            .add_done_callback(move |_| gust::concurrent::chain_future(&reader.read_bytes(100, false), &out));
+        let mut peer = peer;
+        peer.write_all(&[7; 10])?;
+        let peer = socket2::Socket::from(peer);
+        peer.set_linger(Some(Duration::ZERO))?;
+        drop(peer);
+        assert_eq!(co.yield_(first)?, vec![7; 10]);
+        let error = co.yield_(second).unwrap_err();
+        assert_reset(&error);
+        assert_reset(&Error::new(StreamClosedError::new(stream.error())));
+        assert!(stream.closed());
+        assert!(logs.records().iter().all(|r| r.level > log::Level::Warn));
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn reset_with_data_is_kept_for_a_later_read() {
+    // The event is handled while no read is pending (a close callback
+    // makes the idle stream read what came); the data is still delivered,
+    // and the read after it fails with the reset.
+    run_net(|co| {
+        let stream = data_then_reset(co)?;
+        let closed: Future<()> = Future::new();
+        let on_close = closed.clone();
+        stream.set_close_callback(move || {
+            let _ = on_close.set_result(());
+        });
+        // Let the loop see the event while nothing is being read.
+        co.yield_(gen_::sleep(Duration::from_millis(5)))?;
+        assert_eq!(stream.read_buffer_size(), 10);
+        assert_eq!(co.yield_(stream.read_bytes(10, false))?, vec![7; 10]);
+        let error = co.yield_(stream.read_bytes(1, false)).unwrap_err();
+        assert_reset(&error);
+        co.yield_(closed)?;
+        Ok(())
+    })
+    .unwrap();
+}
+
 #[test]
 fn second_read_is_a_typed_error() {
     run_net(|co| {

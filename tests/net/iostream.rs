@@ -722,3 +722,137 @@ fn native_async_reads_and_writes() {
     })
     .unwrap();
 }
+
+// ---------------------------------------------------------------------
+// read_available and the read callback (gust's read without a future, for
+// protocols that own their stream)
+// ---------------------------------------------------------------------
+
+/// A read callback that counts its calls and signals a future each time.
+fn counting_callback(stream: &IOStream) -> (Rc<Cell<usize>>, Rc<std::cell::RefCell<Future<()>>>) {
+    let calls = Rc::new(Cell::new(0));
+    let signal = Rc::new(std::cell::RefCell::new(Future::new()));
+    let (c, s) = (calls.clone(), signal.clone());
+    stream.set_read_callback(move || {
+        c.set(c.get() + 1);
+        let fired = s.replace(Future::new());
+        let _ = fired.set_result(());
+    });
+    (calls, signal)
+}
+
+/// The future the next call of the callback resolves.
+fn next_call(signal: &Rc<std::cell::RefCell<Future<()>>>) -> Future<()> {
+    signal.borrow().clone()
+}
+
+#[test]
+fn read_available_appends_what_is_there_and_calls_back_when_more_comes() {
+    run_net(|co| {
+        let (rs, ws) = tcp_pair(co, StreamOptions::default())?;
+        let (calls, signal) = counting_callback(&rs);
+        let mut input = b"kept:".to_vec();
+        // Nothing yet: 0, and the callback is armed.
+        assert_eq!(rs.read_available(&mut input, 1024)?, 0);
+        assert_eq!(calls.get(), 0);
+        ws.write(b"hello world");
+        co.yield_(next_call(&signal))?;
+        assert_eq!(calls.get(), 1);
+        // At most max_bytes; the rest stays buffered for the next read.
+        assert_eq!(rs.read_available(&mut input, 5)?, 5);
+        assert_eq!(input, b"kept:hello");
+        assert_eq!(rs.read_buffer_size(), 6);
+        assert_eq!(co.yield_(rs.read_bytes(6, false))?, b" world");
+        // Not armed (the last read_available found data): more data does
+        // not call back until read_available finds nothing again.
+        ws.write(b"!");
+        co.yield_(gen_::sleep(Duration::from_millis(5)))?;
+        assert_eq!(calls.get(), 1);
+        let mut more = Vec::new();
+        assert_eq!(rs.read_available(&mut more, 1024)?, 1);
+        assert_eq!(more, b"!");
+        assert_eq!(rs.read_available(&mut more, 1024)?, 0);
+        // The peer closes: the callback runs, and read_available says so.
+        ws.close();
+        co.yield_(next_call(&signal))?;
+        assert_eq!(calls.get(), 2);
+        let error = rs.read_available(&mut more, 1024).unwrap_err();
+        assert!(error.is::<StreamClosedError>(), "{error:?}");
+        assert!(rs.closed());
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn read_available_and_future_reads_do_not_mix_while_waiting() {
+    run_net(|co| {
+        let (rs, ws) = tcp_pair(co, StreamOptions::default())?;
+        let (calls, _signal) = counting_callback(&rs);
+        let mut input = Vec::new();
+        assert_eq!(rs.read_available(&mut input, 1024)?, 0);
+        // A future read takes over: the armed callback is not called for
+        // the data that read consumes.
+        let read = rs.read_bytes(3, false);
+        let error = rs.read_available(&mut input, 1024).unwrap_err();
+        assert!(error.is::<gust::iostream::AlreadyReadingError>(), "{error:?}");
+        ws.write(b"abc");
+        assert_eq!(co.yield_(read)?, b"abc");
+        assert_eq!(calls.get(), 0);
+        // Closing our side drops the callback (it may hold the owner).
+        rs.close();
+        assert_eq!(calls.get(), 0);
+        let error = rs.read_available(&mut input, 1024).unwrap_err();
+        assert!(error.is::<StreamClosedError>());
+        ws.close();
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn read_available_on_a_closed_stream_returns_what_was_buffered_first() {
+    for_each_kind(|co, kind| {
+        let (rs, ws) = pair(co, kind, StreamOptions::default())?;
+        co.yield_(ws.write(b"last words"))?;
+        ws.close();
+        // Read the end of the stream with a future read that wants more.
+        let error = co.yield_(rs.read_bytes(100, false)).unwrap_err();
+        assert!(error.is::<StreamClosedError>());
+        let mut input = Vec::new();
+        assert_eq!(rs.read_available(&mut input, 4)?, 4);
+        assert_eq!(rs.read_available(&mut input, 100)?, 6);
+        assert_eq!(input, b"last words");
+        assert!(rs.read_available(&mut input, 100).is_err());
+        Ok(())
+    });
+}
+
+#[test]
+fn a_pending_read_takes_its_bytes_from_a_larger_chunk_and_leaves_the_rest() {
+    // The read is pending when the data comes, and the chunk read holds
+    // more than it wants: it completes with its bytes, the rest stays
+    // buffered, in order (the stream's direct completion from the chunk).
+    for_each_kind(|co, kind| {
+        let (rs, ws) = pair(co, kind, StreamOptions::default())?;
+        let first = rs.read_bytes(4, false);
+        ws.write(b"abcdefghij");
+        assert_eq!(co.yield_(first)?, b"abcd");
+        assert_eq!(rs.read_buffer_size(), 6);
+        let partial = rs.read_bytes(100, true);
+        assert_eq!(co.yield_(partial)?, b"efghij");
+        // A partial read pending when less than it asks for comes.
+        let partial = rs.read_bytes(100, true);
+        ws.write(b"xyz");
+        assert_eq!(co.yield_(partial)?, b"xyz");
+        // A read wanting more than one chunk brings: buffered until
+        // complete.
+        let whole = rs.read_bytes(8, false);
+        ws.write(b"1234");
+        co.yield_(gen_::sleep(Duration::from_millis(2)))?;
+        assert!(!whole.done());
+        ws.write(b"5678");
+        assert_eq!(co.yield_(whole)?, b"12345678");
+        Ok(())
+    });
+}

@@ -11,6 +11,7 @@ use gust_net::iostream::{IOStream, StreamClosedError, StreamOptions};
 use gust_net::tcpclient::ConnectOptions;
 use gust_yieldables::{Error, TimeoutError};
 
+use super::PoolKey;
 use super::error::{ClientErrorKind, HTTPClientError};
 use super::request::HTTPRequest;
 use super::response::HTTPResponse;
@@ -27,7 +28,7 @@ const READ_SIZE: usize = 65_536;
 pub(crate) struct Fetch {
     client: Rc<ClientInner>,
     request: HTTPRequest,
-    key: (String, u16),
+    key: PoolKey,
     /// The request's head, then its body (sent after `100 Continue` when
     /// the request expects one).
     wire: Rc<[u8]>,
@@ -229,6 +230,13 @@ impl Fetch {
                     .write(Part(self.wire.clone(), 0..self.wire.len()))
                     .exception();
             }
+            // The response is read with `read_available` into the fetch's
+            // own buffer (no future, callback or buffer per read); the
+            // stream calls back when a read that found nothing can go on.
+            // The callback keeps the fetch alive, as a pending read would;
+            // it is dropped when the stream closes or goes back to the pool.
+            let fetch = self.clone();
+            stream.set_read_callback(move || fetch.run());
             state.stream = Some(stream);
         }
         self.run();
@@ -266,48 +274,44 @@ impl Fetch {
                     let Some(stream) = self.state.borrow().stream.clone() else {
                         break;
                     };
-                    let read = stream.read_bytes(READ_SIZE, true);
-                    if read.done() {
-                        match self.on_read(read.take_result()) {
-                            None => continue,
-                            Some(step) => match step {
-                                Step::Finish => {
-                                    self.finish();
-                                    break;
-                                }
-                                Step::Fail(e) => {
-                                    self.fail(e);
-                                    break;
-                                }
-                                _ => break,
-                            },
+                    // The buffer is taken out while the stream reads into it
+                    // (a close inside the read may call back into `self`).
+                    let mut input = self.state.borrow_mut().inbuf.take_for_append();
+                    let read = stream.read_available(&mut input, READ_SIZE);
+                    self.state.borrow_mut().inbuf.restore(input);
+                    let read = match read {
+                        // Nothing yet: the read callback runs `run` again.
+                        Ok(0) => break,
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(e),
+                    };
+                    match self.on_read(read) {
+                        None => continue,
+                        Some(Step::Finish) => {
+                            self.finish();
+                            break;
                         }
+                        Some(Step::Fail(e)) => {
+                            self.fail(e);
+                            break;
+                        }
+                        Some(_) => break,
                     }
-                    let fetch = self.clone();
-                    read.add_done_callback(move |read| match fetch.on_read(read.take_result()) {
-                        None => fetch.run(),
-                        Some(Step::Finish) => fetch.finish(),
-                        Some(Step::Fail(e)) => fetch.fail(e),
-                        Some(_) => {}
-                    });
-                    break;
                 }
             }
         }
         self.running.set(false);
     }
 
-    /// Takes a read's result: `None` to go on, or what to do instead.
-    fn on_read(self: &Rc<Self>, result: Result<Vec<u8>, Error>) -> Option<Step> {
+    /// Takes a read's result (the data is in the input buffer already):
+    /// `None` to go on, or what to do instead.
+    fn on_read(self: &Rc<Self>, result: Result<(), Error>) -> Option<Step> {
         if self.callback.borrow().is_none() {
             return Some(Step::Wait);
         }
         let mut state = self.state.borrow_mut();
         match result {
-            Ok(bytes) => {
-                state.inbuf.extend(bytes);
-                None
-            }
+            Ok(()) => None,
             Err(e) => {
                 let clean = e
                     .downcast_ref::<StreamClosedError>()
@@ -487,6 +491,7 @@ impl Fetch {
         };
         if let Some(stream) = stream {
             if keep_alive && !leftover {
+                stream.clear_read_callback();
                 ClientInner::put_connection(&self.client, self.key.clone(), stream);
             } else {
                 stream.close();
@@ -701,15 +706,25 @@ fn prepare(request: &HTTPRequest) -> Result<Prepared, HTTPClientError> {
         head.extend_from_slice(body);
     }
     Ok(Prepared {
-        key: (host.to_ascii_lowercase(), port),
+        key: (pool_host(host), port),
         wire: Rc::from(head),
         head_len,
     })
 }
 
+/// The host part of a pool key: lower case, shared by the fetch and the
+/// pool without a copy each.
+fn pool_host(host: &str) -> Rc<str> {
+    if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Rc::from(host.to_ascii_lowercase())
+    } else {
+        Rc::from(host)
+    }
+}
+
 /// A request ready to send: where to, and its bytes.
 struct Prepared {
-    key: (String, u16),
+    key: PoolKey,
     /// The head, then the body.
     wire: Rc<[u8]>,
     head_len: usize,

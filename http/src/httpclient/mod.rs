@@ -141,11 +141,15 @@ pub(crate) struct ClientInner {
     queued: Cell<usize>,
     active: Cell<usize>,
     next_id: Cell<u64>,
-    pool: RefCell<HashMap<(String, u16), Vec<IOStream>>>,
+    pool: RefCell<HashMap<PoolKey, Vec<IOStream>>>,
     closed: Cell<bool>,
 }
 
 pub(crate) type FinalCallback = Box<dyn FnOnce(HTTPResponse)>;
+
+/// Where an idle connection goes: lower-case host and port (the host
+/// shared, so that a fetch and the pool hold it without copies).
+pub(crate) type PoolKey = (Rc<str>, u16);
 
 struct Waiting {
     request: HTTPRequest,
@@ -399,7 +403,7 @@ impl ClientInner {
     }
 
     /// An idle connection to `key`, if one is open.
-    pub(crate) fn take_connection(&self, key: &(String, u16)) -> Option<IOStream> {
+    pub(crate) fn take_connection(&self, key: &PoolKey) -> Option<IOStream> {
         let mut pool = self.pool.borrow_mut();
         let idle = pool.get_mut(key)?;
         while let Some(stream) = idle.pop() {
@@ -413,7 +417,7 @@ impl ClientInner {
     }
 
     /// Keeps `stream` for the next request to `key`.
-    pub(crate) fn put_connection(this: &Rc<ClientInner>, key: (String, u16), stream: IOStream) {
+    pub(crate) fn put_connection(this: &Rc<ClientInner>, key: PoolKey, stream: IOStream) {
         if this.closed.get() || this.max_idle == 0 || stream.closed() {
             stream.close();
             return;

@@ -13,7 +13,7 @@ use gust_ioloop::{IOLoop, TimeoutHandle, WeakIOLoop};
 use gust_net::GEN_LOG;
 use gust_net::iostream::IOStream;
 use gust_net::netutil::is_valid_ip;
-use gust_yieldables::{Error, Future};
+use gust_yieldables::Future;
 
 use super::ServerShared;
 use super::response::ResponseWriter;
@@ -97,6 +97,13 @@ impl ServerConn {
         });
         let slot = conn.shared.connections.borrow_mut().insert(Rc::downgrade(&conn));
         conn.slot.set(Some(slot));
+        // Input is read with `read_available` into the connection's own
+        // buffer: no future, callback or buffer allocated per read. The
+        // stream calls back when a read that found nothing can go on. The
+        // callback keeps the connection alive (as a pending read's done
+        // callback would) until the stream closes, which drops it.
+        let this = conn.clone();
+        conn.stream.set_read_callback(move || this.run());
         conn.run();
     }
 
@@ -116,21 +123,29 @@ impl ServerConn {
                 Step::Wait => break,
                 Step::Dispatch(head, body) => self.dispatch(head, body),
                 Step::Read => {
-                    let read = self.stream.read_bytes(self.shared.options.chunk_size, true);
-                    if read.done() {
-                        if !self.on_read(read.take_result()) {
+                    // The buffer is taken out while the stream reads into it
+                    // (a close inside the read may call back into `self`).
+                    let mut input = self.state.borrow_mut().inbuf.take_for_append();
+                    let read = self
+                        .stream
+                        .read_available(&mut input, self.shared.options.chunk_size);
+                    self.state.borrow_mut().inbuf.restore(input);
+                    match read {
+                        Ok(0) => {
+                            // Nothing yet: the read callback runs `run`
+                            // again when something comes.
+                            self.arm_timer();
                             break;
                         }
-                        continue;
-                    }
-                    self.arm_timer();
-                    let conn = self.clone();
-                    read.add_done_callback(move |read| {
-                        if conn.on_read(read.take_result()) {
-                            conn.run();
+                        Ok(_) => {}
+                        Err(_) => {
+                            // The client closed the connection (or it
+                            // failed): a partial request is dropped, as
+                            // Tornado drops it.
+                            self.close();
+                            break;
                         }
-                    });
-                    break;
+                    }
                 }
             }
         }
@@ -197,22 +212,6 @@ impl ServerConn {
                     Phase::Body { head, body, .. } => Step::Dispatch(head, body),
                     _ => Step::Wait,
                 }
-            }
-        }
-    }
-
-    /// Handles the result of a read; returns whether to go on.
-    fn on_read(self: &Rc<Self>, result: Result<Vec<u8>, Error>) -> bool {
-        match result {
-            Ok(bytes) => {
-                self.state.borrow_mut().inbuf.extend(bytes);
-                true
-            }
-            Err(_) => {
-                // The client closed the connection (or it failed): a
-                // partial request is dropped, as Tornado drops it.
-                self.close();
-                false
             }
         }
     }

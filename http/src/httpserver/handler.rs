@@ -71,7 +71,7 @@ where
     fn handle(&self, request: HTTPServerRequest, response: ResponseWriter) {
         let summary = Summary::of(&request);
         let writer = response.clone();
-        let done = move |outcome| writer.handler_done(outcome, summary.as_str());
+        let done = move |outcome| writer.handler_done(outcome, &summary);
         match catch_unwind(AssertUnwindSafe(|| self(request, response))) {
             Ok(result) => result.when_done(done),
             Err(payload) => done(Err(Error::new(PanicError {
@@ -122,5 +122,12 @@ impl Summary {
 
     fn as_str(&self) -> &str {
         std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+/// Read only when a failure is logged.
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }

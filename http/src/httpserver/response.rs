@@ -240,7 +240,7 @@ impl ResponseWriter {
 
     /// After the request callback's work is over: finish an unfinished
     /// response, or answer 500 for a failure.
-    pub(crate) fn handler_done(&self, outcome: Result<(), Error>, summary: &str) {
+    pub(crate) fn handler_done(&self, outcome: Result<(), Error>, summary: &dyn std::fmt::Display) {
         match outcome {
             Ok(()) => {
                 if !self.is_finished() {

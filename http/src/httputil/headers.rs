@@ -36,7 +36,8 @@ pub struct HTTPHeaders {
 
 #[derive(Clone, PartialEq, Eq)]
 struct Field {
-    name: String,
+    /// Normalized; a common name is a `&'static str` (no allocation).
+    name: Cow<'static, str>,
     /// The first value, kept inline: most fields have one.
     value: String,
     /// Any further values.
@@ -46,7 +47,7 @@ struct Field {
 impl Field {
     fn new(name: &str, value: String) -> Field {
         Field {
-            name: normalize_header(name),
+            name: field_name(name),
             value,
             more: Vec::new(),
         }
@@ -133,7 +134,7 @@ impl HTTPHeaders {
     pub fn get_all(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.fields
             .iter()
-            .flat_map(|f| f.values().map(move |v| (f.name.as_str(), v)))
+            .flat_map(|f| f.values().map(move |v| (f.name.as_ref(), v)))
     }
 
     /// Whether `name` has a value (Python's `name in headers`).
@@ -165,7 +166,7 @@ impl HTTPHeaders {
 
     /// The names, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.fields.iter().map(|f| f.name.as_str())
+        self.fields.iter().map(|f| f.name.as_ref())
     }
 
     /// Adds the header in one line of text, `Name: value`, with or without
@@ -293,6 +294,40 @@ pub fn normalize_header(name: &str) -> String {
     out
 }
 
+/// Field names common enough to keep without an allocation, in the form
+/// [`normalize_header`] gives them, by length (index).
+const COMMON_NAMES: [&[&str]; 20] = [
+    &[],
+    &[],
+    &[],
+    &[],
+    &["Date", "Etag", "Host", "Vary"],
+    &[],
+    &["Accept", "Cookie", "Expect", "Origin", "Server"],
+    &["Referer"],
+    &["Location"],
+    &["X-Real-Ip"],
+    &["Connection", "Keep-Alive", "Set-Cookie", "User-Agent"],
+    &[],
+    &["Content-Type"],
+    &["Authorization", "Cache-Control", "If-None-Match", "Last-Modified"],
+    &["Content-Length"],
+    &["Accept-Encoding", "Accept-Language", "X-Forwarded-For"],
+    &["Content-Encoding", "Content-Language"],
+    &["If-Modified-Since", "Transfer-Encoding"],
+    &[],
+    &["Content-Disposition"],
+];
+
+/// `normalize_header(name)`, borrowed from [`COMMON_NAMES`] when it is one.
+fn field_name(name: &str) -> Cow<'static, str> {
+    let candidates = COMMON_NAMES.get(name.len()).copied().unwrap_or(&[]);
+    match candidates.iter().find(|common| common.eq_ignore_ascii_case(name)) {
+        Some(common) => Cow::Borrowed(common),
+        None => Cow::Owned(normalize_header(name)),
+    }
+}
+
 /// Whether `bytes` is an RFC 9110 token (a method or a field name).
 pub(crate) fn is_token(bytes: &[u8]) -> bool {
     !bytes.is_empty() && bytes.iter().all(|&b| is_tchar(b))
@@ -306,4 +341,33 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 /// tabs, no other control characters (RFC 9110 section 5.5).
 pub(crate) fn is_field_value(bytes: &[u8]) -> bool {
     bytes.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_names_are_normalized_and_borrowed() {
+        for (len, names) in COMMON_NAMES.iter().enumerate() {
+            for name in names.iter() {
+                assert_eq!(name.len(), len, "{name}");
+                check_common(name);
+            }
+        }
+        for other in ["x-custom-thing", "ETAG-x", "hosts", "Ｈost"] {
+            let got = field_name(other);
+            assert!(matches!(got, Cow::Owned(_)), "{other}");
+            assert_eq!(got, normalize_header(other));
+        }
+    }
+
+    fn check_common(name: &str) {
+        assert_eq!(normalize_header(name), name);
+        for variant in [name.to_ascii_lowercase(), name.to_ascii_uppercase()] {
+            let got = field_name(&variant);
+            assert!(matches!(got, Cow::Borrowed(_)), "{variant}");
+            assert_eq!(got, normalize_header(&variant));
+        }
+    }
 }

@@ -1,8 +1,12 @@
 //! The read buffer: bytes received and not yet handed to a reader.
 //!
-//! One contiguous allocation with a start and an end. Reads from the
-//! socket go straight into the free space after the end; consuming moves
-//! the start. The data is moved back to the front only when the space it
+//! One contiguous allocation with a start and an end. Large reads from the
+//! socket go straight into the free space after the end; small ones are
+//! appended (see `IOStream`'s scratch buffer), so that a stream that only
+//! ever sees small messages keeps a buffer the size of its messages, not
+//! of a read chunk. Consuming moves the start; consuming everything from a
+//! buffer that holds nothing else hands the allocation over instead of
+//! copying it. The data is moved back to the front only when the space it
 //! frees is at least as large as what is moved, so every byte is moved a
 //! bounded number of times: buffering is linear in the bytes received.
 
@@ -54,14 +58,45 @@ impl ReadBuffer {
         &mut self.buf[self.end..self.end + want]
     }
 
+    /// Free space after the buffered data, without growing.
+    #[inline]
+    pub(crate) fn spare_len(&self) -> usize {
+        self.buf.len() - self.end
+    }
+
     /// `n` bytes of the spare space were filled.
     #[inline]
     pub(crate) fn commit(&mut self, n: usize) {
         self.end += n;
     }
 
-    /// Removes the first `n` buffered bytes and returns them.
+    /// Appends `bytes`. Into an empty buffer without room, this is one
+    /// allocation of exactly their size.
+    pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.is_empty() && self.buf.len() < bytes.len() {
+            self.buf = bytes.to_vec();
+            self.start = 0;
+            self.end = bytes.len();
+            return;
+        }
+        let n = bytes.len();
+        self.spare(n).copy_from_slice(bytes);
+        self.commit(n);
+    }
+
+    /// Removes the first `n` buffered bytes and returns them. When they are
+    /// everything and fill most of the allocation, the allocation itself is
+    /// handed over (no copy).
     pub(crate) fn consume(&mut self, n: usize) -> Vec<u8> {
+        if self.start == 0 && n == self.end && n > 0 && self.buf.len() <= 2 * n {
+            let mut out = std::mem::take(&mut self.buf);
+            out.truncate(n);
+            self.end = 0;
+            return out;
+        }
         let out = self.buf[self.start..self.start + n].to_vec();
         self.advance(n);
         out
@@ -74,6 +109,12 @@ impl ReadBuffer {
         dst[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
         self.advance(n);
         n
+    }
+
+    /// Removes the first `n` buffered bytes.
+    #[inline]
+    pub(crate) fn discard(&mut self, n: usize) {
+        self.advance(n);
     }
 
     fn advance(&mut self, n: usize) {
@@ -140,6 +181,37 @@ mod tests {
         assert_eq!(&dst, b"bcd");
         assert_eq!(rb.consume(2), b"ef");
         assert!(rb.is_empty());
+    }
+
+    #[test]
+    fn extend_sizes_an_empty_buffer_to_the_data_and_consume_hands_it_over() {
+        let mut rb = ReadBuffer::default();
+        rb.extend_from_slice(b"hello");
+        assert_eq!(rb.buf.len(), 5);
+        rb.extend_from_slice(b", world");
+        assert_eq!(rb.data(), b"hello, world");
+        assert_eq!(rb.consume(5), b"hello");
+        // Not everything: copied, the rest stays.
+        assert_eq!(rb.data(), b", world");
+        let rest = rb.consume(7);
+        assert_eq!(rest, b", world");
+        assert!(rb.is_empty());
+        // Everything, in a tight allocation: handed over.
+        rb.extend_from_slice(&[9; 64]);
+        let pointer = rb.data().as_ptr();
+        let all = rb.consume(64);
+        assert_eq!(all.as_ptr(), pointer);
+        assert_eq!(all, vec![9; 64]);
+        assert!(rb.is_empty());
+        assert_eq!(rb.spare_len(), 0);
+        // A few bytes in a large allocation are copied out instead (the
+        // caller should not hold on to the whole allocation).
+        rb.spare(65_536)[..3].copy_from_slice(b"abc");
+        rb.commit(3);
+        let small = rb.consume(3);
+        assert_eq!(small, b"abc");
+        assert!(small.capacity() < 1024);
+        assert_eq!(rb.spare_len(), 65_536);
     }
 
     #[test]

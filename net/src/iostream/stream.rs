@@ -130,10 +130,17 @@ struct Shared {
     core: RefCell<Core>,
 }
 
-/// The open streams of a loop, closed with it.
+/// The open streams of a loop, closed with it, and the buffer they read
+/// small messages into.
 #[derive(Default)]
 struct OpenStreams {
     streams: RefCell<Slab<Weak<Shared>>>,
+    /// One read chunk that every stream of the loop reads into when its own
+    /// buffer has no room for a chunk; what came is then appended to the
+    /// stream's buffer. A stream that sees small messages so keeps a
+    /// buffer their size, not a chunk's (64 KiB per connection otherwise,
+    /// zeroed on first use), while each read can still take a whole chunk.
+    scratch: RefCell<Vec<u8>>,
 }
 
 impl Extension for OpenStreams {
@@ -186,6 +193,11 @@ struct Core {
     closed: bool,
     error: Option<Error>,
     close_callback: Option<Box<dyn FnOnce()>>,
+    /// See [`IOStream::set_read_callback`].
+    read_callback: Option<Rc<dyn Fn()>>,
+    /// A `read_available` found nothing: call `read_callback` when data
+    /// arrives or the stream closes.
+    read_armed: bool,
 }
 
 struct PendingRead {
@@ -224,11 +236,22 @@ enum ReadDone {
 
 /// What to do once the stream's state is no longer borrowed: future
 /// callbacks run synchronously and may call back into the stream.
+///
+/// Small, and cheap to run when empty: every read, write and event makes
+/// one, and most carry one completed read or write or nothing.
 #[derive(Default)]
 struct Fire {
-    connected: Option<Future<IOStream>>,
     read: Option<ReadDone>,
     write: Option<Future<()>>,
+    /// The read callback to call (see `IOStream::set_read_callback`).
+    notify: Option<Rc<dyn Fn()>>,
+    /// Everything else (connecting, closing, several writes at once).
+    rare: Option<Box<RareFire>>,
+}
+
+#[derive(Default)]
+struct RareFire {
+    connected: Option<Future<IOStream>>,
     more_writes: Vec<Future<()>>,
     closed: Option<Closed>,
     close_later: Option<Option<Error>>,
@@ -245,20 +268,34 @@ struct Closed {
 }
 
 impl Fire {
+    fn rare(&mut self) -> &mut RareFire {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
     fn push_write(&mut self, future: Future<()>) {
         if self.write.is_none() {
             self.write = Some(future);
         } else {
-            self.more_writes.push(future);
+            self.rare().more_writes.push(future);
         }
     }
 
     /// Resolves and schedules everything recorded. `stream` is the handle
     /// a connect future resolves with (absent only when dropping, when no
     /// connect can succeed).
+    #[inline]
     fn run(self, stream: Option<&IOStream>) {
-        if let (Some(future), Some(stream)) = (self.connected, stream) {
-            let _ = future.set_result_unless_cancelled(stream.clone());
+        if self.read.is_some() || self.write.is_some() || self.notify.is_some() || self.rare.is_some() {
+            self.run_all(stream);
+        }
+    }
+
+    fn run_all(self, stream: Option<&IOStream>) {
+        let mut rare = self.rare;
+        if let Some(rare) = rare.as_mut() {
+            if let (Some(future), Some(stream)) = (rare.connected.take(), stream) {
+                let _ = future.set_result_unless_cancelled(stream.clone());
+            }
         }
         match self.read {
             Some(ReadDone::Bytes(future, data)) => {
@@ -272,13 +309,22 @@ impl Fire {
         if let Some(future) = self.write {
             let _ = future.set_result_unless_cancelled(());
         }
-        for future in self.more_writes {
-            let _ = future.set_result_unless_cancelled(());
+        if let Some(rare) = rare.as_mut() {
+            for future in std::mem::take(&mut rare.more_writes) {
+                let _ = future.set_result_unless_cancelled(());
+            }
         }
-        if let Some(closed) = self.closed {
+        if let Some(notify) = self.notify {
+            notify();
+        }
+        let Some(rare) = rare else {
+            return;
+        };
+        let rare = *rare;
+        if let Some(closed) = rare.closed {
             closed.run();
         }
-        if let (Some(error), Some(stream)) = (self.close_later, stream) {
+        if let (Some(error), Some(stream)) = (rare.close_later, stream) {
             // Tornado closes on an error event in a later iteration, so that
             // callbacks queued by this event's reads and writes run first.
             let weak = Rc::downgrade(&stream.shared);
@@ -442,6 +488,8 @@ impl IOStream {
                     writable: !connecting,
                     read_closed: false,
                     close_callback: None,
+                    read_callback: None,
+                    read_armed: false,
                 }),
             }
         });
@@ -480,6 +528,7 @@ impl IOStream {
                 return Err((future, error));
             }
             core.read = Some(PendingRead { target, future });
+            core.read_armed = false;
             core.try_inline_read(&mut fire);
         }
         fire.run(Some(self));
@@ -555,6 +604,78 @@ impl IOStream {
     /// for flow control, loop on `read_bytes(n, true)` instead.
     pub fn read_until_close(&self) -> Future<Vec<u8>> {
         self.read_with(Target::UntilClose)
+    }
+
+    /// Moves the data that is here now to the end of `dst`, at most
+    /// `max_bytes`: what the stream has buffered, or else what one read of
+    /// the socket gives if it may have any. Never waits and makes no
+    /// future: `Ok(0)` means nothing is there yet, and then the
+    /// [read callback](IOStream::set_read_callback) is called once
+    /// something arrives or the stream closes.
+    ///
+    /// Not in Tornado: it is for a protocol that owns its stream and keeps
+    /// its own input buffer (gust's HTTP server and client), which then reads with no
+    /// allocation per read. Reads through futures (`read_bytes`, ...) and
+    /// this one do not mix while one of them is waiting.
+    ///
+    /// Errors: a future read is pending ([`AlreadyReadingError`]); the
+    /// stream is closed and nothing is buffered ([`StreamClosedError`]).
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use gust::concurrent::Future;
+    /// use gust::ioloop::{IOLoop, IOLoopExt};
+    /// use gust::iostream::IOStream;
+    ///
+    /// let io_loop = IOLoop::new();
+    /// let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let (a, b) = (IOStream::new(a).unwrap(), IOStream::new(b).unwrap());
+    /// // The owner's input buffer, and a future for the example to wait on.
+    /// let input = Rc::new(RefCell::new(Vec::new()));
+    /// let arrived: Future<()> = Future::new();
+    /// let (reader, sink, signal) = (b.clone(), input.clone(), arrived.clone());
+    /// b.set_read_callback(move || {
+    ///     if reader.read_available(&mut sink.borrow_mut(), 1024).unwrap_or(0) > 0 {
+    ///         let _ = signal.set_result(());
+    ///     }
+    /// });
+    /// // Nothing there yet: 0, and the callback runs when data comes.
+    /// assert_eq!(b.read_available(&mut input.borrow_mut(), 1024).unwrap(), 0);
+    /// a.write(b"ping");
+    /// io_loop.run_sync(move || arrived, None).unwrap();
+    /// assert_eq!(*input.borrow(), b"ping");
+    /// ```
+    pub fn read_available(&self, dst: &mut Vec<u8>, max_bytes: usize) -> Result<usize, Error> {
+        let mut fire = Fire::default();
+        let result = self
+            .shared
+            .core
+            .borrow_mut()
+            .read_available(dst, max_bytes, &mut fire);
+        fire.run(Some(self));
+        result
+    }
+
+    /// Sets what [`read_available`](IOStream::read_available) calls back
+    /// after it found nothing: `callback` runs (from the loop's event
+    /// handling, as a future's done callbacks do) once data arrives or the
+    /// stream closes, then not again until `read_available` finds nothing
+    /// once more. Closing the stream drops it (so it may hold the stream's
+    /// owner without a cycle outliving the connection). Replaces any
+    /// previous callback.
+    pub fn set_read_callback<F: Fn() + 'static>(&self, callback: F) {
+        let mut core = self.shared.core.borrow_mut();
+        if !core.closed {
+            core.read_callback = Some(Rc::new(callback));
+        }
+    }
+
+    /// Removes the read callback.
+    pub fn clear_read_callback(&self) {
+        let mut core = self.shared.core.borrow_mut();
+        core.read_callback = None;
+        core.read_armed = false;
     }
 
     // ----------------------------------------------------------------
@@ -645,7 +766,10 @@ impl IOStream {
 
     /// Why the stream closed, if an error closed it (Tornado's `error`
     /// attribute): an `io::Error` from the socket, an
-    /// [`UnsatisfiableReadError`], a [`StreamBufferFullError`], ...
+    /// [`UnsatisfiableReadError`], a [`StreamBufferFullError`], ... A
+    /// socket error (a connection reset, say) is recorded when the loop
+    /// reports it, and the stream closes in a later iteration, as in
+    /// Tornado: until then the stream is still open with its error set.
     pub fn error(&self) -> Option<Error> {
         self.shared.core.borrow().error.clone()
     }
@@ -773,7 +897,7 @@ impl Core {
                 return self.finish_read(n, fire);
             }
             if let Some(read) = self.read.take() {
-                fire.closed = Some(Closed {
+                fire.rare().closed = Some(Closed {
                     error: closed_error(&self.error),
                     read: Some(read.future),
                     writes: Vec::new(),
@@ -802,11 +926,51 @@ impl Core {
             if !self.read_once(fire) {
                 return Ok(None);
             }
+            if self.read.is_none() {
+                // Completed from the chunk just read (see `read_once_into`).
+                self.maybe_idle_read(fire);
+                return Ok(None);
+            }
             if let Some(pos) = self.find_read_pos()? {
                 return Ok(Some(pos));
             }
         }
         Ok(None)
+    }
+
+    fn read_available(
+        &mut self,
+        dst: &mut Vec<u8>,
+        max_bytes: usize,
+        fire: &mut Fire,
+    ) -> Result<usize, Error> {
+        if self.read.is_some() {
+            return Err(if self.closed {
+                closed_error(&self.error)
+            } else {
+                Error::new(AlreadyReadingError)
+            });
+        }
+        self.read_armed = false;
+        if self.read_buf.is_empty() && self.readable && !self.closed && !self.connecting {
+            let before = dst.len();
+            self.read_once_into(Some((dst, max_bytes)), fire);
+            let n = dst.len() - before;
+            if n > 0 {
+                return Ok(n);
+            }
+        }
+        if !self.read_buf.is_empty() {
+            let n = self.read_buf.len().min(max_bytes);
+            dst.extend_from_slice(&self.read_buf.data()[..n]);
+            self.read_buf.discard(n);
+            return Ok(n);
+        }
+        if self.closed {
+            return Err(closed_error(&self.error));
+        }
+        self.read_armed = self.read_callback.is_some();
+        Ok(0)
     }
 
     /// With a close callback and nothing buffered or being read, reads
@@ -828,6 +992,13 @@ impl Core {
     /// buffer. Returns whether data arrived (`false`: nothing to read, or
     /// the stream closed).
     fn read_once(&mut self, fire: &mut Fire) -> bool {
+        self.read_once_into(None, fire)
+    }
+
+    /// [`read_once`](Self::read_once), appending at most `max` bytes to
+    /// `append.0` instead of buffering them (the rest is buffered), for
+    /// `read_available`.
+    fn read_once_into(&mut self, mut append: Option<(&mut Vec<u8>, usize)>, fire: &mut Fire) -> bool {
         let Some(socket) = self.socket.as_mut() else {
             return false;
         };
@@ -845,15 +1016,60 @@ impl Core {
                     }
                     (wanted, result)
                 }
-                _ => {
-                    let dest = self.read_buf.spare(self.chunk_size);
-                    let wanted = dest.len();
-                    let result = socket.read(dest);
-                    if let Ok(n) = result {
-                        self.read_buf.commit(n);
+                read => match &self.open {
+                    Some((open, _))
+                        if append.is_some()
+                            || (self.read_buf.spare_len() < self.chunk_size
+                                && !wants_a_chunk(read.as_ref(), self.read_buf.len(), self.chunk_size)) =>
+                    {
+                        let mut scratch = open.scratch.borrow_mut();
+                        if scratch.len() < self.chunk_size {
+                            scratch.resize(self.chunk_size, 0);
+                        }
+                        let dest = &mut scratch[..self.chunk_size];
+                        let result = socket.read(dest);
+                        if let Ok(n) = result {
+                            let mut data = &dest[..n];
+                            if let Some((dst, max)) = append.as_mut() {
+                                let taken = data.len().min(*max);
+                                dst.extend_from_slice(&data[..taken]);
+                                data = &data[taken..];
+                            } else if self.read_buf.is_empty() {
+                                // A `read_bytes` this chunk satisfies takes
+                                // its bytes from it directly (the caller sees
+                                // the read gone and stops).
+                                if let Some(PendingRead {
+                                    target: Target::Bytes { n: want, partial },
+                                    future: ReadFuture::Bytes(_),
+                                }) = read.as_ref()
+                                {
+                                    if n > 0 && (n >= *want || *partial) {
+                                        let taken = n.min(*want);
+                                        if let Some(PendingRead {
+                                            future: ReadFuture::Bytes(future),
+                                            ..
+                                        }) = read.take()
+                                        {
+                                            fire.read = Some(ReadDone::Bytes(future, data[..taken].to_vec()));
+                                        }
+                                        data = &data[taken..];
+                                    }
+                                }
+                            }
+                            self.read_buf.extend_from_slice(data);
+                        }
+                        (self.chunk_size, result)
                     }
-                    (wanted, result)
-                }
+                    _ => {
+                        let dest = self.read_buf.spare(self.chunk_size);
+                        let wanted = dest.len();
+                        let result = socket.read(dest);
+                        if let Ok(n) = result {
+                            self.read_buf.commit(n);
+                        }
+                        (wanted, result)
+                    }
+                },
             };
             match result {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -999,6 +1215,12 @@ impl Core {
                 }
             }
         }
+        if self.write_done >= self.write_index {
+            // Everything written so far is sent: so is this write, and the
+            // writes before it (resolved after it, in order, by `fire`).
+            self.resolve_writes(fire);
+            return Future::ready(());
+        }
         let future = Future::new();
         self.write_futures.push_back((self.write_index, future.clone()));
         self.resolve_writes(fire);
@@ -1102,6 +1324,10 @@ impl Core {
             self.readable = true;
             if self.read.is_some() {
                 self.read_and_satisfy(fire);
+            } else if self.read_armed {
+                // `read_available` found nothing: its owner reads now.
+                self.read_armed = false;
+                fire.notify = self.read_callback.clone();
             } else {
                 self.maybe_idle_read(fire);
             }
@@ -1124,13 +1350,26 @@ impl Core {
                 .as_ref()
                 .and_then(|s| s.take_error().unwrap_or_else(Some));
             match error {
-                // A socket error: close, in a later iteration (Tornado).
-                Some(error) => fire.close_later = Some(Some(error.into())),
+                // A socket error: close, in a later iteration (Tornado), so
+                // that callbacks this event's reads and writes queued run
+                // first. Reading the error cleared it from the socket, so it
+                // is recorded now (Tornado's `self.error = get_fd_error()`):
+                // a read that reaches the end of the stream before the close
+                // runs (one started by a done callback, say) closes with it
+                // instead of as a clean end of stream.
+                Some(error) => {
+                    let error: Error = error.into();
+                    self.error = Some(error.clone());
+                    fire.rare().close_later = Some(Some(error));
+                }
                 // A hang-up: data the peer sent before it is still to be
                 // read (the reads above and later ones reach the end of the
                 // stream), and buffered writes fail when they are tried.
                 None => {
                     self.read_closed = true;
+                    if std::mem::take(&mut self.read_armed) {
+                        fire.notify = self.read_callback.clone();
+                    }
                     if !self.write_buf.is_empty() {
                         self.writable = true;
                         self.handle_write(fire);
@@ -1157,8 +1396,9 @@ impl Core {
         self.connecting = false;
         self.readable = true;
         self.writable = true;
-        fire.connected = self.connect.take();
-        fire.released = self.keep_alive.take();
+        let rare = fire.rare();
+        rare.connected = self.connect.take();
+        rare.released = self.keep_alive.take();
         if !self.write_buf.is_empty() {
             self.handle_write(fire);
         }
@@ -1204,18 +1444,36 @@ impl Core {
             callback: self.close_callback.take().map(|cb| (self.io_loop.clone(), cb)),
         };
         if let Some(handle) = self.keep_alive.take() {
-            fire.released = Some(handle);
+            fire.rare().released = Some(handle);
+        }
+        // An owner waiting in `read_available` learns of the close from it;
+        // the callback goes (it may hold the owner).
+        let read_callback = self.read_callback.take();
+        if std::mem::take(&mut self.read_armed) {
+            fire.notify = read_callback;
         }
         self.write_buf.clear();
-        match &mut fire.closed {
+        let rare = fire.rare();
+        match &mut rare.closed {
             Some(already) => {
                 already.read = already.read.take().or(closed.read);
                 already.writes.extend(closed.writes);
                 already.connect = already.connect.take().or(closed.connect);
                 already.callback = already.callback.take().or(closed.callback);
             }
-            None => fire.closed = Some(closed),
+            None => rare.closed = Some(closed),
         }
+    }
+}
+
+/// Whether the pending read needs at least a chunk more than `buffered`:
+/// then the stream reads into its own buffer (it grows to hold the data
+/// anyway) instead of the loop's scratch buffer, saving a copy.
+fn wants_a_chunk(read: Option<&PendingRead>, buffered: usize, chunk: usize) -> bool {
+    match read.map(|r| &r.target) {
+        Some(Target::Bytes { n, partial: false }) => n.saturating_sub(buffered) >= chunk,
+        Some(Target::UntilClose) => true,
+        _ => false,
     }
 }
 

@@ -4,11 +4,38 @@
 //!
 //! `cargo run --release -- --bench [FILTER]`; `GUST_BENCH_RUNS=N` sets the
 //! number of timed runs (default 7). `-- --only-ping-pong N` runs N round
-//! trips once (for `strace -c`). Output lines have the gust harness's
+//! trips once (for `strace -c`), `--only-conns N [ROUNDS]` N connections
+//! × 10 (or ROUNDS) round trips, `--only-bulk MIB` one bulk transfer. Output lines have the gust harness's
 //! format: `tokio/NAME  median X ns/op  min Y ns/op  (n=N)`.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+
+/// Wall time, or with `GUST_BENCH_CLOCK=cpu` this thread's CPU time (as
+/// gust's `benches/common/mod.rs`, `Stopwatch`).
+struct Stopwatch {
+    wall: Instant,
+    cpu: Option<u64>,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        let cpu = if std::env::var("GUST_BENCH_CLOCK").is_ok_and(|v| v == "cpu") { thread_cpu_ns() } else { None };
+        Stopwatch { wall: Instant::now(), cpu }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match (self.cpu, thread_cpu_ns()) {
+            (Some(start), Some(now)) => Duration::from_nanos(now.saturating_sub(start)),
+            _ => self.wall.elapsed(),
+        }
+    }
+}
+
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -55,7 +82,7 @@ fn ping_pong(n: u64) -> Duration {
         let mut stream = TcpStream::connect(address).await.unwrap();
         let message = [7u8; MSG];
         round_trip(&mut stream, &message).await;
-        let start = Instant::now();
+        let start = Stopwatch::start();
         for _ in 0..n {
             round_trip(&mut stream, &message).await;
         }
@@ -82,7 +109,7 @@ fn bulk(mib: u64) -> Duration {
         });
         let mut stream = TcpStream::connect(address).await.unwrap();
         let chunk = vec![1u8; CHUNK];
-        let start = Instant::now();
+        let start = Stopwatch::start();
         for _ in 0..total / CHUNK {
             stream.write_all(&chunk).await.unwrap();
         }
@@ -103,7 +130,7 @@ fn many_connections(conns: usize, rounds: usize) -> Duration {
         for c in connecting {
             streams.push(c.await.unwrap().unwrap());
         }
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let clients: Vec<_> = streams
             .into_iter()
             .map(|mut stream| {
@@ -215,12 +242,31 @@ fn main() {
         connect_clients(args[i + 1].parse().unwrap(), args[i + 2].parse().unwrap());
         return;
     }
-    if let Some(i) = args.iter().position(|a| a == "--only-ping-pong") {
-        let n = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
-        let elapsed = ping_pong(n);
-        println!("ping_pong: {n} round trips in {elapsed:?}");
-        return;
+    // One workload once, for strace, callgrind or perf.
+    let only = |flag: &str, defaults: [u64; 2]| -> Option<[u64; 2]> {
+        let i = args.iter().position(|a| a == flag)?;
+        let mut values = defaults;
+        for (value, arg) in values.iter_mut().zip(&args[i + 1..]) {
+            match arg.parse() {
+                Ok(v) => *value = v,
+                Err(_) => break,
+            }
+        }
+        Some(values)
+    };
+    if let Some([n, _]) = only("--only-ping-pong", [100_000, 0]) {
+        println!("ping_pong: {n} round trips in {:?}", ping_pong(n));
+    } else if let Some([conns, rounds]) = only("--only-conns", [1000, 10]) {
+        let elapsed = many_connections(conns as usize, rounds as usize);
+        println!("conns: {conns} connections x {rounds} round trips in {elapsed:?}");
+    } else if let Some([mib, _]) = only("--only-bulk", [256, 0]) {
+        println!("bulk: {mib} MiB in {:?}", bulk(mib));
+    } else {
+        run_all(&args);
     }
+}
+
+fn run_all(args: &[String]) {
     let full = args.iter().any(|a| a == "--bench");
     let h = Harness {
         runs: std::env::var("GUST_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(if full { 7 } else { 1 }),
