@@ -1,7 +1,8 @@
 //! [`Future<T>`]: a result that will be set later (Tornado's `Future`).
 
 use std::any::{Any, type_name};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -52,6 +53,15 @@ const TAKEN: InvalidStateError =
 /// 4's Future, and Tornado's `future_add_done_callback`). A coroutine waiting
 /// on a future is nevertheless resumed from the loop, one iteration later:
 /// the runner's callback only schedules it.
+///
+/// A future set *inside* a done callback (a chain: `chain_future`, nested
+/// `with_timeout` or `multi`, any callback that resolves another future) is
+/// done at once, but its own callbacks run after the current callback
+/// returns, in the order their futures were set (breadth first, as
+/// asyncio's scheduled callbacks): the outermost `set_result` runs them all
+/// in a loop before it returns. So when it returns every future of the
+/// chain is done and every callback has run, and a chain of any length
+/// needs no more stack than a chain of one.
 ///
 /// # Unobserved errors
 ///
@@ -135,6 +145,50 @@ struct Core<T> {
     /// logs nothing, and reclaims nothing.
     retrieved: bool,
     cancelled: bool,
+    /// Done, with its callbacks queued on the thread's trampoline (not run
+    /// yet): callbacks added meanwhile join the queue behind them.
+    queued: bool,
+}
+
+/// The callbacks of futures set while another future's callbacks run,
+/// waiting for the outermost `set_result` to run them (see "Callbacks run
+/// at once" on [`Future`]). One per thread.
+struct Trampoline {
+    /// A future's callbacks are running on this thread.
+    active: Cell<bool>,
+    queue: RefCell<VecDeque<Rc<dyn Queued>>>,
+}
+
+thread_local! {
+    static TRAMPOLINE: Trampoline = const {
+        Trampoline {
+            active: Cell::new(false),
+            queue: RefCell::new(VecDeque::new()),
+        }
+    };
+}
+
+/// A done future whose callbacks wait on the trampoline.
+trait Queued {
+    fn run_queued(self: Rc<Self>);
+}
+
+impl<T: 'static> Queued for Inner<T> {
+    fn run_queued(self: Rc<Self>) {
+        let future = Future { inner: self };
+        future.inner.core.borrow_mut().queued = false;
+        future.run_callbacks();
+    }
+}
+
+/// Marks the outermost callback run on this thread as over, even if a
+/// callback unwinds (what is still queued then runs with the next one).
+struct Outermost<'a>(&'a Trampoline);
+
+impl Drop for Outermost<'_> {
+    fn drop(&mut self) {
+        self.0.active.set(false);
+    }
 }
 
 enum Slot<T> {
@@ -300,6 +354,7 @@ impl<T: 'static> Future<T> {
                     callbacks: Callbacks::Empty,
                     retrieved: false,
                     cancelled: false,
+                    queued: false,
                 }),
             }),
         }
@@ -414,7 +469,67 @@ impl<T: 'static> Future<T> {
     /// Runs and clears the done callbacks. A panicking callback is logged
     /// (`Exception in callback NAME for FUTURE: ...`) and the others still
     /// run.
+    ///
+    /// Callbacks that may resolve other futures (closures) go through the
+    /// thread's trampoline: inside another future's callbacks they are
+    /// queued, and the outermost call runs the queue in a loop, so that a
+    /// chain of futures never nests on the stack. Waking a coroutine or a
+    /// task only schedules it, so a future with no closure among its
+    /// callbacks (the hot path: a coroutine waiting on it) skips the
+    /// trampoline.
+    #[inline]
     fn fire(&self) {
+        let nests = {
+            let core = self.inner.core.borrow();
+            match &core.callbacks {
+                Callbacks::Empty => return,
+                Callbacks::One(callback) => matches!(callback, Callback::Fn(_)),
+                Callbacks::Many(_) => true,
+            }
+        };
+        if !nests {
+            self.run_callbacks();
+            return;
+        }
+        self.fire_on_trampoline();
+    }
+
+    fn fire_on_trampoline(&self) {
+        let outermost = TRAMPOLINE.try_with(|trampoline| {
+            if trampoline.active.replace(true) {
+                self.inner.core.borrow_mut().queued = true;
+                trampoline
+                    .queue
+                    .borrow_mut()
+                    .push_back(self.inner.clone() as Rc<dyn Queued>);
+                false
+            } else {
+                true
+            }
+        });
+        match outermost {
+            Ok(false) => {}
+            Ok(true) => {
+                let _ = TRAMPOLINE.try_with(|trampoline| {
+                    let _outermost = Outermost(trampoline);
+                    self.run_callbacks();
+                    loop {
+                        let next = trampoline.queue.borrow_mut().pop_front();
+                        match next {
+                            Some(queued) => queued.run_queued(),
+                            None => break,
+                        }
+                    }
+                });
+            }
+            // The thread is exiting (its thread-locals are gone): no chain
+            // can be that long any more.
+            Err(_) => self.run_callbacks(),
+        }
+    }
+
+    /// Runs and clears the done callbacks, here and now.
+    fn run_callbacks(&self) {
         let callbacks = std::mem::replace(&mut self.inner.core.borrow_mut().callbacks, Callbacks::Empty);
         callbacks.for_each(|callback| self.run_callback(callback));
     }
@@ -471,7 +586,7 @@ impl<T: 'static> Future<T> {
     fn add_callback(&self, callback: Callback<T>) {
         {
             let mut core = self.inner.core.borrow_mut();
-            if matches!(core.slot, Slot::Pending) {
+            if matches!(core.slot, Slot::Pending) || core.queued {
                 core.callbacks.push(callback);
                 return;
             }
