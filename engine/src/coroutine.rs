@@ -9,7 +9,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use gust_ioloop::IOLoop;
-use gust_yieldables::protocol::{AnyFuture, NativeWait, Waiter};
+use gust_yieldables::protocol::{AnyFuture, NativeWait, Waiter, set_task_outcome};
 use gust_yieldables::{
     DriveContext, DrivenWait, Error, Extract, Future, FutureId, IntoResult, InvalidStateError,
     LoopClosedError, PanicError, WaitIterator, Yieldable, Yielded,
@@ -399,7 +399,7 @@ impl Builder {
                 co.name.as_str(),
                 if outcome.is_ok() { "" } else { " with an error" }
             );
-            if let Err(misuse) = setter.set_unless_cancelled(outcome) {
+            if let Err(misuse) = set_task_outcome(&setter, outcome) {
                 log::error!(
                     target: gust_ioloop::APP_LOG,
                     "coroutine {} ({}) finished, but its future had already been set by someone else: {misuse}",
@@ -425,7 +425,10 @@ impl Builder {
 /// Whatever the body returns or fails with goes into that future: errors,
 /// even before the first yield, and panics (as a
 /// [`PanicError`](gust_yieldables::PanicError)) are never raised to the
-/// caller. So look at the future: yield it from another coroutine, give it
+/// caller. An uncaught [`CancelledError`](gust_yieldables::CancelledError)
+/// (returned by the body, or received from a cancelled future it yielded)
+/// *cancels* the future instead, as in Tornado 6.6. So look at the future:
+/// yield it from another coroutine, give it
 /// to `run_sync`, or start the coroutine with `spawn_callback`, which logs
 /// its failure. A failed future nobody looked at logs `Future exception was
 /// never retrieved` when dropped.

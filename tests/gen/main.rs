@@ -76,6 +76,7 @@ fn add_one_async(x: i32) -> Future<i32> {
 }
 
 mod basic;
+mod cancellation;
 mod closing;
 mod coroutine;
 mod driven;

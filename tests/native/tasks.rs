@@ -227,3 +227,34 @@ fn test_task_count() {
     let results: Vec<u32> = tasks.iter().map(|t| t.take_result().unwrap()).collect();
     assert_eq!(results, vec![100, 2, 102, 6, 104, 10, 106, 14, 108, 18]);
 }
+
+// New (Tornado 6.6, as asyncio's Task): a task whose future ends with an
+// uncaught CancelledError (raised, or from awaiting a cancelled future)
+// ends with its future cancelled.
+#[test]
+fn test_uncaught_cancellation_cancels_the_task_future() {
+    use gust::concurrent::CancelledError;
+    let io_loop = IOLoop::with_clock(ManualClock::new());
+    let raised = io_loop.spawn(async { Err::<i32, Error>(CancelledError.into()) });
+    let input = Future::<i32>::new();
+    let waited = input.clone();
+    let awaited = io_loop.spawn(async move { Ok::<i32, Error>(waited.await? + 1) });
+    let caught_input = Future::<i32>::new();
+    let c = caught_input.clone();
+    let caught = io_loop.spawn(async move {
+        match c.await {
+            Err(e) if e.is::<CancelledError>() => Ok::<i32, Error>(-1),
+            other => other,
+        }
+    });
+    io_loop.run_until_idle().unwrap();
+    assert!(input.cancel());
+    assert!(caught_input.cancel());
+    io_loop.run_until_idle().unwrap();
+    for f in [&raised, &awaited] {
+        assert!(f.cancelled(), "{f:?}");
+        assert!(f.take_result().unwrap_err().is::<CancelledError>());
+    }
+    assert!(!caught.cancelled());
+    assert_eq!(caught.take_result().unwrap(), -1);
+}

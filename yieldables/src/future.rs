@@ -454,12 +454,17 @@ impl<T: 'static> Future<T> {
     /// done. Cancelling a coroutine's future does not stop the coroutine
     /// (as in Tornado); its eventual result is dropped.
     pub fn cancel(&self) -> bool {
+        self.cancel_with(Error::new(CancelledError))
+    }
+
+    /// Cancels a pending future with `error` (a [`CancelledError`]).
+    fn cancel_with(&self, error: Error) -> bool {
         {
             let mut core = self.inner.core.borrow_mut();
             if !matches!(core.slot, Slot::Pending) {
                 return false;
             }
-            core.slot = Slot::Failed(Error::new(CancelledError));
+            core.slot = Slot::Failed(error);
             core.cancelled = true;
         }
         self.fire();
@@ -842,6 +847,31 @@ pub fn chain_future_cloned<T: Clone + 'static>(a: &Future<T>, b: &Future<T>) {
             let _ = b.set(a.result());
         }
     });
+}
+
+/// Sets the outcome of a coroutine or a task into its future, as Tornado
+/// 6.6's Runner (and asyncio's Task) do: an uncaught [`CancelledError`]
+/// *cancels* the future; any other outcome is set unless the future was
+/// cancelled meanwhile (then a value is dropped and an error logged, see
+/// [`Future::set_unless_cancelled`]).
+///
+/// Errors: [`InvalidStateError`] if someone else already set the future.
+// Hidden: for the coroutine runner in gust-engine and native tasks; see
+// `protocol`.
+pub fn set_task_outcome<T: 'static>(
+    future: &Future<T>,
+    outcome: Result<T, Error>,
+) -> Result<(), InvalidStateError> {
+    match outcome {
+        Err(error) if error.is::<CancelledError>() => {
+            if future.cancelled() || future.cancel_with(error) {
+                Ok(())
+            } else {
+                Err(ALREADY_DONE)
+            }
+        }
+        outcome => future.set_unless_cancelled(outcome),
+    }
 }
 
 /// A future resolved with `value` (Tornado's `gen.maybe_future`, for

@@ -16,6 +16,10 @@
 //!   `convert_yielded` wraps a native coroutine in a Task; or awaits it on
 //!   its own stack with `co.await_`.
 //!
+//! A task's output becomes its future's result or error; an uncaught
+//! [`CancelledError`](crate::CancelledError) cancels the future, as
+//! asyncio's Task (and Tornado 6.6) do.
+//!
 //! Like Python's native coroutines, a Rust future does nothing until it is
 //! awaited or spawned; a decorated coroutine starts at once. A spawned task
 //! is first polled in the loop's next iteration (as asyncio's Task), and is
@@ -40,7 +44,7 @@ use gust_ioloop::{CallbackResult, Extension, IOLoop, LoopHandle};
 use slab::Slab;
 
 use crate::error::{Error, LoopClosedError, PanicError};
-use crate::future::Future;
+use crate::future::{Future, set_task_outcome};
 use crate::yieldable::{Extract, Yieldable, Yielded};
 
 /// What a native coroutine's output means as a result: a `Result` whose
@@ -254,7 +258,7 @@ where
     let setter = result.clone();
     let task: Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(async move {
         let outcome = future.await.into_result();
-        let _ = setter.set_unless_cancelled(outcome);
+        let _ = set_task_outcome(&setter, outcome);
     });
     let failing = result.clone();
     let fail: Rc<dyn Fn(Error)> = Rc::new(move |error: Error| {
