@@ -589,8 +589,11 @@ impl IOLoop {
     }
 
     /// How long the next poll may wait, before `max_wait` is applied
-    /// (`None`: until something happens).
-    fn poll_timeout(&self) -> Option<Duration> {
+    /// (`None`: until something happens). On an autojump clock, moves the
+    /// clock (now, or after a grace poll) towards the next timer, but never
+    /// further than the caller would wait (`max_wait`): a zero wait does not
+    /// move time.
+    fn poll_timeout(&self, max_wait: Option<Duration>) -> Option<Duration> {
         let inner = &*self.inner;
         if inner.stopping.get() || !inner.ready.is_empty() || inner.remote.is_notified() {
             return Some(Duration::ZERO);
@@ -603,14 +606,25 @@ impl IOLoop {
         match inner.clock.as_manual() {
             None => Some(deadline - now),
             Some(manual) if manual.is_autojump() => {
+                // As far as the caller would wait.
+                let target = match max_wait {
+                    Some(max) => now.checked_add(max).map_or(deadline, |limit| deadline.min(limit)),
+                    None => deadline,
+                };
+                if target <= now {
+                    // Not allowed to wait: no jump, and the loop is not
+                    // busy either (it still polls for I/O, without
+                    // blocking).
+                    return Some(deadline - now);
+                }
                 // With fds registered, I/O may be on its way: poll for it
                 // first (briefly, in real time), and jump only if that poll
                 // found nothing (see `iterate`).
                 if inner.io.handler_count() > 0 {
-                    inner.grace_jump.set(Some(deadline));
+                    inner.grace_jump.set(Some(target));
                     return Some(AUTOJUMP_IO_GRACE);
                 }
-                manual.set(deadline);
+                manual.set(target);
                 Some(Duration::ZERO)
             }
             // Manual time does not pass while we wait: only I/O or another
@@ -630,7 +644,7 @@ impl IOLoop {
     /// its poll may wait given the caller's `max_wait`; `Err(Stalled)` if
     /// it would wait forever on a manual clock for nothing.
     fn wait_limit(&self, max_wait: Option<Duration>) -> Result<(bool, Option<Duration>), Stalled> {
-        let timeout = self.poll_timeout();
+        let timeout = self.poll_timeout(max_wait);
         let busy = timeout == Some(Duration::ZERO);
         if let Some(max) = max_wait {
             return Ok((busy, Some(timeout.map_or(max, |t| t.min(max)))));
