@@ -433,6 +433,18 @@ impl Builder {
 /// its failure. A failed future nobody looked at logs `Future exception was
 /// never retrieved` when dropped.
 ///
+/// # Closing and abandonment
+///
+/// A coroutine suspended when its loop closes, or waiting on a future that
+/// is dropped unresolved, is unwound from its `yield_`: every destructor on
+/// its stack runs, and its future fails with `LoopClosedError` or
+/// [`AbandonedError`](gust_yieldables::AbandonedError). That unwinding is a
+/// Rust unwind, so a destructor that panics during it aborts the process
+/// (a panic while panicking). Destructors of a coroutine's locals should
+/// report failures without panicking (log them, or check
+/// `std::thread::panicking()`); work that may fail on the way out belongs
+/// in the body, before the last yield, not in a destructor.
+///
 /// ```
 /// use gust::gen_::coroutine;
 /// use gust::Error;

@@ -4,6 +4,7 @@ use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,8 +51,33 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 ///    iteration.
 ///
 /// `IOLoop` is a cheap, cloneable handle (`Rc`); it is neither `Send` nor
-/// `Sync`. Other threads use a [`LoopHandle`]. When the last handle is
-/// dropped the loop is [closed](IOLoop::close).
+/// `Sync`. Other threads use a [`LoopHandle`].
+///
+/// # What closes a loop
+///
+/// A loop is [closed](IOLoop::close) (its suspended coroutines unwound, its
+/// callbacks, timers and handlers dropped) by exactly three things:
+///
+/// 1. [`close`](IOLoop::close);
+/// 2. dropping its last `IOLoop` handle while it is not running;
+/// 3. the exit of the thread that made it: every loop a thread made and
+///    did not close is closed when the thread ends (thread-local
+///    destructors; for the main thread, when `main` returns).
+///
+/// Handles held by the loop's own callbacks, timers, fd handlers or
+/// parked coroutines count as handles: a loop whose callback captured an
+/// `IOLoop` clone stays open (with everything it holds) until one of the
+/// above happens, even after the program dropped its own handle. Inside a
+/// callback, prefer [`IOLoop::current`] (the running loop is current) or a
+/// captured [`WeakIOLoop`] to a captured `IOLoop`, or close the loop
+/// explicitly.
+///
+/// Closing unwinds each suspended coroutine's stack. A destructor that
+/// panics while a stack is being unwound (by `close`, or because the
+/// future a coroutine waited for was dropped) is a panic during a panic:
+/// the process aborts, as for any Rust unwinding. Destructors that may
+/// fail should not panic (log instead), or the coroutine should be
+/// finished before the loop is closed.
 ///
 /// ```
 /// use std::time::Duration;
@@ -183,6 +209,7 @@ impl IOLoop {
                 extensions: RefCell::new(Vec::new()),
             }),
         };
+        current::register(&io_loop.inner);
         io_loop.make_current();
         Ok(io_loop)
     }
@@ -720,8 +747,16 @@ impl IOLoop {
     /// afterwards are dropped; other threads' handles get
     /// [`LoopClosedError`](crate::LoopClosedError).
     ///
+    /// A destructor that panics does not stop the close: every step is
+    /// still taken (the loop is closed for other threads too, every
+    /// coroutine, task, callback, timer and handler is dropped), and then
+    /// the first such panic is resumed. (Dropping the last handle closes
+    /// the loop the same way, but while the thread is already panicking
+    /// it logs such a panic instead.)
+    ///
     /// Closing a running loop is an error; closing twice does nothing.
-    /// Dropping the last handle of a loop closes it.
+    /// Dropping the last handle of a loop closes it, and so does the exit
+    /// of its thread (see "What closes a loop" on [`IOLoop`]).
     pub fn close(&self) -> Result<(), IOLoopError> {
         if self.inner.running.get() {
             return Err(IOLoopError::CloseWhileRunning);
@@ -729,21 +764,49 @@ impl IOLoop {
         if self.inner.closed.replace(true) {
             return Ok(());
         }
+        // Every step runs whatever a destructor does; the first panic is
+        // resumed once everything is closed.
+        let mut panicked: Option<Box<dyn Any + Send>> = None;
+        let mut guarded = |step: &mut dyn FnMut()| {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(step)) {
+                panicked.get_or_insert(payload);
+            }
+        };
+        // Other threads see the loop closed from now on; what they had
+        // queued is dropped below.
+        let remote = self.inner.remote.close();
         let extensions = std::mem::take(&mut *self.inner.extensions.borrow_mut());
         for (_, extension) in &extensions {
-            extension.close(self);
+            guarded(&mut || extension.close(self));
         }
-        drop(extensions);
-        // Take everything out before dropping it: destructors may call back
-        // into the loop.
+        for extension in extensions {
+            let mut extension = Some(extension);
+            guarded(&mut || drop(extension.take()));
+        }
+        // Take everything out before dropping it (destructors may call back
+        // into the loop), and drop the callbacks one by one.
         let ready = self.inner.ready.take_all();
         let timers = self.inner.timers.drain();
-        let remote = self.inner.remote.close();
         let handlers = self.inner.io.drain();
-        drop(ready);
-        drop(timers);
-        drop(remote);
-        drop(handlers);
+        for callback in ready {
+            let mut callback = Some(callback);
+            guarded(&mut || drop(callback.take()));
+        }
+        for callback in timers {
+            let mut callback = Some(callback);
+            guarded(&mut || drop(callback.take()));
+        }
+        for callback in remote {
+            let mut callback = Some(callback);
+            guarded(&mut || drop(callback.take()));
+        }
+        for handler in handlers {
+            let mut handler = Some(handler);
+            guarded(&mut || drop(handler.take()));
+        }
+        if let Some(payload) = panicked {
+            resume_unwind(payload);
+        }
         Ok(())
     }
 
@@ -787,7 +850,14 @@ impl Default for IOLoop {
 impl Drop for IOLoop {
     fn drop(&mut self) {
         if Rc::strong_count(&self.inner) == 1 && !self.inner.closed.get() && !self.inner.running.get() {
-            let _ = self.close();
+            if std::thread::panicking() {
+                // A second panic now would abort the process.
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| self.close())) {
+                    crate::callback::log_panic("IOLoop::close", &*payload);
+                }
+            } else {
+                let _ = self.close();
+            }
         }
     }
 }

@@ -377,7 +377,7 @@ fn test_jitter_must_be_finite_and_random_values_are_clamped() {
     // always stays within 1 ± jitter/2 of its length.
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.1, 2.0] {
         let pc = PeriodicCallback::new(|| {}, Duration::from_secs(1)).unwrap();
-        let error = pc.with_jitter(bad).err().expect("rejected");
+        let error = pc.with_jitter(bad).expect_err("rejected");
         assert!(error.to_string().contains("jitter"), "{error}");
     }
     // 10 s periods, jitter 0.5: each period in [7.5 s, 12.5 s].

@@ -159,8 +159,12 @@ struct TaskSlot {
 impl Extension for Tasks {
     /// Drops every pending task (running its destructors); their futures
     /// fail with [`LoopClosedError`].
+    ///
+    /// A task whose destructor panics does not stop the others: every task
+    /// is dropped and failed, then the first panic is resumed.
     fn close(&self, _io_loop: &IOLoop) {
         self.closing.set(true);
+        let mut panicked = None;
         loop {
             let drained: Vec<TaskSlot> = self.slots.borrow_mut().drain().collect();
             if drained.is_empty() {
@@ -168,9 +172,17 @@ impl Extension for Tasks {
             }
             for slot in drained {
                 let TaskSlot { future, fail, .. } = slot;
-                drop(future);
-                fail(Error::new(LoopClosedError));
+                let mut future = Some(future);
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(future.take()))) {
+                    panicked.get_or_insert(payload);
+                }
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| fail(Error::new(LoopClosedError)))) {
+                    panicked.get_or_insert(payload);
+                }
             }
+        }
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
         }
     }
 }
