@@ -14,9 +14,12 @@
 //! - [`run`], [`step`], [`Guard`], [`new_log`]: running and stepping a
 //!   loop in a test, and recording destructors.
 //! - [`fakes`]: the documents' stand-ins, each taking loop time.
+//! - [`child`]: running part of a test in a child process (crashes,
+//!   resource limits).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod child;
 pub mod fakes;
 mod harness;
 pub mod logs;

@@ -334,8 +334,15 @@ impl Builder {
         T: 'static,
         F: FnOnce(&Co) -> Result<T, Error> + 'static,
     {
-        let io_loop = IOLoop::current();
         let result = Future::new();
+        let io_loop = match IOLoop::try_current() {
+            Ok(io_loop) => io_loop,
+            // No loop to run on (out of file descriptors): the I/O error.
+            Err(error) => {
+                let _ = result.set_exception(error);
+                return result;
+            }
+        };
         if io_loop.is_closed() {
             let _ = result.set_exception(LoopClosedError);
             return result;

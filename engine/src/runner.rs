@@ -522,7 +522,7 @@ pub fn runners(io_loop: &IOLoop) -> Vec<RunnerInfo> {
 /// current loop.
 pub fn runner_of<T>(future: &gust_yieldables::Future<T>) -> Option<RunnerInfo> {
     let id = future.id();
-    runners(&IOLoop::current())
+    runners(&IOLoop::current_opt()?)
         .into_iter()
         .find(|info| info.result == id)
 }

@@ -14,6 +14,7 @@
 //! to it (which dropping a program's own last handle cannot close).
 
 use std::cell::RefCell;
+use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::{Rc, Weak};
 
@@ -91,23 +92,27 @@ pub(crate) fn get() -> Option<IOLoop> {
         .map(IOLoop::from_inner)
 }
 
-/// The current loop, creating the thread's default loop if none is current.
-pub(crate) fn get_or_default() -> IOLoop {
+/// The current loop, creating the thread's default loop if none is current;
+/// the operating system's error if it refuses one.
+pub(crate) fn get_or_default() -> io::Result<IOLoop> {
     if let Some(io_loop) = get() {
-        return io_loop;
+        return Ok(io_loop);
     }
-    let made = DEFAULT.try_with(|default| {
+    let made = DEFAULT.try_with(|default| -> io::Result<IOLoop> {
         let mut default = default.borrow_mut();
         if let Some(io_loop) = default.as_ref().filter(|l| !l.is_closed()) {
-            return io_loop.clone();
+            return Ok(io_loop.clone());
         }
-        let io_loop = IOLoop::new();
+        let io_loop = IOLoop::try_new()?;
         *default = Some(io_loop.clone());
-        io_loop
+        Ok(io_loop)
     });
     // Thread-local storage is being torn down: hand out an unregistered
     // loop rather than panic.
-    let io_loop = made.unwrap_or_else(|_| IOLoop::new());
+    let io_loop = match made {
+        Ok(made) => made?,
+        Err(_) => IOLoop::try_new()?,
+    };
     replace(Some(&io_loop.inner));
-    io_loop
+    Ok(io_loop)
 }

@@ -221,7 +221,21 @@ impl IOLoop {
     /// The thread's current loop: the one running on this thread, else the
     /// one most recently created or made current and still alive, else a
     /// default loop created now and kept for the rest of the thread's life.
+    ///
+    /// # Panics
+    ///
+    /// If no loop is current and the operating system refuses a new one
+    /// (out of file descriptors or memory). [`IOLoop::try_current`] returns
+    /// that error instead; gust's own functions that use the current loop
+    /// (`gen_::coroutine`, `sleep`, `with_timeout`, native tasks,
+    /// executors) do, and fail their future with it.
     pub fn current() -> IOLoop {
+        current::get_or_default().unwrap_or_else(|e| panic!("cannot create an IOLoop: {e}"))
+    }
+
+    /// Like [`IOLoop::current`], returning the operating system's error
+    /// instead of panicking when a default loop has to be made and cannot.
+    pub fn try_current() -> io::Result<IOLoop> {
         current::get_or_default()
     }
 

@@ -209,8 +209,20 @@ impl PeriodicCallback {
 
     /// Starts the timer on the current loop; the first call is one period
     /// from now. Starting a running callback does nothing.
+    ///
+    /// If there is no current loop and none can be made (out of file
+    /// descriptors), the error is logged and the callback stays stopped;
+    /// [`try_start`](Self::try_start) returns it instead.
     pub fn start(&self) {
-        start(&self.state);
+        if let Err(e) = start(&self.state) {
+            log::error!(target: crate::APP_LOG, "PeriodicCallback {} not started: cannot create an IOLoop: {e}", self.state.name);
+        }
+    }
+
+    /// Like [`start`](Self::start), returning the operating system's error
+    /// if there is no current loop and none can be made.
+    pub fn try_start(&self) -> std::io::Result<()> {
+        start(&self.state)
     }
 
     /// Stops the timer. A call in progress finishes; no further call is
@@ -253,7 +265,9 @@ impl PeriodicHandle {
     /// Starts it again on the current loop ([`PeriodicCallback::start`]).
     pub fn start(&self) {
         if let Some(state) = self.state.upgrade() {
-            start(&state);
+            if let Err(e) = start(&state) {
+                log::error!(target: crate::APP_LOG, "PeriodicCallback {} not started: cannot create an IOLoop: {e}", state.name);
+            }
         }
     }
 
@@ -276,16 +290,17 @@ impl fmt::Debug for PeriodicHandle {
     }
 }
 
-fn start(state: &Rc<State>) {
+fn start(state: &Rc<State>) -> std::io::Result<()> {
     if state.running.get() {
-        return;
+        return Ok(());
     }
-    let io_loop = IOLoop::current();
+    let io_loop = IOLoop::try_current()?;
     state.running.set(true);
     state.generation.set(state.generation.get() + 1);
     *state.io_loop.borrow_mut() = io_loop.downgrade();
     state.next_timeout.set(Some(io_loop.time()));
     schedule_next(state, &io_loop);
+    Ok(())
 }
 
 fn stop(state: &State) {

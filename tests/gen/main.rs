@@ -81,6 +81,7 @@ mod closing;
 mod coroutine;
 mod driven;
 mod hops;
+mod implicit_loop;
 mod multi;
 mod panics;
 mod results;

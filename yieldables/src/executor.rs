@@ -84,7 +84,11 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    submit_on(&IOLoop::current(), executor, work)
+    match IOLoop::try_current() {
+        Ok(io_loop) => submit_on(&io_loop, executor, work),
+        // No loop to deliver the result to (out of file descriptors).
+        Err(error) => Future::failed(error),
+    }
 }
 
 /// Like [`submit_to`], delivering the result on `io_loop`.

@@ -118,7 +118,11 @@ where
     type Output = <F::Output as IntoResult>::Ok;
 
     fn convert_yielded(self) -> Future<Self::Output> {
-        spawn_on(&IOLoop::current(), self.0)
+        match IOLoop::try_current() {
+            Ok(io_loop) => spawn_on(&io_loop, self.0),
+            // No loop to run it on (out of file descriptors).
+            Err(error) => Future::failed(error),
+        }
     }
 
     fn into_yielded(self) -> Yielded<Self::Output> {
