@@ -15,7 +15,7 @@ use mio::event::Source;
 use crate::callback::{Callback, CallbackResult, Cb, RawCallback};
 use crate::clock::Clock;
 use crate::current;
-use crate::deadline::{Deadline, add_saturating};
+use crate::deadline::Deadline;
 use crate::error::IOLoopError;
 use crate::extension::Extension;
 use crate::handle::{LoopHandle, Remote};
@@ -23,7 +23,7 @@ use crate::handlers::{Events, HandlerId};
 use crate::poller::Poller;
 use crate::ready_queue::ReadyQueue;
 use crate::timer_heap::TimeoutHandle;
-use crate::timers::Timers;
+use crate::timers::{Timers, When};
 
 /// On an autojump clock, how long (real time) a loop with fd handlers
 /// registered polls for I/O before it jumps the clock to the next timer:
@@ -385,24 +385,41 @@ impl IOLoop {
     /// `timedelta`). A deadline already past runs in the next iteration.
     ///
     /// Returns a handle for [`remove_timeout`](IOLoop::remove_timeout).
+    ///
+    /// # The horizon
+    ///
+    /// A loop keeps deadlines in nanoseconds from a point a century before
+    /// it was made, in 64 bits: up to about 484 years after it was made.
+    /// A deadline at or past that horizon, and a delay of `Duration::MAX`
+    /// (or any delay reaching it), mean *never*: the timer stays pending,
+    /// after every timer with a representable deadline, and fires only if
+    /// the loop's clock is moved past the horizon. A loop whose only timers
+    /// are never due has no timer to wait for.
     pub fn add_timeout<F, R>(&self, deadline: impl Into<Deadline>, callback: F) -> TimeoutHandle
     where
         F: FnOnce() -> R + 'static,
         R: CallbackResult,
     {
-        let when = deadline.into().resolve(self.time());
+        let when = match deadline.into() {
+            Deadline::At(instant) => When::At(instant),
+            Deadline::After(delay) => When::After(self.time(), delay),
+        };
         self.insert_timer(when, Callback::Boxed(Box::new(Cb(callback))))
     }
 
     /// Runs `callback` after `delay`. `call_later(Duration::ZERO, f)` runs
-    /// `f` in the next iteration, not a clock tick later.
+    /// `f` in the next iteration, not a clock tick later;
+    /// `call_later(Duration::MAX, f)` never runs `f` (see [the
+    /// horizon](IOLoop::add_timeout#the-horizon)).
     pub fn call_later<F, R>(&self, delay: Duration, callback: F) -> TimeoutHandle
     where
         F: FnOnce() -> R + 'static,
         R: CallbackResult,
     {
-        let when = add_saturating(self.time(), delay);
-        self.insert_timer(when, Callback::Boxed(Box::new(Cb(callback))))
+        self.insert_timer(
+            When::After(self.time(), delay),
+            Callback::Boxed(Box::new(Cb(callback))),
+        )
     }
 
     /// Runs `callback` at `when`, an instant on the loop's clock.
@@ -411,7 +428,7 @@ impl IOLoop {
         F: FnOnce() -> R + 'static,
         R: CallbackResult,
     {
-        self.insert_timer(when, Callback::Boxed(Box::new(Cb(callback))))
+        self.insert_timer(When::At(when), Callback::Boxed(Box::new(Cb(callback))))
     }
 
     /// Schedules `func(self, data)` at `when` without allocating a closure.
@@ -419,10 +436,10 @@ impl IOLoop {
     // `protocol`.
     #[doc(hidden)]
     pub fn call_at_raw(&self, when: Instant, func: fn(&IOLoop, u64), data: u64) -> TimeoutHandle {
-        self.insert_timer(when, Callback::Raw(RawCallback { func, data }))
+        self.insert_timer(When::At(when), Callback::Raw(RawCallback { func, data }))
     }
 
-    fn insert_timer(&self, when: Instant, callback: Callback) -> TimeoutHandle {
+    fn insert_timer(&self, when: When, callback: Callback) -> TimeoutHandle {
         if self.inner.closed.get() {
             drop(callback);
             return TimeoutHandle::dead();
