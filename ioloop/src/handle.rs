@@ -4,7 +4,12 @@
 //! `mio::Waker` interrupts the loop's poll. Wakes are coalesced: a flag
 //! records that a wake is already on its way, so a burst of callbacks costs
 //! one system call, not one each.
+//!
+//! The loop takes at most [`REMOTE_BATCH`] of them per iteration, so that
+//! a flood from other threads cannot keep due timers and I/O waiting for
+//! more than one batch; after a burst the queue gives its memory back.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,9 +21,16 @@ use crate::sync::{lock, spin_until};
 /// A callback sent from another thread.
 pub(crate) type RemoteCallback = Box<dyn CallbackFn + Send>;
 
+/// The most callbacks from other threads one loop iteration takes: past
+/// this, due timers and I/O run before the rest (in the next iterations).
+pub(crate) const REMOTE_BATCH: usize = 1024;
+
+/// An empty queue with more room than this gives it back.
+pub(crate) const KEEP_CAPACITY: usize = 1024;
+
 /// State shared between a loop and its handles.
 pub(crate) struct Remote {
-    queue: Mutex<Vec<RemoteCallback>>,
+    queue: Mutex<VecDeque<RemoteCallback>>,
     /// A wake is pending (set by senders, cleared by the loop before it
     /// drains the queue).
     notified: AtomicBool,
@@ -32,7 +44,7 @@ pub(crate) struct Remote {
 impl Remote {
     pub(crate) fn new(waker: mio::Waker) -> Remote {
         Remote {
-            queue: Mutex::new(Vec::new()),
+            queue: Mutex::new(VecDeque::new()),
             notified: AtomicBool::new(false),
             sleeping: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -50,7 +62,7 @@ impl Remote {
                 drop(callback);
                 return Err(LoopClosedError);
             }
-            queue.push(callback);
+            queue.push_back(callback);
         }
         self.wake();
         Ok(())
@@ -97,18 +109,37 @@ impl Remote {
         self.notified.load(Ordering::Acquire)
     }
 
-    /// Clears the wake flag and takes every queued callback.
-    pub(crate) fn take(&self) -> Vec<RemoteCallback> {
+    /// Clears the wake flag and hands the first `limit` queued callbacks
+    /// (or all, if fewer) to `take`, in order. If more remain, the flag is
+    /// set again, so that the loop does not block before taking them.
+    pub(crate) fn take_batch(
+        &self,
+        limit: usize,
+        take: impl FnOnce(std::collections::vec_deque::Drain<'_, RemoteCallback>),
+    ) {
         self.notified.store(false, Ordering::Release);
         let mut queue = lock(&self.queue);
-        std::mem::take(&mut *queue)
+        let n = queue.len().min(limit);
+        take(queue.drain(..n));
+        if !queue.is_empty() {
+            self.notified.store(true, Ordering::Release);
+        } else if queue.capacity() > KEEP_CAPACITY {
+            // A burst is over: give its memory back.
+            *queue = VecDeque::new();
+        }
     }
 
     /// Marks the loop closed and returns what was still queued.
-    pub(crate) fn close(&self) -> Vec<RemoteCallback> {
+    pub(crate) fn close(&self) -> VecDeque<RemoteCallback> {
         let mut queue = lock(&self.queue);
         self.closed.store(true, Ordering::Release);
         std::mem::take(&mut *queue)
+    }
+
+    /// Room in the queue (for tests of the release after a burst).
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        lock(&self.queue).capacity()
     }
 
     pub(crate) fn is_closed(&self) -> bool {

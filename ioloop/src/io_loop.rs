@@ -18,7 +18,7 @@ use crate::current;
 use crate::deadline::Deadline;
 use crate::error::IOLoopError;
 use crate::extension::Extension;
-use crate::handle::{LoopHandle, Remote};
+use crate::handle::{LoopHandle, REMOTE_BATCH, Remote};
 use crate::handlers::{Events, HandlerId};
 use crate::poller::Poller;
 use crate::ready_queue::ReadyQueue;
@@ -41,7 +41,9 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 ///    not at all if callbacks are ready (while callbacks keep coming it
 ///    looks for I/O only now and then, and not at all if no fd handler is
 ///    registered, to save the system call);
-/// 2. moves callbacks sent from other threads to the ready queue;
+/// 2. moves callbacks sent from other threads to the ready queue (at most
+///    1024 per iteration: a flood from other threads delays due timers and
+///    I/O by one batch at most);
 /// 3. runs the handlers of file descriptors that became ready;
 /// 4. collects every timer that is due, in deadline order (equal deadlines
 ///    in the order they were added);
@@ -321,6 +323,19 @@ impl IOLoop {
     /// Number of registered fd handlers.
     pub fn handler_count(&self) -> usize {
         self.inner.io.handler_count()
+    }
+
+    /// Room in the ready queue's buffers (tests of the release after a
+    /// burst).
+    #[cfg(test)]
+    pub(crate) fn ready_capacity(&self) -> usize {
+        self.inner.ready.capacity()
+    }
+
+    /// Room in the queue of callbacks from other threads (likewise).
+    #[cfg(test)]
+    pub(crate) fn remote_capacity(&self) -> usize {
+        self.inner.remote.capacity()
     }
 
     // ----------------------------------------------------------------
@@ -744,13 +759,11 @@ impl IOLoop {
         }
 
         if inner.remote.is_notified() {
-            inner.ready.extend(
+            inner.remote.take_batch(REMOTE_BATCH, |batch| {
                 inner
-                    .remote
-                    .take()
-                    .into_iter()
-                    .map(|callback| Callback::Boxed(callback)),
-            );
+                    .ready
+                    .extend(batch.map(|callback| Callback::Boxed(callback)));
+            });
         }
 
         if polled {
