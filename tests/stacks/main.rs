@@ -27,6 +27,7 @@ use gust::error::{PanicError, StackExhaustedError};
 use gust::prelude::*;
 use gust::stacks::{
     DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, StackStats, guard_mode, set_max_live_stacks, stack_stats,
+    trim_stack_pool,
 };
 use gust::{ErrorKind, gen_};
 use gust_dev_support::child::{CHILD_DONE, is_child, run_child};
