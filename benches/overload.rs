@@ -1,9 +1,11 @@
 //! Overload: other threads flooding a loop with callbacks.
 //!
-//! `cargo bench --bench overload`. For 8 and 32 threads, each calling
-//! `LoopHandle::add_callback` with a trivial callback as fast as it can,
-//! the loop (on the system clock) has a timer due 2 s after the flood
-//! starts; the timer stops the flood. Printed per scenario:
+//! `cargo bench --bench overload`. For 8 and 32 threads, together sending
+//! 1.6 million callbacks a second through `LoopHandle::add_callback`
+//! (each callback doing about 2 µs of work, so the loop can run at most
+//! about half a million a second: the backlog grows), the loop (on the
+//! system clock) has a timer due 2 s after the flood starts; the timer
+//! stops the flood. Printed per scenario:
 //!
 //! - `late`: how long after its deadline the timer ran (a loop that drains
 //!   every queued callback before it runs due timers is late by however
@@ -25,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use gust::prelude::*;
+use std::hint::black_box;
 
 /// A field of /proc/self/status in KiB.
 fn status_kib(field: &str) -> u64 {
@@ -39,20 +42,42 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// About 2 µs of work.
+fn work() {
+    let mut x = 0u64;
+    for i in 0..1_000u64 {
+        x = black_box(x.wrapping_mul(31).wrapping_add(i));
+    }
+    black_box(x);
+}
+
+/// Callbacks sent per second, all threads together.
+const OFFERED_PER_SECOND: u64 = 1_600_000;
+
 fn scenario(threads: usize, due: Duration) {
     let io_loop = IOLoop::new();
     let stop = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(AtomicU64::new(0));
+    // Each thread sends a batch, then waits for its next slot.
+    const BATCH: u64 = 1_000;
+    let period = Duration::from_secs_f64(BATCH as f64 * threads as f64 / OFFERED_PER_SECOND as f64);
     let workers: Vec<_> = (0..threads)
         .map(|_| {
             let (handle, stop, sent) = (io_loop.handle(), stop.clone(), sent.clone());
             std::thread::spawn(move || {
                 let mut count = 0u64;
-                while !stop.load(Ordering::Relaxed) {
-                    if handle.add_callback(|| {}).is_err() {
-                        break;
+                let mut next = Instant::now();
+                'flood: while !stop.load(Ordering::Relaxed) {
+                    for _ in 0..BATCH {
+                        if handle.add_callback(work).is_err() {
+                            break 'flood;
+                        }
+                        count += 1;
                     }
-                    count += 1;
+                    next += period;
+                    if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
                 }
                 sent.fetch_add(count, Ordering::Relaxed);
             })
