@@ -49,6 +49,7 @@ mod poller;
 pub mod protocol;
 mod ready_queue;
 mod sync;
+mod thread_mark;
 mod timer_heap;
 mod timers;
 mod token;

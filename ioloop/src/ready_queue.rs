@@ -34,11 +34,6 @@ impl ReadyQueue {
         self.ready.borrow_mut().push_back(callback);
     }
 
-    /// Queues several callbacks, in order.
-    pub(crate) fn extend(&self, callbacks: impl IntoIterator<Item = Callback>) {
-        self.ready.borrow_mut().extend(callbacks);
-    }
-
     /// How many callbacks wait for the next iteration.
     #[inline]
     pub(crate) fn len(&self) -> usize {

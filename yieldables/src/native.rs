@@ -39,7 +39,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use gust_ioloop::protocol::{SlotOverflowError, SlotToken};
+use gust_ioloop::protocol::{SlotOverflowError, SlotToken, ThreadMark, on_thread};
 use gust_ioloop::{CallbackResult, Extension, IOLoop, LoopHandle};
 use slab::Slab;
 
@@ -152,12 +152,18 @@ pub(crate) struct Tasks {
 
 struct TaskSlot {
     generation: u32,
-    /// `None` while it is being polled.
-    future: Option<Pin<Box<dyn std::future::Future<Output = ()>>>>,
-    waker: Waker,
-    wake: Arc<LoopWaker>,
+    /// `None` while it is being polled (moved out, so that polling clones
+    /// no reference count).
+    running: Option<Running>,
     /// Fails the task's result future (on a panic or when the loop closes).
     fail: Rc<dyn Fn(Error)>,
+}
+
+/// What polling a task needs.
+struct Running {
+    future: Pin<Box<dyn std::future::Future<Output = ()>>>,
+    waker: Waker,
+    wake: Arc<LoopWaker>,
 }
 
 impl Extension for Tasks {
@@ -175,8 +181,8 @@ impl Extension for Tasks {
                 break;
             }
             for slot in drained {
-                let TaskSlot { future, fail, .. } = slot;
-                let mut future = Some(future);
+                let TaskSlot { running, fail, .. } = slot;
+                let mut future = Some(running);
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(future.take()))) {
                     panicked.get_or_insert(payload);
                 }
@@ -195,6 +201,8 @@ impl Extension for Tasks {
 /// coroutine awaiting a Rust future on its own stack.
 pub(crate) struct LoopWaker {
     loop_id: u64,
+    /// The loop's thread: only there can the loop be current.
+    thread: ThreadMark,
     handle: LoopHandle,
     token: u64,
     /// A poll is already scheduled: further wakes are coalesced.
@@ -206,6 +214,7 @@ impl LoopWaker {
     pub(crate) fn new(io_loop: &IOLoop, token: u64, fire: fn(&IOLoop, u64)) -> LoopWaker {
         LoopWaker {
             loop_id: io_loop.id(),
+            thread: ThreadMark::current(),
             handle: io_loop.handle(),
             token,
             scheduled: AtomicBool::new(false),
@@ -238,19 +247,18 @@ impl Wake for LoopWaker {
         }
         // On the loop's own thread (its loop is current there): straight
         // onto the ready queue, no allocation, no system call.
-        if let Some(io_loop) = IOLoop::current_opt() {
-            if io_loop.id() == self.loop_id {
-                io_loop.add_callback_raw(self.fire, self.token);
-                return;
+        if on_thread(self.thread) {
+            if let Some(io_loop) = IOLoop::current_opt() {
+                if io_loop.id() == self.loop_id {
+                    io_loop.add_callback_raw(self.fire, self.token);
+                    return;
+                }
             }
         }
-        // Elsewhere: through the thread-safe handle, which wakes the loop.
-        let (loop_id, token, fire) = (self.loop_id, self.token, self.fire);
-        let _ = self.handle.add_callback(move || {
-            if let Some(io_loop) = IOLoop::current_opt().filter(|l| l.id() == loop_id) {
-                fire(&io_loop, token);
-            }
-        });
+        // Elsewhere: through the thread-safe handle, which wakes the loop
+        // (a function and a word: no allocation either). A closed loop has
+        // nothing left to wake.
+        let _ = self.handle.add_callback_raw(self.fire, self.token);
     }
 }
 
@@ -298,9 +306,11 @@ where
     wake.mark_scheduled();
     entry.insert(TaskSlot {
         generation,
-        future: Some(task),
-        waker: Waker::from(wake.clone()),
-        wake,
+        running: Some(Running {
+            future: task,
+            waker: Waker::from(wake.clone()),
+            wake,
+        }),
         fail,
     });
     drop(slots);
@@ -315,37 +325,47 @@ fn poll_task(io_loop: &IOLoop, token: u64) {
     };
     let token = SlotToken::from_u64(token);
     let (index, generation) = (token.index(), token.generation());
-    let taken = {
-        let mut slots = tasks.slots.borrow_mut();
-        match slots.get_mut(index) {
-            Some(slot) if slot.generation == generation => slot
-                .future
-                .take()
-                .map(|future| (future, slot.waker.clone(), slot.wake.clone(), slot.fail.clone())),
-            _ => None,
-        }
+    let taken = match tasks.slots.borrow_mut().get_mut(index) {
+        Some(slot) if slot.generation == generation => slot.running.take(),
+        _ => None,
     };
-    let Some((mut future, waker, wake, fail)) = taken else {
+    let Some(mut running) = taken else {
         return;
     };
-    wake.rearm();
-    let mut cx = Context::from_waker(&waker);
-    match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+    running.wake.rearm();
+    let mut cx = Context::from_waker(&running.waker);
+    match catch_unwind(AssertUnwindSafe(|| running.future.as_mut().poll(&mut cx))) {
         Ok(Poll::Pending) => {
             let mut slots = tasks.slots.borrow_mut();
             if let Some(slot) = slots.get_mut(index) {
                 if slot.generation == generation && !tasks.closing.get() {
-                    slot.future = Some(future);
+                    slot.running = Some(running);
                     return;
                 }
             }
         }
         Ok(Poll::Ready(())) => {}
-        Err(payload) => fail(Error::new(PanicError::from_panic(&*payload, None))),
+        Err(payload) => {
+            // The slot is gone if the loop closed meanwhile (which failed
+            // the task's future already).
+            let fail = match tasks.slots.borrow().get(index) {
+                Some(slot) if slot.generation == generation => Some(slot.fail.clone()),
+                _ => None,
+            };
+            if let Some(fail) = fail {
+                fail(Error::new(PanicError::from_panic(&*payload, None)));
+            }
+        }
     }
     // Finished (or its slot is gone): drop it outside any borrow.
-    let removed = tasks.slots.borrow_mut().try_remove(index);
-    drop(future);
+    let removed = {
+        let mut slots = tasks.slots.borrow_mut();
+        match slots.get(index) {
+            Some(slot) if slot.generation == generation => slots.try_remove(index),
+            _ => None,
+        }
+    };
+    drop(running);
     drop(removed);
 }
 
