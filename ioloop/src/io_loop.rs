@@ -759,9 +759,9 @@ impl IOLoop {
         }
 
         if inner.remote.is_notified() {
-            inner
-                .remote
-                .take_batch(REMOTE_BATCH, |callback| inner.ready.push(callback.into_callback()));
+            inner.remote.take_batch(REMOTE_BATCH, |callback| {
+                inner.ready.push(callback.into_callback())
+            });
         }
 
         if polled {

@@ -8,6 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use gust_ioloop::protocol::{lock, spin_until, wait};
 use gust_ioloop::{Extension, IOLoop};
@@ -160,8 +161,48 @@ struct Pool {
 /// How long an idle worker looks for new work before it sleeps: a
 /// coroutine that submits one job after another gets its next one to a
 /// worker without a thread wake-up (only on machines with more than one
-/// CPU).
-const WORKER_SPIN: std::time::Duration = std::time::Duration::from_micros(20);
+/// CPU). Adaptive: see [`SpinPolicy`].
+const WORKER_SPIN: Duration = Duration::from_micros(20);
+
+/// A worker that slept and was given work sooner than this after it went
+/// idle (wake-up latency included) would have caught it by spinning: it
+/// spins again next time.
+const SPIN_WORTHWHILE: Duration = Duration::from_micros(200);
+
+/// Whether an idle worker spins before it sleeps.
+///
+/// Spinning pays when the next job comes within the spin (a coroutine
+/// submitting jobs one after another), and only costs CPU when jobs are
+/// further apart (one a millisecond: a 20 µs spin per job would double the
+/// process's CPU time). So a worker stops spinning after a spin that found
+/// nothing, and starts again once a job comes soon after it went idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpinPolicy {
+    spin: bool,
+}
+
+impl SpinPolicy {
+    pub(crate) fn new() -> SpinPolicy {
+        SpinPolicy { spin: true }
+    }
+
+    /// Whether to spin before sleeping this time.
+    pub(crate) fn should_spin(&self) -> bool {
+        self.spin
+    }
+
+    /// A spin ended: it found work, or not.
+    pub(crate) fn spun(&mut self, found_work: bool) {
+        self.spin = found_work;
+    }
+
+    /// The worker slept and got work `idle` after it went idle.
+    pub(crate) fn slept(&mut self, idle: Duration) {
+        if idle < SPIN_WORTHWHILE {
+            self.spin = true;
+        }
+    }
+}
 
 struct PoolState {
     jobs: VecDeque<Job>,
@@ -304,6 +345,7 @@ impl Executor for ThreadPoolExecutor {
 }
 
 fn worker(pool: Arc<Pool>) {
+    let mut policy = SpinPolicy::new();
     loop {
         let job = {
             let mut state = lock(&pool.state);
@@ -316,13 +358,21 @@ fn worker(pool: Arc<Pool>) {
                     break None;
                 }
                 state.idle += 1;
-                // Look for work a little while before sleeping (only where
-                // another CPU can bring some meanwhile).
                 drop(state);
-                spin_until(WORKER_SPIN, || pool.queued.load(Ordering::Acquire) != 0);
+                let idle_since = Instant::now();
+                // Look for work a little while before sleeping (only where
+                // another CPU can bring some meanwhile, and only while
+                // that has been worth it).
+                if policy.should_spin() {
+                    let found = spin_until(WORKER_SPIN, || pool.queued.load(Ordering::Acquire) != 0);
+                    policy.spun(found);
+                }
                 state = lock(&pool.state);
                 if state.jobs.is_empty() && !state.shutdown {
                     state = wait(&pool.work_ready, state);
+                    if !state.jobs.is_empty() {
+                        policy.slept(idle_since.elapsed());
+                    }
                 }
                 state.idle -= 1;
             }
@@ -375,3 +425,25 @@ pub(crate) struct DefaultExecutor {
 }
 
 impl Extension for DefaultExecutor {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spinning_stops_when_it_finds_nothing_and_resumes_when_work_comes_soon() {
+        let mut policy = SpinPolicy::new();
+        assert!(policy.should_spin(), "a new worker spins");
+        policy.spun(true);
+        assert!(policy.should_spin(), "a spin that found work is kept");
+        // Jobs a millisecond apart: the spin finds nothing, the worker
+        // sleeps, and the next job comes late: no more spinning.
+        policy.spun(false);
+        assert!(!policy.should_spin());
+        policy.slept(Duration::from_millis(1));
+        assert!(!policy.should_spin());
+        // Jobs one after another again: a job soon after going idle.
+        policy.slept(Duration::from_micros(30));
+        assert!(policy.should_spin());
+    }
+}
