@@ -15,8 +15,9 @@
 //!   trip the spin is there for: jobs per second, and CPU).
 //!
 //! CPU time is the process's own, so other load on the machine does not
-//! count (it may only delay wake-ups). Without `--bench` each scenario
-//! runs for 50 ms (a smoke test).
+//! count (it may only delay wake-ups). Arguments not starting with `-`
+//! select scenarios by name; `GUST_IDLE_SECONDS` changes the 10 s. Without
+//! `--bench` each scenario runs for 50 ms (a smoke test).
 
 use std::time::{Duration, Instant};
 
@@ -116,14 +117,30 @@ fn jobs(name: &str, span: Duration, pause: Option<Duration>) {
 }
 
 fn main() {
-    let full = std::env::args().any(|arg| arg == "--bench");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let full = args.iter().any(|arg| arg == "--bench");
+    let filters: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-')).collect();
+    let run = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
+    // GUST_IDLE_SECONDS shortens (or lengthens) each scenario.
+    let seconds = std::env::var("GUST_IDLE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10.0);
     let span = if full {
-        Duration::from_secs(10)
+        Duration::from_secs_f64(seconds)
     } else {
         Duration::from_millis(50)
     };
-    idle_loop(span);
-    idle_pool(span);
-    jobs("one job per ms", span, Some(Duration::from_millis(1)));
-    jobs("back to back", span, None);
+    if run("idle loop") {
+        idle_loop(span);
+    }
+    if run("idle pool") {
+        idle_pool(span);
+    }
+    if run("one job per ms") {
+        jobs("one job per ms", span, Some(Duration::from_millis(1)));
+    }
+    if run("back to back") {
+        jobs("back to back", span, None);
+    }
 }
