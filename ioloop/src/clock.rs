@@ -86,7 +86,10 @@ impl From<&ManualClock> for Clock {
 /// past it. With [`autojump`](ManualClock::autojump) enabled, a loop that
 /// has nothing to do but wait for a timer jumps the clock straight to that
 /// timer's deadline, so `start()` and `run_sync` run a program full of
-/// `sleep(60)` in no time, in the same order as real time would.
+/// `sleep(60)` in no time, in the same order as real time would. It never
+/// jumps further than the loop was allowed to wait: `run_once(Some(d))`
+/// moves the clock at most `d`, and `run_once(Some(Duration::ZERO))` or
+/// `run_until_idle()` not at all.
 /// A loop with fd handlers registered first polls for I/O, waiting up to a
 /// millisecond of real time, and jumps only when that poll found nothing:
 /// data already sent by a peer (a socket on loopback, a pipe) is handled

@@ -617,6 +617,11 @@ impl IOLoop {
     /// steps through what the loop does, one iteration at a time. With
     /// `None`, a loop that nothing could ever wake returns
     /// [`IOLoopError::Stalled`], as [`start`](IOLoop::start) does.
+    ///
+    /// On an autojump [`ManualClock`](crate::ManualClock) the clock moves
+    /// towards the next timer only as far as the wait allows: not at all
+    /// with `Some(Duration::ZERO)`, at most `d` with `Some(d)`, all the way
+    /// with `None`.
     pub fn run_once(&self, max_wait: Option<Duration>) -> Result<(), IOLoopError> {
         let _running = self.enter()?;
         self.iterate(max_wait).map_err(|Stalled| IOLoopError::Stalled)
