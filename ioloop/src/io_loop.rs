@@ -144,6 +144,26 @@ pub(crate) struct Inner {
     extensions: RefCell<Vec<(TypeId, Rc<dyn Extension>)>>,
 }
 
+/// The first panic caught while closing, resumed at the end.
+#[derive(Default)]
+struct Panicked(Option<Box<dyn Any + Send>>);
+
+impl Panicked {
+    /// Runs `step`, keeping its panic if it is the first.
+    fn guard(&mut self, step: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(step)) {
+            self.0.get_or_insert(payload);
+        }
+    }
+
+    /// Drops `items` one by one, each under [`guard`](Self::guard).
+    fn drop_each<T>(&mut self, items: impl IntoIterator<Item = T>) {
+        for item in items {
+            self.guard(|| drop(item));
+        }
+    }
+}
+
 /// Why an iteration did not run: nothing could ever wake the loop.
 struct Stalled;
 
@@ -813,44 +833,25 @@ impl IOLoop {
         }
         // Every step runs whatever a destructor does; the first panic is
         // resumed once everything is closed.
-        let mut panicked: Option<Box<dyn Any + Send>> = None;
-        let mut guarded = |step: &mut dyn FnMut()| {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(step)) {
-                panicked.get_or_insert(payload);
-            }
-        };
+        let mut panicked = Panicked::default();
         // Other threads see the loop closed from now on; what they had
         // queued is dropped below.
         let remote = self.inner.remote.close();
         let extensions = std::mem::take(&mut *self.inner.extensions.borrow_mut());
         for (_, extension) in &extensions {
-            guarded(&mut || extension.close(self));
+            panicked.guard(|| extension.close(self));
         }
-        for extension in extensions {
-            let mut extension = Some(extension);
-            guarded(&mut || drop(extension.take()));
-        }
+        panicked.drop_each(extensions);
         // Take everything out before dropping it (destructors may call back
         // into the loop), and drop the callbacks one by one.
         let ready = self.inner.ready.take_all();
         let timers = self.inner.timers.drain();
         let handlers = self.inner.io.drain();
-        for callback in ready {
-            let mut callback = Some(callback);
-            guarded(&mut || drop(callback.take()));
-        }
-        for callback in timers {
-            let mut callback = Some(callback);
-            guarded(&mut || drop(callback.take()));
-        }
-        for callback in remote {
-            let mut callback = Some(callback);
-            guarded(&mut || drop(callback.take()));
-        }
-        for handler in handlers {
-            let mut handler = Some(handler);
-            guarded(&mut || drop(handler.take()));
-        }
+        panicked.drop_each(ready);
+        panicked.drop_each(timers);
+        panicked.drop_each(remote);
+        panicked.drop_each(handlers);
+        let panicked = panicked.0;
         if let Some(payload) = panicked {
             resume_unwind(payload);
         }
