@@ -896,16 +896,26 @@ impl Default for IOLoop {
 }
 
 impl Drop for IOLoop {
+    #[inline]
     fn drop(&mut self) {
         if Rc::strong_count(&self.inner) == 1 && !self.inner.closed.get() && !self.inner.running.get() {
-            if std::thread::panicking() {
-                // A second panic now would abort the process.
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| self.close())) {
-                    crate::callback::log_panic("IOLoop::close", &*payload);
-                }
-            } else {
-                let _ = self.close();
+            self.close_on_drop();
+        }
+    }
+}
+
+impl IOLoop {
+    /// The last handle is being dropped: close the loop.
+    #[cold]
+    #[inline(never)]
+    fn close_on_drop(&self) {
+        if std::thread::panicking() {
+            // A second panic now would abort the process.
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| self.close())) {
+                crate::callback::log_panic("IOLoop::close", &*payload);
             }
+        } else {
+            let _ = self.close();
         }
     }
 }

@@ -150,22 +150,16 @@ struct Core<T> {
     queued: bool,
 }
 
-/// The callbacks of futures set while another future's callbacks run,
-/// waiting for the outermost `set_result` to run them (see "Callbacks run
-/// at once" on [`Future`]). One per thread.
-struct Trampoline {
-    /// A future's callbacks are running on this thread.
-    active: Cell<bool>,
-    queue: RefCell<VecDeque<Rc<dyn Queued>>>,
-}
-
+// The trampoline: the callbacks of futures set while another future's
+// callbacks run wait here for the outermost `set_result` to run them (see
+// "Callbacks run at once" on [`Future`]). Per thread. `STATE` is a plain
+// cell (no destructor, so reading it is a single thread-local access); the
+// queue itself is touched only when a future is set inside a callback.
 thread_local! {
-    static TRAMPOLINE: Trampoline = const {
-        Trampoline {
-            active: Cell::new(false),
-            queue: RefCell::new(VecDeque::new()),
-        }
-    };
+    /// 0: no future's callbacks are running on this thread; otherwise 1 +
+    /// the number of futures waiting in `QUEUE`.
+    static STATE: Cell<usize> = const { Cell::new(0) };
+    static QUEUE: RefCell<VecDeque<Rc<dyn Queued>>> = const { RefCell::new(VecDeque::new()) };
 }
 
 /// A done future whose callbacks wait on the trampoline.
@@ -183,11 +177,28 @@ impl<T: 'static> Queued for Inner<T> {
 
 /// Marks the outermost callback run on this thread as over, even if a
 /// callback unwinds (what is still queued then runs with the next one).
-struct Outermost<'a>(&'a Trampoline);
+struct Outermost;
 
-impl Drop for Outermost<'_> {
+impl Drop for Outermost {
+    #[inline]
     fn drop(&mut self) {
-        self.0.active.set(false);
+        STATE.set(0);
+    }
+}
+
+/// Runs the futures queued on the trampoline until none is left (the
+/// outermost call, after its own callbacks).
+#[cold]
+#[inline(never)]
+fn run_queued() {
+    loop {
+        let next = QUEUE.try_with(|queue| queue.borrow_mut().pop_front()).ok().flatten();
+        let Some(queued) = next else {
+            STATE.set(1);
+            return;
+        };
+        STATE.set(STATE.get() - 1);
+        queued.run_queued();
     }
 }
 
@@ -381,31 +392,23 @@ impl<T: 'static> Future<T> {
     ///
     /// A future is set once: on a done future this returns an
     /// [`InvalidStateError`] (and drops `value`).
+    #[inline]
     pub fn set_result(&self, value: T) -> Result<(), InvalidStateError> {
-        {
-            let mut core = self.inner.core.borrow_mut();
-            if !matches!(core.slot, Slot::Pending) {
-                return Err(ALREADY_DONE);
-            }
-            core.slot = Slot::Value(value);
+        if self.settle(Slot::Value(value), false) {
+            Ok(())
+        } else {
+            Err(ALREADY_DONE)
         }
-        self.fire();
-        Ok(())
     }
 
     /// Sets an error and runs the done callbacks. As `set_result`, an error
     /// on a done future.
     pub fn set_exception(&self, error: impl Into<Error>) -> Result<(), InvalidStateError> {
-        let error = error.into();
-        {
-            let mut core = self.inner.core.borrow_mut();
-            if !matches!(core.slot, Slot::Pending) {
-                return Err(ALREADY_DONE);
-            }
-            core.slot = Slot::Failed(error);
+        if self.settle(Slot::Failed(error.into()), false) {
+            Ok(())
+        } else {
+            Err(ALREADY_DONE)
         }
-        self.fire();
-        Ok(())
     }
 
     /// Sets the result or the error.
@@ -419,6 +422,7 @@ impl<T: 'static> Future<T> {
     /// Sets the result unless the future was cancelled, in which case the
     /// value is dropped silently (Tornado's
     /// `future_set_result_unless_cancelled`).
+    #[inline]
     pub fn set_result_unless_cancelled(&self, value: T) -> Result<(), InvalidStateError> {
         if self.cancelled() {
             return Ok(());
@@ -459,77 +463,77 @@ impl<T: 'static> Future<T> {
 
     /// Cancels a pending future with `error` (a [`CancelledError`]).
     fn cancel_with(&self, error: Error) -> bool {
-        {
+        self.settle(Slot::Failed(error), true)
+    }
+
+    /// Fills a pending future's slot and runs its callbacks; `false` (and
+    /// `slot` dropped) if it was done already. The callbacks are taken out
+    /// under the same borrow.
+    #[inline(always)]
+    fn settle(&self, slot: Slot<T>, cancelled: bool) -> bool {
+        let callbacks = {
             let mut core = self.inner.core.borrow_mut();
             if !matches!(core.slot, Slot::Pending) {
                 return false;
             }
-            core.slot = Slot::Failed(error);
-            core.cancelled = true;
+            core.slot = slot;
+            core.cancelled = cancelled;
+            if matches!(core.callbacks, Callbacks::Empty) {
+                return true;
+            }
+            std::mem::replace(&mut core.callbacks, Callbacks::Empty)
+        };
+        match callbacks {
+            Callbacks::One(Callback::Fn(_)) | Callbacks::Many(_) => self.run_on_trampoline(callbacks),
+            callbacks => callbacks.for_each(|callback| self.run_callback(callback)),
         }
-        self.fire();
         true
     }
 
-    /// Runs and clears the done callbacks. A panicking callback is logged
-    /// (`Exception in callback NAME for FUTURE: ...`) and the others still
-    /// run.
+    /// Runs a done future's callbacks that may resolve other futures
+    /// (closures). A panicking callback is logged (`Exception in callback
+    /// NAME for FUTURE: ...`) and the others still run.
     ///
-    /// Callbacks that may resolve other futures (closures) go through the
-    /// thread's trampoline: inside another future's callbacks they are
-    /// queued, and the outermost call runs the queue in a loop, so that a
-    /// chain of futures never nests on the stack. Waking a coroutine or a
-    /// task only schedules it, so a future with no closure among its
-    /// callbacks (the hot path: a coroutine waiting on it) skips the
-    /// trampoline.
-    #[inline]
-    fn fire(&self) {
-        let nests = {
-            let core = self.inner.core.borrow();
-            match &core.callbacks {
-                Callbacks::Empty => return,
-                Callbacks::One(callback) => matches!(callback, Callback::Fn(_)),
-                Callbacks::Many(_) => true,
-            }
-        };
-        if !nests {
-            self.run_callbacks();
+    /// They go through the thread's trampoline: inside another future's
+    /// callbacks they are queued, and the outermost call runs the queue in
+    /// a loop, so that a chain of futures never nests on the stack. Waking
+    /// a coroutine or a task only schedules it, so a future with no closure
+    /// among its callbacks (the hot path: a coroutine waiting on it) skips
+    /// the trampoline.
+    #[inline(never)]
+    fn run_on_trampoline(&self, callbacks: Callbacks<T>) {
+        let state = STATE.get();
+        if state != 0 {
+            self.queue_on_trampoline(state, callbacks);
             return;
         }
-        self.fire_on_trampoline();
+        STATE.set(1);
+        let _outermost = Outermost;
+        callbacks.for_each(|callback| self.run_callback(callback));
+        if STATE.get() > 1 {
+            run_queued();
+        }
     }
 
-    fn fire_on_trampoline(&self) {
-        let outermost = TRAMPOLINE.try_with(|trampoline| {
-            if trampoline.active.replace(true) {
-                self.inner.core.borrow_mut().queued = true;
-                trampoline
-                    .queue
-                    .borrow_mut()
-                    .push_back(self.inner.clone() as Rc<dyn Queued>);
-                false
-            } else {
-                true
-            }
+    /// Inside another future's callbacks: the callbacks go back to the
+    /// future, which is queued for the outermost call (or, while the thread
+    /// is exiting and its queue is gone, they run here: no chain can be
+    /// that long any more).
+    #[cold]
+    #[inline(never)]
+    fn queue_on_trampoline(&self, state: usize, callbacks: Callbacks<T>) {
+        let queued = QUEUE.try_with(|queue| {
+            queue
+                .borrow_mut()
+                .push_back(self.inner.clone() as Rc<dyn Queued>)
         });
-        match outermost {
-            Ok(false) => {}
-            Ok(true) => {
-                let _ = TRAMPOLINE.try_with(|trampoline| {
-                    let _outermost = Outermost(trampoline);
-                    self.run_callbacks();
-                    loop {
-                        let next = trampoline.queue.borrow_mut().pop_front();
-                        match next {
-                            Some(queued) => queued.run_queued(),
-                            None => break,
-                        }
-                    }
-                });
-            }
-            // The thread is exiting (its thread-locals are gone): no chain
-            // can be that long any more.
-            Err(_) => self.run_callbacks(),
+        if queued.is_ok() {
+            let mut core = self.inner.core.borrow_mut();
+            core.callbacks = callbacks;
+            core.queued = true;
+            STATE.set(state + 1);
+        } else {
+            callbacks.for_each(|callback| self.run_callback(callback));
         }
     }
 
@@ -858,11 +862,13 @@ pub fn chain_future_cloned<T: Clone + 'static>(a: &Future<T>, b: &Future<T>) {
 /// Errors: [`InvalidStateError`] if someone else already set the future.
 // Hidden: for the coroutine runner in gust-engine and native tasks; see
 // `protocol`.
+#[inline]
 pub fn set_task_outcome<T: 'static>(
     future: &Future<T>,
     outcome: Result<T, Error>,
 ) -> Result<(), InvalidStateError> {
     match outcome {
+        Ok(value) => future.set_result_unless_cancelled(value),
         Err(error) if error.is::<CancelledError>() => {
             if future.cancelled() || future.cancel_with(error) {
                 Ok(())
@@ -870,7 +876,7 @@ pub fn set_task_outcome<T: 'static>(
                 Err(ALREADY_DONE)
             }
         }
-        outcome => future.set_unless_cancelled(outcome),
+        Err(error) => future.set_exception_unless_cancelled(error),
     }
 }
 

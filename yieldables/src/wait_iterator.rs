@@ -135,8 +135,8 @@ impl<K: Clone + 'static, T: 'static> WaitIterator<K, T> {
     /// `chain_future`).
     fn deliver(state: &Rc<RefCell<State<K, T>>>, finished: Finished<K, T>, out: Future<T>) {
         let Finished { key, input, extract } = finished;
-        let cancelled = input.cancelled();
         let outcome = extract.read(&input);
+        let cancelled = outcome.is_err() && input.cancelled();
         {
             let mut state = state.borrow_mut();
             state.undelivered -= 1;
