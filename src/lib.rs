@@ -208,8 +208,8 @@ pub mod ioloop {
     #[doc(inline)]
     pub use gust_ioloop::{
         APP_LOG, CallbackResult, Clock, Deadline, Events, Extension, HandlerId, IOLoop, IOLoopError,
-        LoopClosedError, LoopHandle, ManualClock, NonPositivePeriodError, PeriodicCallback, TimeoutHandle,
-        WeakIOLoop,
+        InvalidJitterError, LoopClosedError, LoopHandle, ManualClock, NonPositivePeriodError,
+        PeriodicCallback, PeriodicHandle, TimeoutHandle, WeakIOLoop,
     };
     #[doc(inline)]
     pub use gust_yieldables::IOLoopExt;

@@ -14,9 +14,12 @@
 //! - [`Guard`], [`new_log`]: recording destructors (Python's `finally`).
 //! - [`fakes`]: the documents' stand-ins, each taking loop time, and the
 //!   example site they fetch from.
+//! - [`child`]: running part of a test in a child process (crashes,
+//!   resource limits).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod child;
 pub mod fakes;
 mod harness;
 pub mod python;

@@ -9,7 +9,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use gust_ioloop::IOLoop;
-use gust_yieldables::protocol::{AnyFuture, Label, NativeWait, Waiter};
+use gust_yieldables::protocol::{AnyFuture, Label, NativeWait, Waiter, set_task_outcome};
 use gust_yieldables::{
     DriveContext, DrivenWait, Error, Extract, Future, FutureId, IntoResult, InvalidStateError,
     LoopClosedError, PanicError, WaitIterator, Yieldable, Yielded,
@@ -371,8 +371,15 @@ impl Builder {
         T: 'static,
         F: FnOnce(&Co) -> Result<T, Error> + 'static,
     {
-        let io_loop = IOLoop::current();
         let result = Future::new();
+        let io_loop = match IOLoop::try_current() {
+            Ok(io_loop) => io_loop,
+            // No loop to run on (out of file descriptors): the I/O error.
+            Err(error) => {
+                let _ = result.set_exception(error);
+                return result;
+            }
+        };
         if io_loop.is_closed() {
             let _ = result.set_exception(LoopClosedError);
             return result;
@@ -444,7 +451,7 @@ impl Builder {
                 let error = outcome.as_ref().err().map(ToString::to_string);
                 co.registry.record(co.id, &co.name, TraceKind::Finished(error));
             }
-            if let Err(misuse) = setter.set_unless_cancelled(outcome) {
+            if let Err(misuse) = set_task_outcome(&setter, outcome) {
                 gust_ioloop::gust_log!(
                     target: gust_ioloop::APP_LOG, log::Level::Error,
                     "coroutine {} ({}) finished, but its future had already been set by someone else: {misuse}",
@@ -470,10 +477,25 @@ impl Builder {
 /// Whatever the body returns or fails with goes into that future: errors,
 /// even before the first yield, and panics (as a
 /// [`PanicError`](gust_yieldables::PanicError)) are never raised to the
-/// caller. So look at the future: yield it from another coroutine, give it
+/// caller. An uncaught [`CancelledError`](gust_yieldables::CancelledError)
+/// (returned by the body, or received from a cancelled future it yielded)
+/// *cancels* the future instead, as in Tornado 6.6. So look at the future:
+/// yield it from another coroutine, give it
 /// to `run_sync`, or start the coroutine with `spawn_callback`, which logs
 /// its failure. A failed future nobody looked at logs `Future exception was
 /// never retrieved` when dropped.
+///
+/// # Closing and abandonment
+///
+/// A coroutine suspended when its loop closes, or waiting on a future that
+/// is dropped unresolved, is unwound from its `yield_`: every destructor on
+/// its stack runs, and its future fails with `LoopClosedError` or
+/// [`AbandonedError`](gust_yieldables::AbandonedError). That unwinding is a
+/// Rust unwind, so a destructor that panics during it aborts the process
+/// (a panic while panicking). Destructors of a coroutine's locals should
+/// report failures without panicking (log them, or check
+/// `std::thread::panicking()`); work that may fail on the way out belongs
+/// in the body, before the last yield, not in a destructor.
 ///
 /// ```
 /// use gust::gen_::coroutine;

@@ -30,6 +30,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::rc::{Rc, Weak};
 use std::time::Instant;
 
@@ -705,6 +706,7 @@ impl Extension for Registry {
     /// its future fails with `LoopClosedError`.
     fn close(&self, _io_loop: &IOLoop) {
         self.closing.set(true);
+        let mut panicked = None;
         loop {
             let batch: Vec<(usize, Box<RunnerGen>)> = {
                 let mut slots = self.slots.borrow_mut();
@@ -719,16 +721,28 @@ impl Extension for Registry {
             if batch.is_empty() {
                 break;
             }
-            for (index, mut generator) in batch {
+            for (index, generator) in batch {
                 // Unwind it; the coroutine sets its own future's error. A
-                // body that swallows the unwinding is asked again.
-                let mut outcome = generator.send(Resume::Close(CloseReason::LoopClosed));
-                while let Ok(GeneratorState::Yielded(_)) = outcome {
-                    outcome = generator.send(Resume::Close(CloseReason::LoopClosed));
+                // body that swallows the unwinding is asked again. A panic
+                // out of it (not from a destructor on its stack, which
+                // aborts) does not stop the others.
+                let mut generator = Some(generator);
+                let closed = catch_unwind(AssertUnwindSafe(|| {
+                    if let Some(mut generator) = generator.take() {
+                        let mut outcome = generator.send(Resume::Close(CloseReason::LoopClosed));
+                        while let Ok(GeneratorState::Yielded(_)) = outcome {
+                            outcome = generator.send(Resume::Close(CloseReason::LoopClosed));
+                        }
+                    }
+                }));
+                if let Err(payload) = closed {
+                    panicked.get_or_insert(payload);
                 }
-                drop(generator);
                 self.release(index);
             }
+        }
+        if let Some(payload) = panicked {
+            resume_unwind(payload);
         }
     }
 }
@@ -781,7 +795,7 @@ pub fn runners(io_loop: &IOLoop) -> Vec<RunnerInfo> {
 /// current loop.
 pub fn runner_of<T>(future: &gust_yieldables::Future<T>) -> Option<RunnerInfo> {
     let id = future.id();
-    runners(&IOLoop::current())
+    runners(&IOLoop::current_opt()?)
         .into_iter()
         .find(|info| info.result == id)
 }

@@ -35,6 +35,7 @@ use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
+use corosensei::stack::valgrind::ValgrindStackRegistration;
 use corosensei::stack::{Stack, StackPointer};
 use gust_yieldables::StackExhaustedError;
 
@@ -190,6 +191,9 @@ struct Region {
     used: usize,
     /// Index in the overflow handler's region table, if registered.
     registered: Option<usize>,
+    /// Each handed-out slot's stack, registered with Valgrind (a no-op
+    /// outside Valgrind) so that it recognises switches to and from it.
+    valgrind: Vec<ValgrindStackRegistration>,
 }
 
 impl Drop for Region {
@@ -197,6 +201,7 @@ impl Drop for Region {
         if let Some(index) = self.registered {
             overflow::unregister_region(index);
         }
+        self.valgrind.clear();
         // SAFETY: `base..base+len` is a mapping this region created and
         // owns; every stack carved from it has been returned (the pool that
         // owns the region is only dropped once no `PooledStack` holds it).
@@ -229,6 +234,54 @@ impl SizeClass {
         }
     }
 
+    /// Unmaps every region none of whose slots is in use (all its
+    /// handed-out slots are back in the free list), taking those slots out
+    /// of the free list; returns how many pooled stacks went with them.
+    fn unmap_unused_regions(&self) -> usize {
+        let mut regions = self.regions.borrow_mut();
+        let mut free = self.free.borrow_mut();
+        if free.is_empty() {
+            return 0;
+        }
+        // The regions by address, to find a slot's region by binary search
+        // (a pool may have thousands of regions and millions of slots).
+        let mut by_base: Vec<(usize, usize)> = regions.iter().enumerate().map(|(i, r)| (r.base, i)).collect();
+        by_base.sort_unstable();
+        let region_of = |slot: usize| -> Option<usize> {
+            let after = by_base.partition_point(|&(base, _)| base <= slot);
+            let &(base, index) = by_base.get(after.checked_sub(1)?)?;
+            (slot < base + regions[index].len).then_some(index)
+        };
+        let mut pooled = vec![0usize; regions.len()];
+        for &slot in free.iter() {
+            if let Some(index) = region_of(slot) {
+                pooled[index] += 1;
+            }
+        }
+        let unused: Vec<bool> = regions.iter().zip(&pooled).map(|(r, &p)| p == r.used).collect();
+        if !unused.contains(&true) {
+            return 0;
+        }
+        let before = free.len();
+        free.retain(|&slot| !region_of(slot).is_some_and(|index| unused[index]));
+        let released = before - free.len();
+        drop(by_base);
+        // Dropping a region unregisters and unmaps it.
+        let mut index = 0;
+        regions.retain(|_| {
+            index += 1;
+            !unused[index - 1]
+        });
+        released
+    }
+
+    /// Tells Valgrind (if the process runs under it) that the usable part
+    /// of the slot at `slot` is a stack.
+    fn register_with_valgrind(&self, slot: usize) -> ValgrindStackRegistration {
+        let start = slot + page_size();
+        ValgrindStackRegistration::new(start as *mut u8, self.slot_size - page_size() - HEADER_BYTES)
+    }
+
     /// A fresh slot from the last region, or from a new region.
     fn fresh_slot(&self) -> Result<usize, NoStack> {
         let slots_per_region = (REGION_BYTES / self.slot_size).max(1);
@@ -241,6 +294,7 @@ impl SizeClass {
                         region.mprotected += 1;
                     }
                     region.used += 1;
+                    region.valgrind.push(self.register_with_valgrind(slot));
                     return Ok(slot);
                 }
             }
@@ -256,11 +310,13 @@ impl SizeClass {
             mprotected: 0,
             used: 0,
             registered,
+            valgrind: Vec::new(),
         };
         if install_guard(base)? == GuardMode::Mprotect {
             region.mprotected += 1;
         }
         region.used = 1;
+        region.valgrind.push(self.register_with_valgrind(base));
         self.regions.borrow_mut().push(region);
         Ok(base)
     }
@@ -308,19 +364,27 @@ pub fn set_max_live_stacks(limit: Option<usize>) {
     let _ = POOL.try_with(|pool| pool.borrow_mut().limit = limit);
 }
 
-/// Gives the memory of every pooled (unused) stack on the calling thread
-/// back to the operating system, keeping the stacks' address space and
-/// guard pages for reuse. Returns how many stacks were trimmed.
+/// Gives pooled (unused) stacks on the calling thread back to the
+/// operating system; returns how many stacks were trimmed.
+///
+/// A reserved region none of whose stacks is in use is unmapped: its
+/// address space and its memory go back (so that stacks of another size, or
+/// anything else, can have them). The pooled stacks of regions still in use
+/// keep their address space and guard pages for reuse, but their memory is
+/// dropped (`MADV_DONTNEED`).
 ///
 /// A stack keeps the pages its coroutine touched when it returns to the
-/// pool, so after a burst of many coroutines the process stays at its peak
-/// memory until those stacks are reused. Call this after such a burst.
+/// pool, and regions are otherwise kept while their thread lives (or until
+/// a new stack finds no address space left, which unmaps the unused ones
+/// first), so after a burst of many coroutines the process stays at its
+/// peak until those stacks are reused. Call this after such a burst.
 pub fn trim_stack_pool() -> usize {
     let page = page_size();
     POOL.try_with(|pool| {
-        let pool = pool.borrow();
+        let mut pool = pool.borrow_mut();
         let mut trimmed = 0;
         for class in &pool.classes {
+            trimmed += class.unmap_unused_regions();
             for &slot in class.free.borrow().iter() {
                 // SAFETY: a pooled slot belongs to this pool and no
                 // coroutine runs on it; MADV_DONTNEED drops its pages (they
@@ -332,7 +396,23 @@ pub fn trim_stack_pool() -> usize {
                 }
             }
         }
+        // A size class with no region left and no stack out is forgotten.
+        pool.classes
+            .retain(|class| !class.regions.borrow().is_empty() || Rc::strong_count(class) > 1);
         trimmed
+    })
+    .unwrap_or(0)
+}
+
+/// Unmaps the regions of the calling thread's pool that no coroutine
+/// uses, of every size; returns how many pooled stacks went with them.
+fn release_unused_regions() -> usize {
+    POOL.try_with(|pool| {
+        pool.borrow()
+            .classes
+            .iter()
+            .map(|class| class.unmap_unused_regions())
+            .sum()
     })
     .unwrap_or(0)
 }
@@ -415,10 +495,18 @@ impl PooledStack {
             Some(slot) => slot,
             None => match class.fresh_slot() {
                 Ok(slot) => slot,
-                Err(no_stack) => {
-                    let _ = POOL.try_with(|pool| pool.borrow_mut().live -= 1);
-                    return Err(exhausted(no_stack));
-                }
+                // Out of address space (or maps)? Regions no coroutine uses
+                // (stacks of other sizes, say) go back, and one more try.
+                Err(no_stack) => match (release_unused_regions() > 0)
+                    .then(|| class.fresh_slot().ok())
+                    .flatten()
+                {
+                    Some(slot) => slot,
+                    None => {
+                        let _ = POOL.try_with(|pool| pool.borrow_mut().live -= 1);
+                        return Err(exhausted(no_stack));
+                    }
+                },
             },
         };
         class.live.set(class.live.get() + 1);

@@ -86,7 +86,10 @@ impl From<&ManualClock> for Clock {
 /// past it. With [`autojump`](ManualClock::autojump) enabled, a loop that
 /// has nothing to do but wait for a timer jumps the clock straight to that
 /// timer's deadline, so `start()` and `run_sync` run a program full of
-/// `sleep(60)` in no time, in the same order as real time would.
+/// `sleep(60)` in no time, in the same order as real time would. It never
+/// jumps further than the loop was allowed to wait: `run_once(Some(d))`
+/// moves the clock at most `d`, and `run_once(Some(Duration::ZERO))` or
+/// `run_until_idle()` not at all.
 /// A loop with fd handlers registered first polls for I/O, waiting up to a
 /// millisecond of real time, and jumps only when that poll found nothing:
 /// data already sent by a peer (a socket on loopback, a pipe) is handled
@@ -164,7 +167,9 @@ impl ManualClock {
     /// might). Saturates at the earliest representable instant.
     pub fn rewind(&self, by: Duration) {
         let now = self.now();
-        self.inner.now.set(now.checked_sub(by).unwrap_or(now));
+        self.inner
+            .now
+            .set(now.checked_sub(by).unwrap_or_else(|| earliest(now, by)));
     }
 
     /// Sets the clock to `when`, forwards or backwards.
@@ -181,6 +186,29 @@ impl ManualClock {
     pub fn is_autojump(&self) -> bool {
         self.inner.autojump.get()
     }
+}
+
+/// The earliest instant `now` can be moved back to, knowing that moving it
+/// back by `too_far` underflows: a binary search on the distance (an
+/// `Instant` has no public minimum).
+fn earliest(now: Instant, too_far: Duration) -> Instant {
+    // `now - ok` is representable, `now - bad` is not.
+    let (mut ok, mut bad) = (0u128, too_far.as_nanos());
+    let back = |nanos: u128| {
+        let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
+        // The remainder is below 10^9: it fits.
+        let sub = u32::try_from(nanos % 1_000_000_000).unwrap_or(0);
+        now.checked_sub(Duration::new(secs, sub))
+    };
+    while bad - ok > 1 {
+        let mid = ok + (bad - ok) / 2;
+        if back(mid).is_some() {
+            ok = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    back(ok).unwrap_or(now)
 }
 
 impl Default for ManualClock {

@@ -32,7 +32,9 @@ pub enum Deadline {
 impl Deadline {
     /// The absolute instant this deadline stands for, taking relative delays
     /// from `now`. A delay too large to represent saturates to a time about a
-    /// century away instead of overflowing.
+    /// century away instead of overflowing. (A loop given the `Deadline`
+    /// itself does better: a delay past its horizon is never due; see
+    /// [`IOLoop::add_timeout`](crate::IOLoop::add_timeout#the-horizon).)
     pub fn resolve(self, now: Instant) -> Instant {
         match self {
             Deadline::At(when) => when,

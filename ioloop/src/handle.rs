@@ -4,21 +4,58 @@
 //! `mio::Waker` interrupts the loop's poll. Wakes are coalesced: a flag
 //! records that a wake is already on its way, so a burst of callbacks costs
 //! one system call, not one each.
+//!
+//! The loop takes at most [`REMOTE_BATCH`] of them per iteration, so that
+//! a flood from other threads cannot keep due timers and I/O waiting for
+//! more than one batch; after a burst the queue gives its memory back.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::callback::{CallbackFn, Cb};
+use crate::callback::{Callback, CallbackFn, Cb, RawCallback};
 use crate::error::LoopClosedError;
 use crate::sync::{lock, spin_until};
 
-/// A callback sent from another thread.
-pub(crate) type RemoteCallback = Box<dyn CallbackFn + Send>;
+/// A callback sent from another thread: a closure, or a function and a
+/// word (which allocates nothing: how wakers of tasks and coroutines reach
+/// their loop).
+pub(crate) enum RemoteCallback {
+    Boxed(Box<dyn CallbackFn + Send>),
+    Raw(RawCallback),
+}
+
+impl RemoteCallback {
+    /// As the ready queue stores it.
+    #[inline]
+    pub(crate) fn into_callback(self) -> Callback {
+        match self {
+            RemoteCallback::Boxed(callback) => Callback::Boxed(callback),
+            RemoteCallback::Raw(raw) => Callback::Raw(raw),
+        }
+    }
+}
+
+/// The most callbacks from other threads one loop iteration takes: past
+/// this, due timers and I/O run before the rest (in the next iterations).
+pub(crate) const REMOTE_BATCH: usize = 1024;
+
+/// An empty queue with more room than this gives it back.
+pub(crate) const KEEP_CAPACITY: usize = 1024;
 
 /// State shared between a loop and its handles.
 pub(crate) struct Remote {
-    queue: Mutex<Vec<RemoteCallback>>,
+    queue: Mutex<VecDeque<RemoteCallback>>,
+    /// The flags the loop reads while it spins before sleeping, on a cache
+    /// line of their own: a sender filling the queue does not disturb the
+    /// spinning loop until it sets `notified`.
+    flags: Flags,
+    waker: mio::Waker,
+}
+
+#[repr(align(128))]
+struct Flags {
     /// A wake is pending (set by senders, cleared by the loop before it
     /// drains the queue).
     notified: AtomicBool,
@@ -26,16 +63,17 @@ pub(crate) struct Remote {
     /// sender need to write to the waker.
     sleeping: AtomicBool,
     closed: AtomicBool,
-    waker: mio::Waker,
 }
 
 impl Remote {
     pub(crate) fn new(waker: mio::Waker) -> Remote {
         Remote {
-            queue: Mutex::new(Vec::new()),
-            notified: AtomicBool::new(false),
-            sleeping: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
+            queue: Mutex::new(VecDeque::new()),
+            flags: Flags {
+                notified: AtomicBool::new(false),
+                sleeping: AtomicBool::new(false),
+                closed: AtomicBool::new(false),
+            },
             waker,
         }
     }
@@ -45,12 +83,12 @@ impl Remote {
             let mut queue = lock(&self.queue);
             // Checked under the lock: close() sets the flag and then drains
             // under the same lock, so nothing is left behind in the queue.
-            if self.closed.load(Ordering::Acquire) {
+            if self.flags.closed.load(Ordering::Acquire) {
                 drop(queue);
                 drop(callback);
                 return Err(LoopClosedError);
             }
-            queue.push(callback);
+            queue.push_back(callback);
         }
         self.wake();
         Ok(())
@@ -62,7 +100,7 @@ impl Remote {
     pub(crate) fn wake(&self) {
         // SeqCst pairs with `enter_sleep`: either the loop sees `notified`
         // before blocking, or this sees `sleeping` and writes the waker.
-        if !self.notified.swap(true, Ordering::SeqCst) && self.sleeping.load(Ordering::SeqCst) {
+        if !self.flags.notified.swap(true, Ordering::SeqCst) && self.flags.sleeping.load(Ordering::SeqCst) {
             // A failed wake (eventfd full) still leaves the loop readable.
             let _ = self.waker.wake();
         }
@@ -72,15 +110,15 @@ impl Remote {
     /// pending; returns whether one arrived. Does nothing on a machine with
     /// one CPU (the sender could not run meanwhile).
     pub(crate) fn spin_until_notified(&self, limit: std::time::Duration) -> bool {
-        spin_until(limit, || self.notified.load(Ordering::Acquire))
+        spin_until(limit, || self.flags.notified.load(Ordering::Acquire))
     }
 
     /// The loop is about to block in its poll; returns `false` if a wake
     /// is already pending (then it must not block).
     pub(crate) fn enter_sleep(&self) -> bool {
-        self.sleeping.store(true, Ordering::SeqCst);
-        if self.notified.load(Ordering::SeqCst) {
-            self.sleeping.store(false, Ordering::SeqCst);
+        self.flags.sleeping.store(true, Ordering::SeqCst);
+        if self.flags.notified.load(Ordering::SeqCst) {
+            self.flags.sleeping.store(false, Ordering::SeqCst);
             return false;
         }
         true
@@ -88,31 +126,50 @@ impl Remote {
 
     /// The loop's poll returned.
     pub(crate) fn leave_sleep(&self) {
-        self.sleeping.store(false, Ordering::SeqCst);
+        self.flags.sleeping.store(false, Ordering::SeqCst);
     }
 
     /// Whether a wake (and possibly callbacks) are pending. A relaxed hint.
     #[inline]
     pub(crate) fn is_notified(&self) -> bool {
-        self.notified.load(Ordering::Acquire)
+        self.flags.notified.load(Ordering::Acquire)
     }
 
-    /// Clears the wake flag and takes every queued callback.
-    pub(crate) fn take(&self) -> Vec<RemoteCallback> {
-        self.notified.store(false, Ordering::Release);
+    /// Clears the wake flag and hands the first `limit` queued callbacks
+    /// (or all, if fewer) to `take`, in order, one by one. If more remain, the flag is
+    /// set again, so that the loop does not block before taking them.
+    pub(crate) fn take_batch(&self, limit: usize, mut take: impl FnMut(RemoteCallback)) {
+        self.flags.notified.store(false, Ordering::Release);
         let mut queue = lock(&self.queue);
-        std::mem::take(&mut *queue)
+        for _ in 0..limit {
+            match queue.pop_front() {
+                Some(callback) => take(callback),
+                None => break,
+            }
+        }
+        if !queue.is_empty() {
+            self.flags.notified.store(true, Ordering::Release);
+        } else if queue.capacity() > KEEP_CAPACITY {
+            // A burst is over: give its memory back.
+            *queue = VecDeque::new();
+        }
     }
 
     /// Marks the loop closed and returns what was still queued.
-    pub(crate) fn close(&self) -> Vec<RemoteCallback> {
+    pub(crate) fn close(&self) -> VecDeque<RemoteCallback> {
         let mut queue = lock(&self.queue);
-        self.closed.store(true, Ordering::Release);
+        self.flags.closed.store(true, Ordering::Release);
         std::mem::take(&mut *queue)
     }
 
+    /// Room in the queue (for tests of the release after a burst).
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        lock(&self.queue).capacity()
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+        self.flags.closed.load(Ordering::Acquire)
     }
 }
 
@@ -153,7 +210,20 @@ impl LoopHandle {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.remote.push(Box::new(Cb(callback)))
+        self.remote.push(RemoteCallback::Boxed(Box::new(Cb(callback))))
+    }
+
+    /// Runs `func(io_loop, data)` on the loop's thread in its next
+    /// iteration, allocating nothing; as
+    /// [`add_callback`](LoopHandle::add_callback) otherwise. This is how
+    /// the wakers of native tasks and awaiting coroutines reach their loop
+    /// from other threads; most code wants `add_callback`.
+    // Hidden: for gust's sibling crates (gust-yieldables' wakers); see
+    // `protocol`.
+    #[doc(hidden)]
+    #[inline]
+    pub fn add_callback_raw(&self, func: fn(&crate::IOLoop, u64), data: u64) -> Result<(), LoopClosedError> {
+        self.remote.push(RemoteCallback::Raw(RawCallback { func, data }))
     }
 
     /// Wakes the loop without giving it work (it runs one iteration).

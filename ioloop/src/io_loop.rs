@@ -4,6 +4,7 @@ use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,15 +15,15 @@ use mio::event::Source;
 use crate::callback::{Callback, CallbackResult, Cb, RawCallback};
 use crate::clock::Clock;
 use crate::current;
-use crate::deadline::{Deadline, add_saturating};
+use crate::deadline::Deadline;
 use crate::error::IOLoopError;
 use crate::extension::Extension;
-use crate::handle::{LoopHandle, Remote};
+use crate::handle::{LoopHandle, REMOTE_BATCH, Remote};
 use crate::handlers::{Events, HandlerId};
 use crate::poller::Poller;
 use crate::ready_queue::ReadyQueue;
 use crate::timer_heap::TimeoutHandle;
-use crate::timers::Timers;
+use crate::timers::{Timers, When};
 
 /// On an autojump clock, how long (real time) a loop with fd handlers
 /// registered polls for I/O before it jumps the clock to the next timer:
@@ -40,7 +41,9 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 ///    not at all if callbacks are ready (while callbacks keep coming it
 ///    looks for I/O only now and then, and not at all if no fd handler is
 ///    registered, to save the system call);
-/// 2. moves callbacks sent from other threads to the ready queue;
+/// 2. moves callbacks sent from other threads to the ready queue (at most
+///    1024 per iteration: a flood from other threads delays due timers and
+///    I/O by one batch at most);
 /// 3. runs the handlers of file descriptors that became ready;
 /// 4. collects every timer that is due, in deadline order (equal deadlines
 ///    in the order they were added);
@@ -50,8 +53,33 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 ///    iteration.
 ///
 /// `IOLoop` is a cheap, cloneable handle (`Rc`); it is neither `Send` nor
-/// `Sync`. Other threads use a [`LoopHandle`]. When the last handle is
-/// dropped the loop is [closed](IOLoop::close).
+/// `Sync`. Other threads use a [`LoopHandle`].
+///
+/// # What closes a loop
+///
+/// A loop is [closed](IOLoop::close) (its suspended coroutines unwound, its
+/// callbacks, timers and handlers dropped) by exactly three things:
+///
+/// 1. [`close`](IOLoop::close);
+/// 2. dropping its last `IOLoop` handle while it is not running;
+/// 3. the exit of the thread that made it: every loop a thread made and
+///    did not close is closed when the thread ends (thread-local
+///    destructors; for the main thread, when `main` returns).
+///
+/// Handles held by the loop's own callbacks, timers, fd handlers or
+/// parked coroutines count as handles: a loop whose callback captured an
+/// `IOLoop` clone stays open (with everything it holds) until one of the
+/// above happens, even after the program dropped its own handle. Inside a
+/// callback, prefer [`IOLoop::current`] (the running loop is current) or a
+/// captured [`WeakIOLoop`] to a captured `IOLoop`, or close the loop
+/// explicitly.
+///
+/// Closing unwinds each suspended coroutine's stack. A destructor that
+/// panics while a stack is being unwound (by `close`, or because the
+/// future a coroutine waited for was dropped) is a panic during a panic:
+/// the process aborts, as for any Rust unwinding. Destructors that may
+/// fail should not panic (log instead), or the coroutine should be
+/// finished before the loop is closed.
 ///
 /// ```
 /// use std::time::Duration;
@@ -114,6 +142,26 @@ pub(crate) struct Inner {
     /// start_with_idle_limit`).
     idle_deadline: Cell<Option<Instant>>,
     extensions: RefCell<Vec<(TypeId, Rc<dyn Extension>)>>,
+}
+
+/// The first panic caught while closing, resumed at the end.
+#[derive(Default)]
+struct Panicked(Option<Box<dyn Any + Send>>);
+
+impl Panicked {
+    /// Runs `step`, keeping its panic if it is the first.
+    fn guard(&mut self, step: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(step)) {
+            self.0.get_or_insert(payload);
+        }
+    }
+
+    /// Drops `items` one by one, each under [`guard`](Self::guard).
+    fn drop_each<T>(&mut self, items: impl IntoIterator<Item = T>) {
+        for item in items {
+            self.guard(|| drop(item));
+        }
+    }
 }
 
 /// Why an iteration did not run: nothing could ever wake the loop.
@@ -183,6 +231,7 @@ impl IOLoop {
                 extensions: RefCell::new(Vec::new()),
             }),
         };
+        current::register(&io_loop.inner);
         io_loop.make_current();
         Ok(io_loop)
     }
@@ -194,7 +243,21 @@ impl IOLoop {
     /// The thread's current loop: the one running on this thread, else the
     /// one most recently created or made current and still alive, else a
     /// default loop created now and kept for the rest of the thread's life.
+    ///
+    /// # Panics
+    ///
+    /// If no loop is current and the operating system refuses a new one
+    /// (out of file descriptors or memory). [`IOLoop::try_current`] returns
+    /// that error instead; gust's own functions that use the current loop
+    /// (`gen_::coroutine`, `sleep`, `with_timeout`, native tasks,
+    /// executors) do, and fail their future with it.
     pub fn current() -> IOLoop {
+        current::get_or_default().unwrap_or_else(|e| panic!("cannot create an IOLoop: {e}"))
+    }
+
+    /// Like [`IOLoop::current`], returning the operating system's error
+    /// instead of panicking when a default loop has to be made and cannot.
+    pub fn try_current() -> io::Result<IOLoop> {
         current::get_or_default()
     }
 
@@ -282,6 +345,19 @@ impl IOLoop {
         self.inner.io.handler_count()
     }
 
+    /// Room in the ready queue's buffers (tests of the release after a
+    /// burst).
+    #[cfg(test)]
+    pub(crate) fn ready_capacity(&self) -> usize {
+        self.inner.ready.capacity()
+    }
+
+    /// Room in the queue of callbacks from other threads (likewise).
+    #[cfg(test)]
+    pub(crate) fn remote_capacity(&self) -> usize {
+        self.inner.remote.capacity()
+    }
+
     // ----------------------------------------------------------------
     // Callbacks
     // ----------------------------------------------------------------
@@ -344,24 +420,41 @@ impl IOLoop {
     /// `timedelta`). A deadline already past runs in the next iteration.
     ///
     /// Returns a handle for [`remove_timeout`](IOLoop::remove_timeout).
+    ///
+    /// # The horizon
+    ///
+    /// A loop keeps deadlines in nanoseconds from a point a century before
+    /// it was made, in 64 bits: up to about 484 years after it was made.
+    /// A deadline at or past that horizon, and a delay of `Duration::MAX`
+    /// (or any delay reaching it), mean *never*: the timer stays pending,
+    /// after every timer with a representable deadline, and fires only if
+    /// the loop's clock is moved past the horizon. A loop whose only timers
+    /// are never due has no timer to wait for.
     pub fn add_timeout<F, R>(&self, deadline: impl Into<Deadline>, callback: F) -> TimeoutHandle
     where
         F: FnOnce() -> R + 'static,
         R: CallbackResult,
     {
-        let when = deadline.into().resolve(self.time());
+        let when = match deadline.into() {
+            Deadline::At(instant) => When::At(instant),
+            Deadline::After(delay) => When::After(self.time(), delay),
+        };
         self.insert_timer(when, Callback::Boxed(Box::new(Cb(callback))))
     }
 
     /// Runs `callback` after `delay`. `call_later(Duration::ZERO, f)` runs
-    /// `f` in the next iteration, not a clock tick later.
+    /// `f` in the next iteration, not a clock tick later;
+    /// `call_later(Duration::MAX, f)` never runs `f` (see [the
+    /// horizon](IOLoop::add_timeout#the-horizon)).
     pub fn call_later<F, R>(&self, delay: Duration, callback: F) -> TimeoutHandle
     where
         F: FnOnce() -> R + 'static,
         R: CallbackResult,
     {
-        let when = add_saturating(self.time(), delay);
-        self.insert_timer(when, Callback::Boxed(Box::new(Cb(callback))))
+        self.insert_timer(
+            When::After(self.time(), delay),
+            Callback::Boxed(Box::new(Cb(callback))),
+        )
     }
 
     /// Runs `callback` at `when`, an instant on the loop's clock.
@@ -370,7 +463,7 @@ impl IOLoop {
         F: FnOnce() -> R + 'static,
         R: CallbackResult,
     {
-        self.insert_timer(when, Callback::Boxed(Box::new(Cb(callback))))
+        self.insert_timer(When::At(when), Callback::Boxed(Box::new(Cb(callback))))
     }
 
     /// Schedules `func(self, data)` at `when` without allocating a closure.
@@ -378,10 +471,10 @@ impl IOLoop {
     // `protocol`.
     #[doc(hidden)]
     pub fn call_at_raw(&self, when: Instant, func: fn(&IOLoop, u64), data: u64) -> TimeoutHandle {
-        self.insert_timer(when, Callback::Raw(RawCallback { func, data }))
+        self.insert_timer(When::At(when), Callback::Raw(RawCallback { func, data }))
     }
 
-    fn insert_timer(&self, when: Instant, callback: Callback) -> TimeoutHandle {
+    fn insert_timer(&self, when: When, callback: Callback) -> TimeoutHandle {
         if self.inner.closed.get() {
             drop(callback);
             return TimeoutHandle::dead();
@@ -544,6 +637,11 @@ impl IOLoop {
     /// steps through what the loop does, one iteration at a time. With
     /// `None`, a loop that nothing could ever wake returns
     /// [`IOLoopError::Stalled`], as [`start`](IOLoop::start) does.
+    ///
+    /// On an autojump [`ManualClock`](crate::ManualClock) the clock moves
+    /// towards the next timer only as far as the wait allows: not at all
+    /// with `Some(Duration::ZERO)`, at most `d` with `Some(d)`, all the way
+    /// with `None`.
     pub fn run_once(&self, max_wait: Option<Duration>) -> Result<(), IOLoopError> {
         let _running = self.enter()?;
         self.iterate(max_wait).map_err(|Stalled| IOLoopError::Stalled)
@@ -589,8 +687,11 @@ impl IOLoop {
     }
 
     /// How long the next poll may wait, before `max_wait` is applied
-    /// (`None`: until something happens).
-    fn poll_timeout(&self) -> Option<Duration> {
+    /// (`None`: until something happens). On an autojump clock, moves the
+    /// clock (now, or after a grace poll) towards the next timer, but never
+    /// further than the caller would wait (`max_wait`): a zero wait does not
+    /// move time.
+    fn poll_timeout(&self, max_wait: Option<Duration>) -> Option<Duration> {
         let inner = &*self.inner;
         if inner.stopping.get() || !inner.ready.is_empty() || inner.remote.is_notified() {
             return Some(Duration::ZERO);
@@ -603,14 +704,25 @@ impl IOLoop {
         match inner.clock.as_manual() {
             None => Some(deadline - now),
             Some(manual) if manual.is_autojump() => {
+                // As far as the caller would wait.
+                let target = match max_wait {
+                    Some(max) => now.checked_add(max).map_or(deadline, |limit| deadline.min(limit)),
+                    None => deadline,
+                };
+                if target <= now {
+                    // Not allowed to wait: no jump, and the loop is not
+                    // busy either (it still polls for I/O, without
+                    // blocking).
+                    return Some(deadline - now);
+                }
                 // With fds registered, I/O may be on its way: poll for it
                 // first (briefly, in real time), and jump only if that poll
                 // found nothing (see `iterate`).
                 if inner.io.handler_count() > 0 {
-                    inner.grace_jump.set(Some(deadline));
+                    inner.grace_jump.set(Some(target));
                     return Some(AUTOJUMP_IO_GRACE);
                 }
-                manual.set(deadline);
+                manual.set(target);
                 Some(Duration::ZERO)
             }
             // Manual time does not pass while we wait: only I/O or another
@@ -630,7 +742,7 @@ impl IOLoop {
     /// its poll may wait given the caller's `max_wait`; `Err(Stalled)` if
     /// it would wait forever on a manual clock for nothing.
     fn wait_limit(&self, max_wait: Option<Duration>) -> Result<(bool, Option<Duration>), Stalled> {
-        let timeout = self.poll_timeout();
+        let timeout = self.poll_timeout(max_wait);
         let busy = timeout == Some(Duration::ZERO);
         if let Some(max) = max_wait {
             return Ok((busy, Some(timeout.map_or(max, |t| t.min(max)))));
@@ -672,13 +784,9 @@ impl IOLoop {
         }
 
         if inner.remote.is_notified() {
-            inner.ready.extend(
-                inner
-                    .remote
-                    .take()
-                    .into_iter()
-                    .map(|callback| Callback::Boxed(callback)),
-            );
+            inner.remote.take_batch(REMOTE_BATCH, |callback| {
+                inner.ready.push(callback.into_callback())
+            });
         }
 
         if polled {
@@ -706,8 +814,16 @@ impl IOLoop {
     /// afterwards are dropped; other threads' handles get
     /// [`LoopClosedError`](crate::LoopClosedError).
     ///
+    /// A destructor that panics does not stop the close: every step is
+    /// still taken (the loop is closed for other threads too, every
+    /// coroutine, task, callback, timer and handler is dropped), and then
+    /// the first such panic is resumed. (Dropping the last handle closes
+    /// the loop the same way, but while the thread is already panicking
+    /// it logs such a panic instead.)
+    ///
     /// Closing a running loop is an error; closing twice does nothing.
-    /// Dropping the last handle of a loop closes it.
+    /// Dropping the last handle of a loop closes it, and so does the exit
+    /// of its thread (see "What closes a loop" on [`IOLoop`]).
     pub fn close(&self) -> Result<(), IOLoopError> {
         if self.inner.running.get() {
             return Err(IOLoopError::CloseWhileRunning);
@@ -715,21 +831,30 @@ impl IOLoop {
         if self.inner.closed.replace(true) {
             return Ok(());
         }
+        // Every step runs whatever a destructor does; the first panic is
+        // resumed once everything is closed.
+        let mut panicked = Panicked::default();
+        // Other threads see the loop closed from now on; what they had
+        // queued is dropped below.
+        let remote = self.inner.remote.close();
         let extensions = std::mem::take(&mut *self.inner.extensions.borrow_mut());
         for (_, extension) in &extensions {
-            extension.close(self);
+            panicked.guard(|| extension.close(self));
         }
-        drop(extensions);
-        // Take everything out before dropping it: destructors may call back
-        // into the loop.
+        panicked.drop_each(extensions);
+        // Take everything out before dropping it (destructors may call back
+        // into the loop), and drop the callbacks one by one.
         let ready = self.inner.ready.take_all();
         let timers = self.inner.timers.drain();
-        let remote = self.inner.remote.close();
         let handlers = self.inner.io.drain();
-        drop(ready);
-        drop(timers);
-        drop(remote);
-        drop(handlers);
+        panicked.drop_each(ready);
+        panicked.drop_each(timers);
+        panicked.drop_each(remote);
+        panicked.drop_each(handlers);
+        let panicked = panicked.0;
+        if let Some(payload) = panicked {
+            resume_unwind(payload);
+        }
         Ok(())
     }
 
@@ -771,8 +896,25 @@ impl Default for IOLoop {
 }
 
 impl Drop for IOLoop {
+    #[inline]
     fn drop(&mut self) {
         if Rc::strong_count(&self.inner) == 1 && !self.inner.closed.get() && !self.inner.running.get() {
+            self.close_on_drop();
+        }
+    }
+}
+
+impl IOLoop {
+    /// The last handle is being dropped: close the loop.
+    #[cold]
+    #[inline(never)]
+    fn close_on_drop(&self) {
+        if std::thread::panicking() {
+            // A second panic now would abort the process.
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| self.close())) {
+                crate::callback::log_panic("IOLoop::close", &*payload);
+            }
+        } else {
             let _ = self.close();
         }
     }

@@ -50,6 +50,7 @@ pub mod protocol;
 mod ready_queue;
 mod sync;
 mod tap;
+mod thread_mark;
 mod timer_heap;
 mod timers;
 mod token;
@@ -62,7 +63,7 @@ pub use extension::Extension;
 pub use handle::LoopHandle;
 pub use handlers::{Events, HandlerId};
 pub use io_loop::{IOLoop, WeakIOLoop};
-pub use periodic_callback::{NonPositivePeriodError, PeriodicCallback};
+pub use periodic_callback::{InvalidJitterError, NonPositivePeriodError, PeriodicCallback, PeriodicHandle};
 pub use timer_heap::TimeoutHandle;
 
 /// The `log` target of errors reported by the loop and the coroutine

@@ -17,9 +17,17 @@ use crate::timer_heap::TimeoutHandle;
 #[error("Periodic callback must have a positive callback_time")]
 pub struct NonPositivePeriodError;
 
-/// Runs the user's callback; calls the second argument once the work it
+/// [`PeriodicCallback::with_jitter`] was given a jitter that is not a
+/// finite number in `[0, 2)`: NaN or an infinity would make every period
+/// zero (a busy loop), a negative one means nothing, and from 2 on a period
+/// could be zero or negative.
+#[derive(Debug, Clone, Copy, PartialEq, Error)]
+#[error("PeriodicCallback jitter must be a finite number in [0, 2), not {0}")]
+pub struct InvalidJitterError(pub f64);
+
+/// Runs the user's callback; calls the last argument once the work it
 /// returned (if any) has finished.
-type RunFn = Box<dyn FnMut(&IOLoop, Box<dyn FnOnce()>)>;
+type RunFn = Box<dyn FnMut(&IOLoop, &PeriodicHandle, Box<dyn FnOnce()>)>;
 
 /// Schedules a callback to be called periodically (Tornado's
 /// `PeriodicCallback`).
@@ -35,6 +43,11 @@ type RunFn = Box<dyn FnMut(&IOLoop, Box<dyn FnOnce()>)>;
 /// [`CallbackResult`] that stands for work in progress), the next call is
 /// scheduled only when it finishes, so calls never overlap (Tornado 6.2).
 /// A panic in the callback is logged and the schedule continues.
+///
+/// A callback that must stop its own `PeriodicCallback` (Tornado's
+/// `self.pc.stop()`) is made with [`with_handle`](Self::with_handle): it
+/// receives a [`PeriodicHandle`]. Other code gets one from
+/// [`handle`](Self::handle).
 ///
 /// ```
 /// use std::cell::Cell;
@@ -91,13 +104,66 @@ impl PeriodicCallback {
         F: FnMut() -> R + 'static,
         R: CallbackResult,
     {
+        PeriodicCallback::make(std::any::type_name::<F>(), period, move |_| callback())
+    }
+
+    /// Like [`new`](Self::new), the callback receiving a handle to its own
+    /// `PeriodicCallback`, with which it can stop it.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    /// use gust::ioloop::{IOLoop, ManualClock, PeriodicCallback, PeriodicHandle};
+    ///
+    /// let clock = ManualClock::autojump();
+    /// let io_loop = IOLoop::with_clock(&clock);
+    /// let calls = Rc::new(Cell::new(0));
+    /// let seen = calls.clone();
+    /// let pc = PeriodicCallback::with_handle(
+    ///     move |pc: &PeriodicHandle| {
+    ///         seen.set(seen.get() + 1);
+    ///         if seen.get() == 3 {
+    ///             pc.stop(); // Tornado's self.pc.stop()
+    ///             IOLoop::current().stop();
+    ///         }
+    ///     },
+    ///     Duration::from_secs(1),
+    /// )
+    /// .unwrap();
+    /// pc.start();
+    /// io_loop.start().unwrap();
+    /// assert_eq!(calls.get(), 3);
+    /// assert!(!pc.is_running());
+    /// ```
+    pub fn with_handle<F, R>(
+        callback: F,
+        period: Duration,
+    ) -> Result<PeriodicCallback, NonPositivePeriodError>
+    where
+        F: FnMut(&PeriodicHandle) -> R + 'static,
+        R: CallbackResult,
+    {
+        PeriodicCallback::make(std::any::type_name::<F>(), period, callback)
+    }
+
+    fn make<F, R>(
+        name: &'static str,
+        period: Duration,
+        mut callback: F,
+    ) -> Result<PeriodicCallback, NonPositivePeriodError>
+    where
+        F: FnMut(&PeriodicHandle) -> R + 'static,
+        R: CallbackResult,
+    {
         if period.is_zero() {
             return Err(NonPositivePeriodError);
         }
-        let name = std::any::type_name::<F>();
-        let run: RunFn = Box::new(move |io_loop: &IOLoop, then: Box<dyn FnOnce()>| {
-            callback().finish(io_loop, name, Some(then));
-        });
+        let run: RunFn = Box::new(
+            move |io_loop: &IOLoop, handle: &PeriodicHandle, then: Box<dyn FnOnce()>| {
+                callback(handle).finish(io_loop, name, Some(then));
+            },
+        );
         Ok(PeriodicCallback {
             state: Rc::new(State {
                 run: RefCell::new(Some(run)),
@@ -116,14 +182,20 @@ impl PeriodicCallback {
 
     /// Sets the jitter: each period is multiplied by `1 + jitter * (r -
     /// 0.5)` for a random `r` in `[0, 1)`, so `0.1` means ±5%.
-    #[must_use]
-    pub fn with_jitter(self, jitter: f64) -> PeriodicCallback {
+    ///
+    /// Errors: [`InvalidJitterError`] unless `jitter` is a finite number in
+    /// `[0, 2)`.
+    pub fn with_jitter(self, jitter: f64) -> Result<PeriodicCallback, InvalidJitterError> {
+        if !(0.0..2.0).contains(&jitter) {
+            return Err(InvalidJitterError(jitter));
+        }
         self.state.jitter.set(jitter);
-        self
+        Ok(self)
     }
 
     /// Replaces the random source used for jitter (values in `[0, 1)`);
-    /// tests use it as Tornado's tests patch `random.random`.
+    /// tests use it as Tornado's tests patch `random.random`. Values outside
+    /// `[0, 1)` are clamped into it, and NaN counts as 0.5.
     #[must_use]
     pub fn with_random(self, random: impl FnMut() -> f64 + 'static) -> PeriodicCallback {
         *self.state.random.borrow_mut() = Box::new(random);
@@ -137,34 +209,106 @@ impl PeriodicCallback {
 
     /// Starts the timer on the current loop; the first call is one period
     /// from now. Starting a running callback does nothing.
+    ///
+    /// If there is no current loop and none can be made (out of file
+    /// descriptors), the error is logged and the callback stays stopped;
+    /// [`try_start`](Self::try_start) returns it instead.
     pub fn start(&self) {
-        let state = &self.state;
-        if state.running.get() {
-            return;
+        if let Err(e) = start(&self.state) {
+            crate::gust_log!(target: crate::APP_LOG, log::Level::Error, "PeriodicCallback {} not started: cannot create an IOLoop: {e}", self.state.name);
         }
-        let io_loop = IOLoop::current();
-        state.running.set(true);
-        state.generation.set(state.generation.get() + 1);
-        *state.io_loop.borrow_mut() = io_loop.downgrade();
-        state.next_timeout.set(Some(io_loop.time()));
-        schedule_next(state, &io_loop);
+    }
+
+    /// Like [`start`](Self::start), returning the operating system's error
+    /// if there is no current loop and none can be made.
+    pub fn try_start(&self) -> std::io::Result<()> {
+        start(&self.state)
     }
 
     /// Stops the timer. A call in progress finishes; no further call is
     /// made.
     pub fn stop(&self) {
-        let state = &self.state;
-        state.running.set(false);
-        if let Some(handle) = state.timeout.take() {
-            if let Some(io_loop) = state.io_loop.borrow().upgrade() {
-                io_loop.remove_timeout(handle);
-            }
-        }
+        stop(&self.state);
     }
 
     /// Whether the callback is started.
     pub fn is_running(&self) -> bool {
         self.state.running.get()
+    }
+
+    /// A handle that can stop or restart this `PeriodicCallback` from
+    /// elsewhere, without keeping it alive.
+    pub fn handle(&self) -> PeriodicHandle {
+        PeriodicHandle {
+            state: Rc::downgrade(&self.state),
+        }
+    }
+}
+
+/// A weak handle to a [`PeriodicCallback`]: what its callback receives
+/// (see [`PeriodicCallback::with_handle`]), and what
+/// [`PeriodicCallback::handle`] returns. Once the `PeriodicCallback` is
+/// dropped, the handle does nothing.
+#[derive(Clone)]
+pub struct PeriodicHandle {
+    state: Weak<State>,
+}
+
+impl PeriodicHandle {
+    /// Stops the `PeriodicCallback` ([`PeriodicCallback::stop`]).
+    pub fn stop(&self) {
+        if let Some(state) = self.state.upgrade() {
+            stop(&state);
+        }
+    }
+
+    /// Starts it again on the current loop ([`PeriodicCallback::start`]).
+    pub fn start(&self) {
+        if let Some(state) = self.state.upgrade() {
+            if let Err(e) = start(&state) {
+                crate::gust_log!(target: crate::APP_LOG, log::Level::Error, "PeriodicCallback {} not started: cannot create an IOLoop: {e}", state.name);
+            }
+        }
+    }
+
+    /// Whether it is started (false once it is dropped).
+    pub fn is_running(&self) -> bool {
+        self.state.upgrade().is_some_and(|state| state.running.get())
+    }
+}
+
+impl fmt::Debug for PeriodicHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.state.upgrade() {
+            Some(state) => f
+                .debug_struct("PeriodicHandle")
+                .field("callback", &state.name)
+                .field("running", &state.running.get())
+                .finish(),
+            None => f.write_str("PeriodicHandle(<dropped>)"),
+        }
+    }
+}
+
+fn start(state: &Rc<State>) -> std::io::Result<()> {
+    if state.running.get() {
+        return Ok(());
+    }
+    let io_loop = IOLoop::try_current()?;
+    state.running.set(true);
+    state.generation.set(state.generation.get() + 1);
+    *state.io_loop.borrow_mut() = io_loop.downgrade();
+    state.next_timeout.set(Some(io_loop.time()));
+    schedule_next(state, &io_loop);
+    Ok(())
+}
+
+fn stop(state: &State) {
+    state.running.set(false);
+    if let Some(handle) = state.timeout.take() {
+        if let Some(io_loop) = state.io_loop.borrow().upgrade() {
+            io_loop.remove_timeout(handle);
+        }
     }
 }
 
@@ -205,6 +349,12 @@ fn update_next(state: &State, now: Instant) {
     let jitter = state.jitter.get();
     if jitter != 0.0 {
         let r = (state.random.borrow_mut())();
+        // Whatever the source returns, r ends in [0, 1).
+        let r = if r.is_nan() {
+            0.5
+        } else {
+            r.clamp(0.0, 1.0 - f64::EPSILON / 2.0)
+        };
         let factor = 1.0 + jitter * (r - 0.5);
         period = Duration::try_from_secs_f64(period.as_secs_f64() * factor.max(0.0)).unwrap_or(period);
     }
@@ -251,7 +401,8 @@ fn run(weak: &Weak<State>) {
             }
         }
     });
-    let outcome = catch_unwind(AssertUnwindSafe(|| callback(&io_loop, then)));
+    let handle = PeriodicHandle { state: weak.clone() };
+    let outcome = catch_unwind(AssertUnwindSafe(|| callback(&io_loop, &handle, then)));
     *state.run.borrow_mut() = Some(callback);
     if let Err(payload) = outcome {
         log_panic(state.name, &*payload);

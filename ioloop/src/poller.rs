@@ -146,7 +146,19 @@ impl Poller {
         // handlers registered the next event is most likely I/O, which
         // only the poll can see, so spinning would only delay it.
         let spin = self.handler_count() == 0;
-        if blocking && ((spin && remote.spin_until_notified(IDLE_SPIN)) || !remote.enter_sleep()) {
+        if blocking && spin && remote.spin_until_notified(IDLE_SPIN) {
+            // Another thread's callback arrived while spinning. With no fd
+            // handler registered, the poll could only report the waker
+            // (which is written only while the loop sleeps): skip the
+            // system call.
+            return;
+        }
+        if blocking && !remote.enter_sleep() {
+            // A wake is already pending: do not block (and, as above, with
+            // no fd handler there is nothing to poll for).
+            if spin {
+                return;
+            }
             timeout = Some(Duration::ZERO);
         }
         let started = Instant::now();

@@ -2,10 +2,11 @@
 //! crates built on them) need from the loop and most programs do not.
 //!
 //! The `gust` facade does not re-export this module. Besides these items,
-//! two `IOLoop` methods are meant for the same users and hidden from the
-//! docs: `add_callback_raw` and `call_at_raw`, which schedule a
-//! [`RawCallback`] without allocating (the coroutine runner resumes
-//! coroutines with them).
+//! three methods are meant for the same users and hidden from the docs:
+//! `IOLoop::add_callback_raw`, `IOLoop::call_at_raw` and
+//! `LoopHandle::add_callback_raw`, which schedule a [`RawCallback`]
+//! without allocating (the coroutine runner resumes coroutines with them,
+//! and wakers reach their loop from other threads with the last one).
 //!
 //! Every warning and error gust logs goes through [`emit`] (the
 //! `gust_log!` macro), which offers it to this thread's [`Tap`] first: how
@@ -14,6 +15,7 @@
 pub use crate::callback::{RawCallback, panic_message};
 pub use crate::sync::{lock, spin_until, wait};
 pub use crate::tap::{Tap, emit, forwarding, has_tap, set_tap};
+pub use crate::thread_mark::{ThreadMark, on_thread};
 pub use crate::token::{SlotOverflowError, SlotToken};
 
 use std::time::Duration;

@@ -5,7 +5,11 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use crate::callback::{Callback, run_callback};
+use crate::handle::KEEP_CAPACITY;
 use crate::io_loop::IOLoop;
+
+/// Room each buffer starts with (and keeps after a burst).
+const INITIAL_CAPACITY: usize = 64;
 
 /// Callbacks waiting for the next iteration, and the ones the running
 /// iteration is working through.
@@ -19,8 +23,8 @@ pub(crate) struct ReadyQueue {
 impl ReadyQueue {
     pub(crate) fn new() -> ReadyQueue {
         ReadyQueue {
-            ready: RefCell::new(VecDeque::with_capacity(64)),
-            running: RefCell::new(VecDeque::with_capacity(64)),
+            ready: RefCell::new(VecDeque::with_capacity(INITIAL_CAPACITY)),
+            running: RefCell::new(VecDeque::with_capacity(INITIAL_CAPACITY)),
         }
     }
 
@@ -28,11 +32,6 @@ impl ReadyQueue {
     #[inline]
     pub(crate) fn push(&self, callback: Callback) {
         self.ready.borrow_mut().push_back(callback);
-    }
-
-    /// Queues several callbacks, in order.
-    pub(crate) fn extend(&self, callbacks: impl IntoIterator<Item = Callback>) {
-        self.ready.borrow_mut().extend(callbacks);
     }
 
     /// How many callbacks wait for the next iteration.
@@ -49,6 +48,9 @@ impl ReadyQueue {
 
     /// Runs the callbacks queued before this call, in FIFO order; those
     /// they add wait for the next iteration. Returns how many ran.
+    ///
+    /// A queue grown by a burst gives its memory back once an iteration
+    /// uses only a small part of it.
     #[inline]
     pub(crate) fn run(&self, io_loop: &IOLoop) -> usize {
         std::mem::swap(&mut *self.ready.borrow_mut(), &mut *self.running.borrow_mut());
@@ -56,16 +58,72 @@ impl ReadyQueue {
         loop {
             let next = self.running.borrow_mut().pop_front();
             let Some(callback) = next else {
-                return count;
+                break;
             };
             run_callback(io_loop, callback);
             count += 1;
         }
+        let mut running = self.running.borrow_mut();
+        if running.capacity() > KEEP_CAPACITY && count < running.capacity() / 4 {
+            running.shrink_to(count.max(INITIAL_CAPACITY));
+        }
+        count
+    }
+
+    /// Room in both buffers (for tests of the release after a burst).
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.ready.borrow().capacity() + self.running.borrow().capacity()
     }
 
     /// Takes every queued callback out (the loop is closing); the caller
     /// drops them outside any borrow.
     pub(crate) fn take_all(&self) -> VecDeque<Callback> {
         std::mem::take(&mut *self.ready.borrow_mut())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{IOLoop, ManualClock};
+
+    #[test]
+    fn a_burst_gives_its_memory_back() {
+        let io_loop = IOLoop::with_clock(ManualClock::new());
+        for _ in 0..100_000 {
+            io_loop.add_callback(|| {});
+        }
+        assert!(io_loop.ready_capacity() >= 100_000);
+        io_loop.run_until_idle().unwrap();
+        io_loop.add_callback(|| {});
+        io_loop.run_until_idle().unwrap();
+        io_loop.add_callback(|| {});
+        io_loop.run_until_idle().unwrap();
+        assert!(
+            io_loop.ready_capacity() <= 4 * super::KEEP_CAPACITY,
+            "{} slots kept after the burst",
+            io_loop.ready_capacity()
+        );
+    }
+
+    #[test]
+    fn a_burst_from_other_threads_gives_its_memory_back() {
+        let io_loop = IOLoop::with_clock(ManualClock::new());
+        let handle = io_loop.handle();
+        std::thread::spawn(move || {
+            for _ in 0..100_000 {
+                handle.add_callback(|| {}).unwrap();
+            }
+        })
+        .join()
+        .unwrap();
+        assert!(io_loop.remote_capacity() >= 100_000);
+        let iterations = io_loop.run_until_idle().unwrap();
+        assert!(
+            iterations as usize >= 100_000 / crate::handle::REMOTE_BATCH,
+            "{iterations}"
+        );
+        assert_eq!(io_loop.remote_capacity(), 0);
+        assert!(io_loop.ready_capacity() <= 4 * super::KEEP_CAPACITY);
     }
 }

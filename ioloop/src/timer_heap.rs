@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use slab::Slab;
 
@@ -38,6 +38,12 @@ impl TimeoutHandle {
         }
     }
 }
+
+/// The deadline of a timer that is never due: `Duration::MAX` from now,
+/// or an instant at or past the horizon (about 584 years after the epoch,
+/// so about 484 years after the loop was made). Such a timer fires only if
+/// the clock itself is moved past the horizon.
+pub(crate) const NEVER: u64 = u64::MAX;
 
 /// The most timers a heap holds (slots `0..u32::MAX`; `u32::MAX` is the
 /// dead handle's).
@@ -111,14 +117,15 @@ pub(crate) struct TimerHeap {
     next_seq: u32,
     cancelled: usize,
     /// Deadlines are stored as nanoseconds since this instant, a century
-    /// before the heap was made (so a clock set back still has room).
+    /// before the heap was made (so a clock set back still has room), up
+    /// to `u64::MAX` nanoseconds (about 584 years) later: the horizon.
     epoch: Instant,
 }
 
 impl TimerHeap {
     /// An empty heap for a clock that reads `now`.
     pub(crate) fn new(now: Instant) -> TimerHeap {
-        let century = std::time::Duration::from_secs(100 * 365 * 24 * 3600);
+        let century = Duration::from_secs(100 * 365 * 24 * 3600);
         TimerHeap {
             heap: BinaryHeap::new(),
             entries: Slab::new(),
@@ -128,9 +135,19 @@ impl TimerHeap {
         }
     }
 
+    /// `when` in nanoseconds from the epoch; [`NEVER`] at or past the
+    /// horizon.
     #[inline]
-    fn ticks(&self, when: Instant) -> u64 {
-        u64::try_from(when.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+    pub(crate) fn ticks(&self, when: Instant) -> u64 {
+        u64::try_from(when.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(NEVER)
+    }
+
+    /// `delay` after `now`, in ticks, saturating at [`NEVER`] (so
+    /// `Duration::MAX` is never, whatever `now` is).
+    #[inline]
+    pub(crate) fn ticks_after(&self, now: Instant, delay: Duration) -> u64 {
+        self.ticks(now)
+            .saturating_add(u64::try_from(delay.as_nanos()).unwrap_or(NEVER))
     }
 
     /// Whether another timer can be added: a [`TimeoutHandle`] names at
@@ -141,9 +158,9 @@ impl TimerHeap {
         self.entries.len() < MAX_TIMERS
     }
 
-    /// Adds a timer firing at `deadline`. The caller checked
-    /// [`has_room`](Self::has_room).
-    pub(crate) fn insert(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
+    /// Adds a timer firing at `deadline` (in [`ticks`](Self::ticks)). The
+    /// caller checked [`has_room`](Self::has_room).
+    pub(crate) fn insert(&mut self, deadline: u64, callback: Callback) -> TimeoutHandle {
         // A slab's next key is at most its length, which `has_room` keeps
         // below u32::MAX (u32::MAX itself names no slot: a dead handle).
         let slot = u32::try_from(self.entries.vacant_key()).unwrap_or(u32::MAX);
@@ -154,11 +171,7 @@ impl TimerHeap {
             due: false,
             callback,
         });
-        self.heap.push(HeapItem {
-            deadline: self.ticks(deadline),
-            seq,
-            slot,
-        });
+        self.heap.push(HeapItem { deadline, seq, slot });
         TimeoutHandle { slot, seq }
     }
 
@@ -208,13 +221,17 @@ impl TimerHeap {
         }
     }
 
-    /// The earliest pending deadline.
+    /// The earliest pending deadline; `None` if no timer is ever due
+    /// (none pending, or only timers at [`NEVER`]).
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         self.skip_cancelled();
         let ticks = self.heap.peek()?.deadline;
+        if ticks == NEVER {
+            return None;
+        }
         Some(
             self.epoch
-                .checked_add(std::time::Duration::from_nanos(ticks))
+                .checked_add(Duration::from_nanos(ticks))
                 .unwrap_or(self.epoch),
         )
     }
@@ -301,7 +318,6 @@ impl TimerHeap {
 mod tests {
     use super::*;
     use crate::callback::RawCallback;
-    use std::time::Duration;
 
     fn raw(data: u64) -> Callback {
         Callback::Raw(RawCallback {
@@ -320,7 +336,8 @@ mod tests {
     impl TimerHeap {
         fn insert_ok(&mut self, deadline: Instant, callback: Callback) -> TimeoutHandle {
             assert!(self.has_room());
-            self.insert(deadline, callback)
+            let ticks = self.ticks(deadline);
+            self.insert(ticks, callback)
         }
     }
 
@@ -329,6 +346,26 @@ mod tests {
         let mut due = Vec::new();
         heap.pop_due(now, &mut due);
         due.into_iter().filter_map(|h| heap.take_due(h)).collect()
+    }
+
+    #[test]
+    fn never_sorts_last_and_is_no_deadline() {
+        let now = Instant::now();
+        let mut heap = TimerHeap::new(now);
+        let never = heap.ticks_after(now, Duration::MAX);
+        assert_eq!(never, NEVER);
+        assert_eq!(
+            heap.ticks(now + Duration::from_secs(600 * 365 * 24 * 3600)),
+            NEVER
+        );
+        heap.insert(never, raw(1));
+        assert_eq!(heap.next_deadline(), None, "never due: nothing to wait for");
+        let later = heap.ticks_after(now, Duration::from_secs(1));
+        heap.insert(later, raw(2));
+        assert_eq!(heap.next_deadline(), Some(now + Duration::from_secs(1)));
+        let fired = run_due(&mut heap, now + Duration::from_secs(400 * 365 * 24 * 3600));
+        assert_eq!(fired.iter().map(data_of).collect::<Vec<_>>(), vec![2]);
+        assert_eq!(heap.len(), 1);
     }
 
     #[test]

@@ -2,12 +2,20 @@
 //! the running iteration.
 
 use std::cell::RefCell;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::callback::{Callback, run_callback};
 use crate::clock::Clock;
 use crate::io_loop::IOLoop;
 use crate::timer_heap::{TimeoutHandle, TimerHeap};
+
+/// When a timer fires: at an instant, or a delay after an instant (kept
+/// apart so that a delay too large for an `Instant` still sorts last).
+#[derive(Clone, Copy)]
+pub(crate) enum When {
+    At(Instant),
+    After(Instant, Duration),
+}
 
 pub(crate) struct Timers {
     heap: RefCell<TimerHeap>,
@@ -28,10 +36,14 @@ impl Timers {
     /// callback cannot be named: it is dropped, as on a closed loop, the
     /// error is logged, and the handle names nothing.
     #[inline]
-    pub(crate) fn insert(&self, when: Instant, callback: Callback) -> TimeoutHandle {
+    pub(crate) fn insert(&self, when: When, callback: Callback) -> TimeoutHandle {
         let mut heap = self.heap.borrow_mut();
         if heap.has_room() {
-            return heap.insert(when, callback);
+            let ticks = match when {
+                When::At(instant) => heap.ticks(instant),
+                When::After(now, delay) => heap.ticks_after(now, delay),
+            };
+            return heap.insert(ticks, callback);
         }
         drop(heap);
         crate::gust_log!(target: crate::APP_LOG, log::Level::Error, "add_timeout: more than {} pending timers; the callback is dropped", u32::MAX - 1);

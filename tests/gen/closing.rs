@@ -147,3 +147,51 @@ fn test_yield_while_closing_is_refused() {
     assert!(f.take_result().unwrap_err().is::<LoopClosedError>());
     drop(never);
 }
+
+// New: a coroutine parked on a loop that only its own timers keep alive
+// is unwound (its destructors run, its future fails with LoopClosedError)
+// when the loop's thread exits.
+#[test]
+fn test_parked_coroutine_unwound_when_its_loops_thread_exits() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    struct Flag(Arc<AtomicBool>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let (unwound, failed) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let (u, f) = (unwound.clone(), failed.clone());
+    std::thread::spawn(move || {
+        let io_loop = IOLoop::with_clock(ManualClock::new());
+        let gate = Future::<()>::new();
+        let waited = gate.clone();
+        let result = gen_::coroutine(move |co| {
+            let _flag = Flag(u);
+            co.yield_(waited)
+        });
+        let flag = Flag(f);
+        result.add_done_callback(move |r| {
+            if r.exception().is_some_and(|e| e.is::<LoopClosedError>()) {
+                drop(flag);
+            } else {
+                std::mem::forget(flag);
+            }
+        });
+        // The timer holds the loop and the gate: nothing is ever dropped
+        // while the thread lives.
+        let l = io_loop.clone();
+        io_loop.call_later(Duration::from_secs(3600), move || drop((l, gate)));
+    })
+    .join()
+    .unwrap();
+    assert!(
+        unwound.load(Ordering::SeqCst),
+        "the coroutine's stack was unwound"
+    );
+    assert!(
+        failed.load(Ordering::SeqCst),
+        "its future failed with LoopClosedError"
+    );
+}

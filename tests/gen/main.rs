@@ -77,10 +77,12 @@ fn add_one_async(x: i32) -> Future<i32> {
 }
 
 mod basic;
+mod cancellation;
 mod closing;
 mod coroutine;
 mod driven;
 mod hops;
+mod implicit_loop;
 mod multi;
 mod panics;
 mod results;

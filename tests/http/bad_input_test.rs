@@ -20,11 +20,11 @@ fn ok_handler(_req: HTTPServerRequest, resp: ResponseWriter) {
 
 /// Sends `request` on a fresh connection; returns the reply and the lines
 /// logged on `gust::general`.
-fn bad(request: &'static [u8], options: HTTPServerOptions) -> (String, Vec<String>) {
+fn bad(request: impl AsRef<[u8]> + 'static, options: HTTPServerOptions) -> (String, Vec<String>) {
     let logs = LogCapture::start();
     let io_loop = real_loop();
     let (server, base) = serve_with(ok_handler, options);
-    let reply = run_on(&io_loop, move |co| exchange(co, &base, request)).unwrap();
+    let reply = run_on(&io_loop, move |co| exchange(co, &base, request.as_ref())).unwrap();
     server.stop();
     let logged = logs
         .records()
@@ -170,14 +170,11 @@ fn oversized_head_is_431() {
         max_header_size: 1024,
         ..HTTPServerOptions::default()
     };
-    let big: &'static [u8] = Box::leak(
-        format!(
-            "GET / HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\n\r\n",
-            "a".repeat(2000)
-        )
-        .into_bytes()
-        .into_boxed_slice(),
-    );
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\n\r\n",
+        "a".repeat(2000)
+    )
+    .into_bytes();
     let (reply, logged) = bad(big, options.clone());
     assert_answer(&reply, "431 Request Header Fields Too Large");
     assert_eq!(

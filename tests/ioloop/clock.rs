@@ -83,3 +83,45 @@ fn test_clock_backwards() {
     assert!(fired.get());
     assert_eq!(io_loop.clock().as_manual().unwrap().now(), clock.now());
 }
+
+#[test]
+fn test_autojump_zero_wait_does_not_move_time() {
+    // New: `run_once(Some(Duration::ZERO))` never waits, so on an autojump
+    // clock it never moves time (as `run_until_idle`); a bounded wait moves
+    // it at most by that bound; only an unbounded wait jumps to the timer.
+    let clock = ManualClock::autojump();
+    let io_loop = IOLoop::with_clock(&clock);
+    let base = io_loop.time();
+    let fired = Rc::new(Cell::new(false));
+    let f = fired.clone();
+    io_loop.call_later(Duration::from_secs(60), move || f.set(true));
+    io_loop.run_once(Some(Duration::ZERO)).unwrap();
+    assert_eq!(io_loop.time(), base, "a zero wait moved the clock");
+    assert!(!fired.get());
+    io_loop.run_once(Some(Duration::from_secs(1))).unwrap();
+    assert_eq!(io_loop.time() - base, Duration::from_secs(1));
+    assert!(!fired.get());
+    io_loop.run_once(None).unwrap();
+    assert_eq!(io_loop.time() - base, Duration::from_secs(60));
+    assert!(fired.get());
+}
+
+#[test]
+fn test_rewind_saturates_at_the_earliest_instant() {
+    // New: rewinding further than the clock can represent stops at the
+    // earliest instant instead of leaving the clock where it was.
+    let clock = ManualClock::new();
+    let start = clock.now();
+    clock.rewind(Duration::MAX);
+    let earliest = clock.now();
+    assert!(earliest < start, "the clock did not move back");
+    assert!(
+        earliest.checked_sub(Duration::from_nanos(1)).is_none(),
+        "not the earliest instant"
+    );
+    // Rewinding from there does nothing more; advancing works again.
+    clock.rewind(Duration::from_secs(1));
+    assert_eq!(clock.now(), earliest);
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(clock.now() - earliest, Duration::from_secs(1));
+}

@@ -261,3 +261,54 @@ fn test_extension_closed_before_callbacks_are_dropped() {
     assert_eq!(probe.accepted_after.get(), 0);
     assert!(io_loop.find_extension::<Probe>().is_none());
 }
+
+/// Sets its flag (shared across threads) when dropped.
+struct SendDropFlag(Arc<AtomicBool>);
+
+impl Drop for SendDropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn test_loop_kept_alive_by_its_own_callbacks_closes_when_its_thread_exits() {
+    // New: a loop that its own callback, timer and fd handler hold (each
+    // captures an IOLoop handle, so dropping the program's handle cannot
+    // close it) is closed when the thread it was made on exits: what it
+    // holds is dropped, and other threads' handles see it closed.
+    let (callback, timer, handler) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (c, t, h) = (callback.clone(), timer.clone(), handler.clone());
+    let handle = thread::spawn(move || {
+        let io_loop = IOLoop::with_clock(ManualClock::new());
+        let (l, flag) = (io_loop.clone(), SendDropFlag(c));
+        io_loop.add_callback(move || drop((l, flag)));
+        let (l, flag) = (io_loop.clone(), SendDropFlag(t));
+        io_loop.call_later(Duration::from_secs(3600), move || drop((l, flag)));
+        let (mut a, b) = UnixStream::pair().unwrap();
+        let (l, flag) = (io_loop.clone(), SendDropFlag(h));
+        io_loop
+            .add_handler(&mut a, Events::READ, move |_| {
+                let _keep = (&l, &flag, &b);
+            })
+            .unwrap();
+        let handle = io_loop.handle();
+        drop(io_loop);
+        assert!(
+            !handle.is_closed(),
+            "its own callbacks keep it open while the thread lives"
+        );
+        handle
+    })
+    .join()
+    .unwrap();
+    assert!(handle.is_closed(), "closed when its thread exited");
+    assert_eq!(handle.add_callback(|| {}), Err(LoopClosedError));
+    assert!(callback.load(Ordering::SeqCst), "the callback was dropped");
+    assert!(timer.load(Ordering::SeqCst), "the timer was dropped");
+    assert!(handler.load(Ordering::SeqCst), "the handler was dropped");
+}

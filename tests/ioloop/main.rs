@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use gust::ioloop::{
     CallbackResult, Deadline, Events, Extension, HandlerId, IOLoop, IOLoopError, LoopClosedError, LoopHandle,
-    ManualClock, NonPositivePeriodError, PeriodicCallback,
+    ManualClock, NonPositivePeriodError, PeriodicCallback, PeriodicHandle,
 };
 use gust::testing::{LogCapture, step};
 use mio::net::{TcpListener, UnixStream};

@@ -98,30 +98,61 @@ fn test_periodic_stop_and_is_running() {
 
 #[test]
 fn test_periodic_stop_from_callback() {
-    // New: a callback may stop its own PeriodicCallback.
+    // New: a callback stops its own PeriodicCallback (Tornado's
+    // `self.pc.stop()`) through the handle it is given.
     let clock = ManualClock::autojump();
     let io_loop = IOLoop::with_clock(&clock);
-    let slot: Rc<RefCell<Option<PeriodicCallback>>> = Rc::new(RefCell::new(None));
     let calls = Rc::new(Cell::new(0));
-    let (c, s, l) = (calls.clone(), slot.clone(), io_loop.clone());
-    let pc = PeriodicCallback::new(
-        move || {
+    let c = calls.clone();
+    let pc = PeriodicCallback::with_handle(
+        move |pc: &PeriodicHandle| {
             c.set(c.get() + 1);
             if c.get() == 2 {
-                s.borrow().as_ref().unwrap().stop();
-                let l2 = l.clone();
-                l.call_later(Duration::from_secs(100), move || l2.stop());
+                pc.stop();
+                assert!(!pc.is_running());
+                let io_loop = IOLoop::current();
+                io_loop.call_later(Duration::from_secs(100), || IOLoop::current().stop());
             }
         },
         Duration::from_secs(1),
     )
     .unwrap();
     pc.start();
-    *slot.borrow_mut() = Some(pc);
     start_guarded(&io_loop);
     assert_eq!(calls.get(), 2);
-    assert!(!slot.borrow().as_ref().unwrap().is_running());
+    assert!(!pc.is_running());
     assert_eq!(io_loop.timer_count(), 0);
+}
+
+#[test]
+fn test_periodic_handle_stops_and_restarts_from_elsewhere() {
+    // New: a PeriodicCallback's handle (weak) stops and restarts it from
+    // other code; once the PeriodicCallback is dropped the handle does
+    // nothing.
+    let clock = ManualClock::autojump();
+    let io_loop = IOLoop::with_clock(&clock);
+    let calls = Rc::new(Cell::new(0));
+    let c = calls.clone();
+    let pc = PeriodicCallback::new(move || c.set(c.get() + 1), Duration::from_secs(1)).unwrap();
+    let handle = pc.handle();
+    handle.start();
+    assert!(pc.is_running());
+    io_loop.run_once(None).unwrap();
+    assert_eq!(calls.get(), 1);
+    handle.stop();
+    assert!(!pc.is_running());
+    assert_eq!(io_loop.timer_count(), 0);
+    handle.start();
+    io_loop.run_once(None).unwrap();
+    assert_eq!(calls.get(), 2);
+    drop(pc);
+    assert!(!handle.is_running());
+    handle.start();
+    assert_eq!(
+        io_loop.timer_count(),
+        0,
+        "a dropped PeriodicCallback cannot be restarted"
+    );
 }
 
 #[test]
@@ -280,6 +311,7 @@ fn simulate_calls(durations: &[f64], jitter: Option<(f64, Vec<f64>)>) -> Vec<f64
         let mut randoms = VecDeque::from(randoms);
         pc = pc
             .with_jitter(jitter)
+            .unwrap()
             .with_random(move || randoms.pop_front().unwrap_or(0.5));
     }
     pc.start();
@@ -335,4 +367,27 @@ fn test_jitter() {
         simulate_calls(&[0.0; 4], Some((0.5, randoms))),
         [1010.0, 1022.5, 1030.0, 1041.25]
     );
+}
+
+#[test]
+fn test_jitter_must_be_finite_and_random_values_are_clamped() {
+    // New: a NaN, infinite, negative or too large jitter is a typed error
+    // (it would turn the period into a busy loop), and a random source's
+    // values are clamped into [0, 1) (NaN counts as 0.5), so a period
+    // always stays within 1 ± jitter/2 of its length.
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.1, 2.0] {
+        let pc = PeriodicCallback::new(|| {}, Duration::from_secs(1)).unwrap();
+        let error = pc.with_jitter(bad).expect_err("rejected");
+        assert!(error.to_string().contains("jitter"), "{error}");
+    }
+    // 10 s periods, jitter 0.5: each period in [7.5 s, 12.5 s].
+    let randoms = vec![f64::NAN, f64::INFINITY, -1.0, 7.0, f64::NEG_INFINITY];
+    let times = simulate_calls(&[0.0; 5], Some((0.5, randoms)));
+    let periods: Vec<f64> = std::iter::once(times[0] - 1000.0)
+        .chain(times.windows(2).map(|w| w[1] - w[0]))
+        .collect();
+    assert_eq!(periods.len(), 5);
+    for (period, expected) in periods.iter().zip([10.0, 12.5, 7.5, 12.5, 7.5]) {
+        assert!((period - expected).abs() < 1e-6, "{periods:?}");
+    }
 }

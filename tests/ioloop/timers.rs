@@ -361,3 +361,40 @@ fn test_timer_added_on_closed_loop_is_dropped() {
     assert_eq!(io_loop.timer_count(), 0);
     assert!(!io_loop.remove_timeout(handle));
 }
+
+#[test]
+fn test_duration_max_never_fires_before_a_finite_timer() {
+    // New: a delay of Duration::MAX (a timer "never" due) sorts after
+    // every deadline the loop can represent, however far: a timer 150
+    // years away fires first, and the never-due one stays pending; a loop
+    // whose only timer is never due has nothing to wait for.
+    const YEAR: u64 = 365 * 24 * 3600;
+    let clock = ManualClock::new();
+    let io_loop = IOLoop::with_clock(&clock);
+    let base = io_loop.time();
+    let fired = recorder();
+    let f = fired.clone();
+    io_loop.call_later(Duration::MAX, move || f.borrow_mut().push("call_later(MAX)"));
+    let f = fired.clone();
+    io_loop.add_timeout(Duration::MAX, move || f.borrow_mut().push("add_timeout(MAX)"));
+    let f = fired.clone();
+    io_loop.call_later(Duration::from_secs(150 * YEAR), move || {
+        f.borrow_mut().push("150 years")
+    });
+    clock.set(base + Duration::from_secs(150 * YEAR + 1));
+    step(&io_loop);
+    assert_eq!(*fired.borrow(), ["150 years"]);
+    assert_eq!(io_loop.timer_count(), 2);
+    assert!(!io_loop.has_ready_work());
+    assert_eq!(
+        io_loop.run_once(None),
+        Err(IOLoopError::Stalled),
+        "nothing will ever be due"
+    );
+    // A sleep of Duration::MAX never ends either.
+    let slept = gust::gen_::sleep(Duration::MAX);
+    clock.set(base + Duration::from_secs(400 * YEAR));
+    step(&io_loop);
+    assert!(!slept.done());
+    assert_eq!(*fired.borrow(), ["150 years"]);
+}

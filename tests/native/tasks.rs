@@ -227,3 +227,99 @@ fn test_task_count() {
     let results: Vec<u32> = tasks.iter().map(|t| t.take_result().unwrap()).collect();
     assert_eq!(results, vec![100, 2, 102, 6, 104, 10, 106, 14, 108, 18]);
 }
+
+// New (Tornado 6.6, as asyncio's Task): a task whose future ends with an
+// uncaught CancelledError (raised, or from awaiting a cancelled future)
+// ends with its future cancelled.
+#[test]
+fn test_uncaught_cancellation_cancels_the_task_future() {
+    use gust::concurrent::CancelledError;
+    let io_loop = IOLoop::with_clock(ManualClock::new());
+    let raised = io_loop.spawn(async { Err::<i32, Error>(CancelledError.into()) });
+    let input = Future::<i32>::new();
+    let waited = input.clone();
+    let awaited = io_loop.spawn(async move { Ok::<i32, Error>(waited.await? + 1) });
+    let caught_input = Future::<i32>::new();
+    let c = caught_input.clone();
+    let caught = io_loop.spawn(async move {
+        match c.await {
+            Err(e) if e.is::<CancelledError>() => Ok::<i32, Error>(-1),
+            other => other,
+        }
+    });
+    io_loop.run_until_idle().unwrap();
+    assert!(input.cancel());
+    assert!(caught_input.cancel());
+    io_loop.run_until_idle().unwrap();
+    for f in [&raised, &awaited] {
+        assert!(f.cancelled(), "{f:?}");
+        assert!(f.take_result().unwrap_err().is::<CancelledError>());
+    }
+    assert!(!caught.cancelled());
+    assert_eq!(caught.take_result().unwrap(), -1);
+}
+
+/// Panics when dropped (unless already unwinding).
+struct PanicsOnDrop(&'static str);
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("{}", self.0);
+        }
+    }
+}
+
+// New: close() finishes every step whatever a destructor does: a task
+// whose destructor panics does not stop the other tasks, the parked
+// coroutines, the timers and the other threads' handles from being closed;
+// the panic is resumed once everything is closed, and a second close()
+// does nothing.
+#[test]
+fn test_close_survives_a_panicking_task_destructor() {
+    let io_loop = IOLoop::with_clock(ManualClock::new());
+    let handle = io_loop.handle();
+    let log = new_log();
+    let bomb = io_loop.spawn(async {
+        let _bomb = PanicsOnDrop("task destructor boom");
+        std::future::pending::<()>().await;
+        Ok::<(), Error>(())
+    });
+    let l = log.clone();
+    let other = io_loop.spawn(async move {
+        let _guard = Guard::new(&l, "other task");
+        std::future::pending::<()>().await;
+        Ok::<(), Error>(())
+    });
+    let (l, gate) = (log.clone(), Future::<()>::new());
+    let waited = gate.clone();
+    let parked = gen_::coroutine(move |co| {
+        let _guard = Guard::new(&l, "parked coroutine");
+        co.yield_(waited)
+    });
+    let timer = Guard::new(&log, "timer");
+    io_loop.call_later(Duration::from_secs(60), move || drop(timer));
+    let callback = Guard::new(&log, "callback");
+    io_loop.run_until_idle().unwrap();
+    io_loop.add_callback(move || drop(callback));
+
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| io_loop.close()));
+    let payload = outcome.expect_err("the destructor's panic is reported");
+    assert_eq!(
+        payload.downcast_ref::<String>().map(String::as_str),
+        Some("task destructor boom")
+    );
+    assert!(io_loop.is_closed());
+    assert!(handle.is_closed());
+    assert_eq!(handle.add_callback(|| {}), Err(LoopClosedError));
+    assert_eq!(io_loop.timer_count(), 0);
+    assert_eq!(gust::runner::task_count(&io_loop), 0);
+    let mut dropped = log.borrow().clone();
+    dropped.sort();
+    assert_eq!(dropped, ["callback", "other task", "parked coroutine", "timer"]);
+    for f in [&bomb, &other, &parked] {
+        assert!(f.take_result().unwrap_err().is::<LoopClosedError>(), "{f:?}");
+    }
+    assert_eq!(io_loop.close(), Ok(()));
+    drop(gate);
+}

@@ -260,3 +260,57 @@ fn running_out_of_address_space_is_a_typed_error() {
     assert!(stdout.contains(CHILD_DONE), "the child did not run to the end");
     assert!(stdout.contains("no stack for a new coroutine"), "{stdout}");
 }
+
+// New: regions of one stack size no longer used are given back when
+// another size runs out of address space: after a burst of 64 KiB stacks
+// filled the address space, a default-size coroutine still gets a stack.
+#[test]
+fn another_size_reclaims_unused_regions_when_out_of_address_space() {
+    const NAME: &str = "exhaustion::another_size_reclaims_unused_regions_when_out_of_address_space";
+    if is_child(NAME) {
+        let vm_size = status_kib("VmSize") as u64 * 1024;
+        let rlimit = libc::rlimit {
+            rlim_cur: (vm_size + (200 << 20)) as libc::rlim_t,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        // SAFETY: setrlimit with a valid struct.
+        let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &rlimit) };
+        assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
+
+        let io_loop = IOLoop::new();
+        let gate: Future<()> = Future::new();
+        let mut burst = Vec::new();
+        loop {
+            let g = gate.clone();
+            let f = gen_::Builder::new()
+                .stack_size(64 << 10)
+                .spawn(move |co| co.yield_(&g));
+            if f.done() {
+                let error = f.take_result().unwrap_err();
+                assert_eq!(error.kind(), ErrorKind::StackExhausted, "{error}");
+                break;
+            }
+            burst.push(f);
+            assert!(
+                burst.len() < 1_000_000,
+                "RLIMIT_AS never stopped stack allocation"
+            );
+        }
+        gate.set_result(()).unwrap();
+        io_loop.run_until_idle().unwrap();
+        assert!(burst.iter().all(|f| f.take_result().is_ok()));
+        println!("{} small stacks pooled: {:?}", burst.len(), stack_stats());
+        let default: Future<u32> = gen_::coroutine(|co| {
+            co.yield_(gen_::moment)?;
+            Ok(7)
+        });
+        assert!(!default.done(), "{:?}", default.exception());
+        io_loop.run_until_idle().unwrap();
+        assert_eq!(default.take_result().unwrap(), 7);
+        println!("{CHILD_DONE}");
+        return;
+    }
+    let output = run_child(NAME, &[]);
+    assert!(output.status.success(), "child failed: {}", output.status);
+    assert!(String::from_utf8_lossy(&output.stdout).contains(CHILD_DONE));
+}

@@ -8,13 +8,11 @@
 //! aborts with a message naming the coroutine, while faults that are not
 //! ours still reach Rust's own handler.
 //!
-//! Crashes and resource limits are tested in a child process: the test
-//! binary runs itself (`--exact NAME --nocapture`, NAME being the test's
-//! path in this binary, e.g. `overflow::...`) with [`CHILD_ENV`] set
-//! to the test's name, and the same test function, seeing that variable,
-//! plays the child. The parent checks the child's exit status and output,
-//! including a marker line the child prints, so a child that ran no test at
-//! all cannot pass.
+//! Crashes and resource limits are tested in a child process
+//! (`gust_dev_support::child`): the test binary runs itself with the test's
+//! name, and the same test function plays the child. The parent checks the
+//! child's exit status and output, including a marker line the child
+//! prints, so a child that ran no test at all cannot pass.
 //!
 //! The stack pool is per thread and libtest runs each test on its own
 //! thread, so counts are compared with the thread's counts at the start of
@@ -22,7 +20,6 @@
 
 use std::cell::Cell;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Output};
 use std::rc::Rc;
 
 use gust::concurrent::Future;
@@ -30,41 +27,10 @@ use gust::error::{PanicError, StackExhaustedError};
 use gust::prelude::*;
 use gust::stacks::{
     DEFAULT_STACK_SIZE, GuardMode, MIN_STACK_SIZE, StackStats, guard_mode, set_max_live_stacks, stack_stats,
+    trim_stack_pool,
 };
 use gust::{ErrorKind, gen_};
-
-/// Set in a child process to the name of the test it runs.
-const CHILD_ENV: &str = "GUST_STACKS_TEST_CHILD";
-
-/// Printed by a child when its part of the test ran to the end.
-const CHILD_DONE: &str = "GUST-CHILD-DONE";
-
-/// Whether this process is the child of the test `name`.
-fn is_child(name: &str) -> bool {
-    std::env::var(CHILD_ENV).as_deref() == Ok(name)
-}
-
-/// Runs the test `name` of this binary in a child process, which sees
-/// [`CHILD_ENV`] set and so plays the child's part.
-fn run_child(name: &str, envs: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(std::env::current_exe().expect("the test binary's path"));
-    command
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, name)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LOG");
-    for (key, value) in envs {
-        command.env(key, value);
-    }
-    let output = command.output().expect("run the test binary as a child");
-    eprintln!(
-        "child {name}: {}\n--- child stdout ---\n{}--- child stderr ---\n{}--- end of child output ---",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+use gust_dev_support::child::{CHILD_DONE, is_child, run_child};
 
 /// No core files from children that crash on purpose.
 fn no_core_dumps() {

@@ -62,3 +62,66 @@ fn stacks_are_reused_across_create_finish_cycles() {
     }
     assert_eq!(stack_stats(), small);
 }
+
+// New: trim_stack_pool gives back the address space of every region that
+// no live coroutine uses (other sizes can then have it), keeps regions
+// that still hold a live stack, and the pool goes on working.
+#[test]
+fn trim_unmaps_regions_with_no_live_stack() {
+    const SMALL: usize = 64 << 10;
+    let io_loop = IOLoop::new();
+    let start = stack_stats();
+    assert_eq!(start, StackStats::default(), "a fresh test thread has no stacks");
+    // A burst of 64 KiB coroutines (several 32 MiB regions), all finished
+    // but one, plus one live default-size coroutine.
+    let gate: Future<()> = Future::new();
+    let burst: Vec<Future<()>> = (0..2_000)
+        .map(|_| {
+            let gate = gate.clone();
+            gen_::Builder::new()
+                .stack_size(SMALL)
+                .spawn(move |co| co.yield_(&gate))
+        })
+        .collect();
+    let keep: Future<()> = Future::new();
+    let k = keep.clone();
+    let survivor = gen_::Builder::new()
+        .stack_size(SMALL)
+        .spawn(move |co| co.yield_(&k));
+    let k = keep.clone();
+    let default = gen_::coroutine(move |co| co.yield_(&k));
+    gate.set_result(()).unwrap();
+    io_loop.run_until_idle().unwrap();
+    assert!(burst.iter().all(Future::done));
+    let burst_stats = stack_stats();
+    assert_eq!(burst_stats.live, 2);
+    assert_eq!(burst_stats.pooled, 2_000);
+    assert!(burst_stats.regions >= 5, "{burst_stats:?}");
+
+    trim_stack_pool();
+    let trimmed = stack_stats();
+    assert_eq!(trimmed.live, 2);
+    // The survivor's region and the default stack's region are all that
+    // is left; their free slots stay pooled.
+    assert_eq!(trimmed.regions, 2, "{trimmed:?}");
+    assert!(trimmed.reserved_bytes <= 2 * (32 << 20), "{trimmed:?}");
+    assert!(trimmed.pooled < burst_stats.pooled, "{trimmed:?}");
+
+    // Everything still works: the survivors finish, new coroutines of
+    // both sizes get stacks, and a trim with nothing live gives back all.
+    keep.set_result(()).unwrap();
+    io_loop.run_until_idle().unwrap();
+    assert!(survivor.take_result().is_ok() && default.take_result().is_ok());
+    let again: Vec<Future<u8>> = (0..100)
+        .map(|i| gen_::Builder::new().stack_size(SMALL).spawn(move |_co| Ok(i)))
+        .collect();
+    assert!(
+        again
+            .iter()
+            .enumerate()
+            .all(|(i, f)| f.take_result().unwrap() == i as u8)
+    );
+    assert_eq!(stack_stats().live, 0);
+    trim_stack_pool();
+    assert_eq!(stack_stats(), StackStats::default());
+}

@@ -284,3 +284,34 @@ fn test_no_ref() {
     })
     .unwrap();
 }
+
+// New (Tornado 6.6, consistent with chain_future and with_timeout): a
+// cancelled input is delivered as a cancelled `next()` future, and the
+// iteration goes on.
+#[test]
+fn test_cancelled_input_gives_a_cancelled_next_and_iteration_goes_on() {
+    let _io_loop = IOLoop::new();
+    // Already cancelled when the iterator is made.
+    let (a, b) = (Future::<i32>::new(), Future::ready(2));
+    assert!(a.cancel());
+    let g = WaitIterator::new(vec![a.clone(), b.clone()]);
+    let first = g.next();
+    assert!(first.cancelled(), "{first:?}");
+    assert_eq!(g.current_index(), Some(0));
+    let second = g.next();
+    assert_eq!(second.take_result().unwrap(), 2);
+    assert!(g.done());
+
+    // Cancelled while next() waits for it.
+    let (c, d) = (Future::<i32>::new(), Future::<i32>::new());
+    let g = WaitIterator::new(vec![c.clone(), d.clone()]);
+    let pending = g.next();
+    assert!(!pending.done());
+    assert!(c.cancel());
+    assert!(pending.cancelled(), "{pending:?}");
+    assert_eq!(g.current_index(), Some(0));
+    let next = g.next();
+    d.set_result(4).unwrap();
+    assert_eq!(next.take_result().unwrap(), 4);
+    assert!(g.done());
+}

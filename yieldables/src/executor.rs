@@ -5,9 +5,10 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use gust_ioloop::protocol::{lock, spin_until, wait};
 use gust_ioloop::{Extension, IOLoop};
@@ -84,7 +85,11 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    submit_on(&IOLoop::current(), executor, work)
+    match IOLoop::try_current() {
+        Ok(io_loop) => submit_on(&io_loop, executor, work),
+        // No loop to deliver the result to (out of file descriptors).
+        Err(error) => Future::failed(error),
+    }
 }
 
 /// Like [`submit_to`], delivering the result on `io_loop`.
@@ -151,13 +156,71 @@ struct Pool {
     handles: AtomicUsize,
     /// Jobs queued, readable without the lock (for workers spinning).
     queued: AtomicUsize,
+    /// When the last job was queued, in nanoseconds since `epoch` (for
+    /// workers deciding whether spinning would have caught it).
+    last_queued: AtomicU64,
+    epoch: Instant,
+}
+
+impl Pool {
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
 }
 
 /// How long an idle worker looks for new work before it sleeps: a
 /// coroutine that submits one job after another gets its next one to a
 /// worker without a thread wake-up (only on machines with more than one
-/// CPU).
-const WORKER_SPIN: std::time::Duration = std::time::Duration::from_micros(20);
+/// CPU). Adaptive: see [`SpinPolicy`].
+const WORKER_SPIN: Duration = Duration::from_micros(20);
+
+/// A job that arrives sooner than this after a worker went idle would have
+/// been worth spinning for (a spin that catches it saves a thread wake-up,
+/// tens of microseconds on a busy machine): the worker spins again.
+const SPIN_WORTHWHILE: Duration = Duration::from_micros(200);
+
+/// Spins in a row that found nothing before a worker stops spinning.
+const SPIN_FAILURES: u8 = 3;
+
+/// Whether an idle worker spins before it sleeps.
+///
+/// Spinning pays when the next job comes within the spin (a coroutine
+/// submitting jobs one after another), and only costs CPU when jobs are
+/// further apart (one a millisecond: a 20 µs spin per job adds a fifth to
+/// the process's CPU time). So a worker stops spinning after a few spins in
+/// a row found nothing, and starts again once a job arrives soon after it
+/// went idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpinPolicy {
+    failures: u8,
+}
+
+impl SpinPolicy {
+    pub(crate) fn new() -> SpinPolicy {
+        SpinPolicy { failures: 0 }
+    }
+
+    /// Whether to spin before sleeping this time.
+    pub(crate) fn should_spin(&self) -> bool {
+        self.failures < SPIN_FAILURES
+    }
+
+    /// A spin ended: it found work, or not.
+    pub(crate) fn spun(&mut self, found_work: bool) {
+        self.failures = if found_work {
+            0
+        } else {
+            self.failures.saturating_add(1)
+        };
+    }
+
+    /// The worker slept, and a job arrived `idle` after it went idle.
+    pub(crate) fn arrived_after(&mut self, idle: Duration) {
+        if idle < SPIN_WORTHWHILE {
+            self.failures = 0;
+        }
+    }
+}
 
 struct PoolState {
     jobs: VecDeque<Job>,
@@ -182,6 +245,8 @@ impl ThreadPoolExecutor {
                 threads: Mutex::new(Vec::new()),
                 handles: AtomicUsize::new(1),
                 queued: AtomicUsize::new(0),
+                last_queued: AtomicU64::new(0),
+                epoch: Instant::now(),
             }),
         }
     }
@@ -281,6 +346,9 @@ impl Executor for ThreadPoolExecutor {
             }
             state.jobs.push_back(job);
             self.shared.queued.store(state.jobs.len(), Ordering::Release);
+            self.shared
+                .last_queued
+                .store(self.shared.now(), Ordering::Relaxed);
             // Every queued job needs a worker of its own: start one unless
             // enough are idle (Python's _adjust_thread_count claims an idle
             // worker per submit).
@@ -300,6 +368,7 @@ impl Executor for ThreadPoolExecutor {
 }
 
 fn worker(pool: Arc<Pool>) {
+    let mut policy = SpinPolicy::new();
     loop {
         let job = {
             let mut state = lock(&pool.state);
@@ -312,13 +381,22 @@ fn worker(pool: Arc<Pool>) {
                     break None;
                 }
                 state.idle += 1;
-                // Look for work a little while before sleeping (only where
-                // another CPU can bring some meanwhile).
                 drop(state);
-                spin_until(WORKER_SPIN, || pool.queued.load(Ordering::Acquire) != 0);
+                let idle_since = pool.now();
+                // Look for work a little while before sleeping (only where
+                // another CPU can bring some meanwhile, and only while
+                // that has been worth it).
+                if policy.should_spin() {
+                    let found = spin_until(WORKER_SPIN, || pool.queued.load(Ordering::Acquire) != 0);
+                    policy.spun(found);
+                }
                 state = lock(&pool.state);
                 if state.jobs.is_empty() && !state.shutdown {
                     state = wait(&pool.work_ready, state);
+                    if !state.jobs.is_empty() {
+                        let arrived = pool.last_queued.load(Ordering::Relaxed);
+                        policy.arrived_after(Duration::from_nanos(arrived.saturating_sub(idle_since)));
+                    }
                 }
                 state.idle -= 1;
             }
@@ -371,3 +449,29 @@ pub(crate) struct DefaultExecutor {
 }
 
 impl Extension for DefaultExecutor {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spinning_stops_after_failures_and_resumes_when_work_comes_soon() {
+        let mut policy = SpinPolicy::new();
+        assert!(policy.should_spin(), "a new worker spins");
+        policy.spun(false);
+        policy.spun(true);
+        assert!(policy.should_spin(), "a spin that found work resets the count");
+        // Jobs a millisecond apart: every spin finds nothing, and after a
+        // few the worker stops spinning; late jobs change nothing.
+        for _ in 0..SPIN_FAILURES {
+            assert!(policy.should_spin());
+            policy.spun(false);
+        }
+        assert!(!policy.should_spin());
+        policy.arrived_after(Duration::from_millis(1));
+        assert!(!policy.should_spin());
+        // Jobs one after another again: one soon after going idle.
+        policy.arrived_after(Duration::from_micros(30));
+        assert!(policy.should_spin());
+    }
+}

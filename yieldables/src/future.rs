@@ -2,6 +2,7 @@
 
 use std::any::{Any, type_name};
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -52,6 +53,15 @@ const TAKEN: InvalidStateError =
 /// 4's Future, and Tornado's `future_add_done_callback`). A coroutine waiting
 /// on a future is nevertheless resumed from the loop, one iteration later:
 /// the runner's callback only schedules it.
+///
+/// A future set *inside* a done callback (a chain: `chain_future`, nested
+/// `with_timeout` or `multi`, any callback that resolves another future) is
+/// done at once, but its own callbacks run after the current callback
+/// returns, in the order their futures were set (breadth first, as
+/// asyncio's scheduled callbacks): the outermost `set_result` runs them all
+/// in a loop before it returns. So when it returns every future of the
+/// chain is done and every callback has run, and a chain of any length
+/// needs no more stack than a chain of one.
 ///
 /// # Unobserved errors
 ///
@@ -178,6 +188,64 @@ struct Core<T> {
     /// logs nothing, and reclaims nothing.
     retrieved: bool,
     cancelled: bool,
+    /// Done, with its callbacks queued on the thread's trampoline (not run
+    /// yet): callbacks added meanwhile join the queue behind them.
+    queued: bool,
+}
+
+// The trampoline: the callbacks of futures set while another future's
+// callbacks run wait here for the outermost `set_result` to run them (see
+// "Callbacks run at once" on [`Future`]). Per thread. `STATE` is a plain
+// cell (no destructor, so reading it is a single thread-local access); the
+// queue itself is touched only when a future is set inside a callback.
+thread_local! {
+    /// 0: no future's callbacks are running on this thread; otherwise 1 +
+    /// the number of futures waiting in `QUEUE`.
+    static STATE: Cell<usize> = const { Cell::new(0) };
+    static QUEUE: RefCell<VecDeque<Rc<dyn Queued>>> = const { RefCell::new(VecDeque::new()) };
+}
+
+/// A done future whose callbacks wait on the trampoline.
+trait Queued {
+    fn run_queued(self: Rc<Self>);
+}
+
+impl<T: 'static> Queued for Inner<T> {
+    fn run_queued(self: Rc<Self>) {
+        let future = Future { inner: self };
+        future.inner.core.borrow_mut().queued = false;
+        future.run_callbacks();
+    }
+}
+
+/// Marks the outermost callback run on this thread as over, even if a
+/// callback unwinds (what is still queued then runs with the next one).
+struct Outermost;
+
+impl Drop for Outermost {
+    #[inline]
+    fn drop(&mut self) {
+        STATE.set(0);
+    }
+}
+
+/// Runs the futures queued on the trampoline until none is left (the
+/// outermost call, after its own callbacks).
+#[cold]
+#[inline(never)]
+fn run_queued() {
+    loop {
+        let next = QUEUE
+            .try_with(|queue| queue.borrow_mut().pop_front())
+            .ok()
+            .flatten();
+        let Some(queued) = next else {
+            STATE.set(1);
+            return;
+        };
+        STATE.set(STATE.get() - 1);
+        queued.run_queued();
+    }
 }
 
 enum Slot<T> {
@@ -343,6 +411,7 @@ impl<T: 'static> Future<T> {
                     callbacks: Callbacks::Empty,
                     retrieved: false,
                     cancelled: false,
+                    queued: false,
                 }),
                 label: Cell::new(Label::Plain),
             }),
@@ -370,31 +439,23 @@ impl<T: 'static> Future<T> {
     ///
     /// A future is set once: on a done future this returns an
     /// [`InvalidStateError`] (and drops `value`).
+    #[inline]
     pub fn set_result(&self, value: T) -> Result<(), InvalidStateError> {
-        {
-            let mut core = self.inner.core.borrow_mut();
-            if !matches!(core.slot, Slot::Pending) {
-                return Err(ALREADY_DONE);
-            }
-            core.slot = Slot::Value(value);
+        if self.settle(Slot::Value(value), false) {
+            Ok(())
+        } else {
+            Err(ALREADY_DONE)
         }
-        self.fire();
-        Ok(())
     }
 
     /// Sets an error and runs the done callbacks. As `set_result`, an error
     /// on a done future.
     pub fn set_exception(&self, error: impl Into<Error>) -> Result<(), InvalidStateError> {
-        let error = error.into();
-        {
-            let mut core = self.inner.core.borrow_mut();
-            if !matches!(core.slot, Slot::Pending) {
-                return Err(ALREADY_DONE);
-            }
-            core.slot = Slot::Failed(error);
+        if self.settle(Slot::Failed(error.into()), false) {
+            Ok(())
+        } else {
+            Err(ALREADY_DONE)
         }
-        self.fire();
-        Ok(())
     }
 
     /// Sets the result or the error.
@@ -408,6 +469,7 @@ impl<T: 'static> Future<T> {
     /// Sets the result unless the future was cancelled, in which case the
     /// value is dropped silently (Tornado's
     /// `future_set_result_unless_cancelled`).
+    #[inline]
     pub fn set_result_unless_cancelled(&self, value: T) -> Result<(), InvalidStateError> {
         if self.cancelled() {
             return Ok(());
@@ -443,22 +505,84 @@ impl<T: 'static> Future<T> {
     /// done. Cancelling a coroutine's future does not stop the coroutine
     /// (as in Tornado); its eventual result is dropped.
     pub fn cancel(&self) -> bool {
-        {
+        self.cancel_with(Error::new(CancelledError))
+    }
+
+    /// Cancels a pending future with `error` (a [`CancelledError`]).
+    fn cancel_with(&self, error: Error) -> bool {
+        self.settle(Slot::Failed(error), true)
+    }
+
+    /// Fills a pending future's slot and runs its callbacks; `false` (and
+    /// `slot` dropped) if it was done already. The callbacks are taken out
+    /// under the same borrow.
+    #[inline(always)]
+    fn settle(&self, slot: Slot<T>, cancelled: bool) -> bool {
+        let callbacks = {
             let mut core = self.inner.core.borrow_mut();
             if !matches!(core.slot, Slot::Pending) {
                 return false;
             }
-            core.slot = Slot::Failed(Error::new(CancelledError));
-            core.cancelled = true;
+            core.slot = slot;
+            core.cancelled = cancelled;
+            if matches!(core.callbacks, Callbacks::Empty) {
+                return true;
+            }
+            std::mem::replace(&mut core.callbacks, Callbacks::Empty)
+        };
+        match callbacks {
+            Callbacks::One(Callback::Fn(_)) | Callbacks::Many(_) => self.run_on_trampoline(callbacks),
+            callbacks => callbacks.for_each(|callback| self.run_callback(callback)),
         }
-        self.fire();
         true
     }
 
-    /// Runs and clears the done callbacks. A panicking callback is logged
-    /// (`Exception in callback NAME for FUTURE: ...`) and the others still
-    /// run.
-    fn fire(&self) {
+    /// Runs a done future's callbacks that may resolve other futures
+    /// (closures). A panicking callback is logged (`Exception in callback
+    /// NAME for FUTURE: ...`) and the others still run.
+    ///
+    /// They go through the thread's trampoline: inside another future's
+    /// callbacks they are queued, and the outermost call runs the queue in
+    /// a loop, so that a chain of futures never nests on the stack. Waking
+    /// a coroutine or a task only schedules it, so a future with no closure
+    /// among its callbacks (the hot path: a coroutine waiting on it) skips
+    /// the trampoline.
+    #[inline(never)]
+    fn run_on_trampoline(&self, callbacks: Callbacks<T>) {
+        let state = STATE.get();
+        if state != 0 {
+            self.queue_on_trampoline(state, callbacks);
+            return;
+        }
+        STATE.set(1);
+        let _outermost = Outermost;
+        callbacks.for_each(|callback| self.run_callback(callback));
+        if STATE.get() > 1 {
+            run_queued();
+        }
+    }
+
+    /// Inside another future's callbacks: the callbacks go back to the
+    /// future, which is queued for the outermost call (or, while the thread
+    /// is exiting and its queue is gone, they run here: no chain can be
+    /// that long any more).
+    #[cold]
+    #[inline(never)]
+    fn queue_on_trampoline(&self, state: usize, callbacks: Callbacks<T>) {
+        let queued =
+            QUEUE.try_with(|queue| queue.borrow_mut().push_back(self.inner.clone() as Rc<dyn Queued>));
+        if queued.is_ok() {
+            let mut core = self.inner.core.borrow_mut();
+            core.callbacks = callbacks;
+            core.queued = true;
+            STATE.set(state + 1);
+        } else {
+            callbacks.for_each(|callback| self.run_callback(callback));
+        }
+    }
+
+    /// Runs and clears the done callbacks, here and now.
+    fn run_callbacks(&self) {
         let callbacks = std::mem::replace(&mut self.inner.core.borrow_mut().callbacks, Callbacks::Empty);
         callbacks.for_each(|callback| self.run_callback(callback));
     }
@@ -515,7 +639,7 @@ impl<T: 'static> Future<T> {
     fn add_callback(&self, callback: Callback<T>) {
         {
             let mut core = self.inner.core.borrow_mut();
-            if matches!(core.slot, Slot::Pending) {
+            if matches!(core.slot, Slot::Pending) || core.queued {
                 core.callbacks.push(callback);
                 return;
             }
@@ -793,6 +917,33 @@ pub fn chain_future_cloned<T: Clone + 'static>(a: &Future<T>, b: &Future<T>) {
             let _ = b.set(a.result());
         }
     });
+}
+
+/// Sets the outcome of a coroutine or a task into its future, as Tornado
+/// 6.6's Runner (and asyncio's Task) do: an uncaught [`CancelledError`]
+/// *cancels* the future; any other outcome is set unless the future was
+/// cancelled meanwhile (then a value is dropped and an error logged, see
+/// [`Future::set_unless_cancelled`]).
+///
+/// Errors: [`InvalidStateError`] if someone else already set the future.
+// Hidden: for the coroutine runner in gust-engine and native tasks; see
+// `protocol`.
+#[inline]
+pub fn set_task_outcome<T: 'static>(
+    future: &Future<T>,
+    outcome: Result<T, Error>,
+) -> Result<(), InvalidStateError> {
+    match outcome {
+        Ok(value) => future.set_result_unless_cancelled(value),
+        Err(error) if error.is::<CancelledError>() => {
+            if future.cancelled() || future.cancel_with(error) {
+                Ok(())
+            } else {
+                Err(ALREADY_DONE)
+            }
+        }
+        Err(error) => future.set_exception_unless_cancelled(error),
+    }
 }
 
 /// A future resolved with `value` (Tornado's `gen.maybe_future`, for

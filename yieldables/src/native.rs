@@ -16,6 +16,10 @@
 //!   `convert_yielded` wraps a native coroutine in a Task; or awaits it on
 //!   its own stack with `co.await_`.
 //!
+//! A task's output becomes its future's result or error; an uncaught
+//! [`CancelledError`](crate::CancelledError) cancels the future, as
+//! asyncio's Task (and Tornado 6.6) do.
+//!
 //! Like Python's native coroutines, a Rust future does nothing until it is
 //! awaited or spawned; a decorated coroutine starts at once. A spawned task
 //! is first polled in the loop's next iteration (as asyncio's Task), and is
@@ -35,12 +39,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use gust_ioloop::protocol::{SlotOverflowError, SlotToken};
+use gust_ioloop::protocol::{SlotOverflowError, SlotToken, ThreadMark, on_thread};
 use gust_ioloop::{CallbackResult, Extension, IOLoop, LoopHandle};
 use slab::Slab;
 
 use crate::error::{Error, LoopClosedError, PanicError};
-use crate::future::{Future, Label};
+use crate::future::{Future, Label, set_task_outcome};
 use crate::yieldable::{Extract, Yieldable, Yielded};
 
 /// What a native coroutine's output means as a result: a `Result` whose
@@ -114,7 +118,11 @@ where
     type Output = <F::Output as IntoResult>::Ok;
 
     fn convert_yielded(self) -> Future<Self::Output> {
-        spawn_on(&IOLoop::current(), self.0)
+        match IOLoop::try_current() {
+            Ok(io_loop) => spawn_on(&io_loop, self.0),
+            // No loop to run it on (out of file descriptors).
+            Err(error) => Future::failed(error),
+        }
     }
 
     fn into_yielded(self) -> Yielded<Self::Output> {
@@ -146,29 +154,47 @@ struct TaskSlot {
     generation: u32,
     /// The spawned future's type, for inspection.
     name: &'static str,
-    /// `None` while it is being polled.
-    future: Option<Pin<Box<dyn std::future::Future<Output = ()>>>>,
-    waker: Waker,
-    wake: Arc<LoopWaker>,
+    /// `None` while it is being polled (moved out, so that polling clones
+    /// no reference count).
+    running: Option<Running>,
     /// Fails the task's result future (on a panic or when the loop closes).
     fail: Rc<dyn Fn(Error)>,
+}
+
+/// What polling a task needs.
+struct Running {
+    future: Pin<Box<dyn std::future::Future<Output = ()>>>,
+    waker: Waker,
+    wake: Arc<LoopWaker>,
 }
 
 impl Extension for Tasks {
     /// Drops every pending task (running its destructors); their futures
     /// fail with [`LoopClosedError`].
+    ///
+    /// A task whose destructor panics does not stop the others: every task
+    /// is dropped and failed, then the first panic is resumed.
     fn close(&self, _io_loop: &IOLoop) {
         self.closing.set(true);
+        let mut panicked = None;
         loop {
             let drained: Vec<TaskSlot> = self.slots.borrow_mut().drain().collect();
             if drained.is_empty() {
                 break;
             }
             for slot in drained {
-                let TaskSlot { future, fail, .. } = slot;
-                drop(future);
-                fail(Error::new(LoopClosedError));
+                let TaskSlot { running, fail, .. } = slot;
+                let mut future = Some(running);
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(future.take()))) {
+                    panicked.get_or_insert(payload);
+                }
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| fail(Error::new(LoopClosedError)))) {
+                    panicked.get_or_insert(payload);
+                }
             }
+        }
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
         }
     }
 }
@@ -177,6 +203,8 @@ impl Extension for Tasks {
 /// coroutine awaiting a Rust future on its own stack.
 pub(crate) struct LoopWaker {
     loop_id: u64,
+    /// The loop's thread: only there can the loop be current.
+    thread: ThreadMark,
     handle: LoopHandle,
     token: u64,
     /// A poll is already scheduled: further wakes are coalesced.
@@ -188,6 +216,7 @@ impl LoopWaker {
     pub(crate) fn new(io_loop: &IOLoop, token: u64, fire: fn(&IOLoop, u64)) -> LoopWaker {
         LoopWaker {
             loop_id: io_loop.id(),
+            thread: ThreadMark::current(),
             handle: io_loop.handle(),
             token,
             scheduled: AtomicBool::new(false),
@@ -225,19 +254,18 @@ impl Wake for LoopWaker {
         }
         // On the loop's own thread (its loop is current there): straight
         // onto the ready queue, no allocation, no system call.
-        if let Some(io_loop) = IOLoop::current_opt() {
-            if io_loop.id() == self.loop_id {
-                io_loop.add_callback_raw(self.fire, self.token);
-                return;
+        if on_thread(self.thread) {
+            if let Some(io_loop) = IOLoop::current_opt() {
+                if io_loop.id() == self.loop_id {
+                    io_loop.add_callback_raw(self.fire, self.token);
+                    return;
+                }
             }
         }
-        // Elsewhere: through the thread-safe handle, which wakes the loop.
-        let (loop_id, token, fire) = (self.loop_id, self.token, self.fire);
-        let _ = self.handle.add_callback(move || {
-            if let Some(io_loop) = IOLoop::current_opt().filter(|l| l.id() == loop_id) {
-                fire(&io_loop, token);
-            }
-        });
+        // Elsewhere: through the thread-safe handle, which wakes the loop
+        // (a function and a word: no allocation either). A closed loop has
+        // nothing left to wake.
+        let _ = self.handle.add_callback_raw(self.fire, self.token);
     }
 }
 
@@ -261,7 +289,7 @@ where
     let setter = result.clone();
     let task: Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(async move {
         let outcome = future.await.into_result();
-        let _ = setter.set_unless_cancelled(outcome);
+        let _ = set_task_outcome(&setter, outcome);
     });
     let failing = result.clone();
     let fail: Rc<dyn Fn(Error)> = Rc::new(move |error: Error| {
@@ -287,9 +315,11 @@ where
     entry.insert(TaskSlot {
         generation,
         name: std::any::type_name::<F>(),
-        future: Some(task),
-        waker: Waker::from(wake.clone()),
-        wake,
+        running: Some(Running {
+            future: task,
+            waker: Waker::from(wake.clone()),
+            wake,
+        }),
         fail,
     });
     drop(slots);
@@ -304,37 +334,47 @@ fn poll_task(io_loop: &IOLoop, token: u64) {
     };
     let token = SlotToken::from_u64(token);
     let (index, generation) = (token.index(), token.generation());
-    let taken = {
-        let mut slots = tasks.slots.borrow_mut();
-        match slots.get_mut(index) {
-            Some(slot) if slot.generation == generation => slot
-                .future
-                .take()
-                .map(|future| (future, slot.waker.clone(), slot.wake.clone(), slot.fail.clone())),
-            _ => None,
-        }
+    let taken = match tasks.slots.borrow_mut().get_mut(index) {
+        Some(slot) if slot.generation == generation => slot.running.take(),
+        _ => None,
     };
-    let Some((mut future, waker, wake, fail)) = taken else {
+    let Some(mut running) = taken else {
         return;
     };
-    wake.rearm();
-    let mut cx = Context::from_waker(&waker);
-    match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+    running.wake.rearm();
+    let mut cx = Context::from_waker(&running.waker);
+    match catch_unwind(AssertUnwindSafe(|| running.future.as_mut().poll(&mut cx))) {
         Ok(Poll::Pending) => {
             let mut slots = tasks.slots.borrow_mut();
             if let Some(slot) = slots.get_mut(index) {
                 if slot.generation == generation && !tasks.closing.get() {
-                    slot.future = Some(future);
+                    slot.running = Some(running);
                     return;
                 }
             }
         }
         Ok(Poll::Ready(())) => {}
-        Err(payload) => fail(Error::new(PanicError::from_panic(&*payload, None))),
+        Err(payload) => {
+            // The slot is gone if the loop closed meanwhile (which failed
+            // the task's future already).
+            let fail = match tasks.slots.borrow().get(index) {
+                Some(slot) if slot.generation == generation => Some(slot.fail.clone()),
+                _ => None,
+            };
+            if let Some(fail) = fail {
+                fail(Error::new(PanicError::from_panic(&*payload, None)));
+            }
+        }
     }
     // Finished (or its slot is gone): drop it outside any borrow.
-    let removed = tasks.slots.borrow_mut().try_remove(index);
-    drop(future);
+    let removed = {
+        let mut slots = tasks.slots.borrow_mut();
+        match slots.get(index) {
+            Some(slot) if slot.generation == generation => slots.try_remove(index),
+            _ => None,
+        }
+    };
+    drop(running);
     drop(removed);
 }
 
@@ -392,12 +432,10 @@ pub fn tasks(io_loop: &IOLoop) -> Vec<TaskInfo> {
         .map(|(_, slot)| TaskInfo {
             id: u64::from(slot.generation),
             name: slot.name,
-            state: if slot.future.is_none() {
-                TaskState::Running
-            } else if slot.wake.is_scheduled() {
-                TaskState::Scheduled
-            } else {
-                TaskState::Pending
+            state: match &slot.running {
+                None => TaskState::Running,
+                Some(running) if running.wake.is_scheduled() => TaskState::Scheduled,
+                Some(_) => TaskState::Pending,
             },
         })
         .collect()

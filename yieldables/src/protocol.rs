@@ -19,10 +19,13 @@
 //!   hidden `Future` methods go with it: `add_reclaimer`, `has_observers`
 //!   and `take_unobserved`.
 //!
+//! * [`set_task_outcome`]: how a coroutine or a task sets its result
+//!   future (an uncaught `CancelledError` cancels it, Tornado 6.6).
+//!
 //! Everything else the engine uses is public API: [`Yielded`](crate::Yielded)
 //! (how to wait for a yielded value), [`DriveContext`](crate::DriveContext)
 //! and [`Signal`](crate::Signal) (driving a [`DrivenWait`](crate::DrivenWait)),
 //! and the error types. The `gust` facade does not re-export this module.
 
-pub use crate::future::{AnyFuture, Label, Labelled, Reclaim, Waiter};
+pub use crate::future::{AnyFuture, Label, Labelled, Reclaim, Waiter, set_task_outcome};
 pub use crate::native::NativeWait;

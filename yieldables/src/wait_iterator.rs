@@ -40,7 +40,9 @@ use crate::yieldable::{Extract, Yieldable};
 /// latest result came from: its position, or its key for
 /// [`WaitIterator::keyed`]. [`current_future`](WaitIterator::current_future)
 /// is that input. [`done`](WaitIterator::done) resets both once everything
-/// is delivered. The same future may be passed twice; it is then delivered
+/// is delivered. An input that fails gives a failed `next()` future, and
+/// one that is cancelled a cancelled one (Tornado 6.6); either way the
+/// iteration goes on. The same future may be passed twice; it is then delivered
 /// twice (pass `&future` so each delivery gets a copy of the result).
 ///
 /// In a coroutine, `co.wait_iter(iterator)` (`gust::gen_::Co::wait_iter`) turns it
@@ -128,16 +130,24 @@ impl<K: Clone + 'static, T: 'static> WaitIterator<K, T> {
     }
 
     /// Moves `finished`'s outcome into `out` and makes it current.
+    ///
+    /// A cancelled input gives a cancelled `out` (Tornado 6.6's
+    /// `chain_future`).
     fn deliver(state: &Rc<RefCell<State<K, T>>>, finished: Finished<K, T>, out: Future<T>) {
         let Finished { key, input, extract } = finished;
         let outcome = extract.read(&input);
+        let cancelled = outcome.is_err() && input.cancelled();
         {
             let mut state = state.borrow_mut();
             state.undelivered -= 1;
             state.current_index = Some(key);
             state.current_future = Some(input);
         }
-        let _ = out.set(outcome);
+        if cancelled {
+            out.cancel();
+        } else {
+            let _ = out.set(outcome);
+        }
     }
 
     /// Whether every result has been handed out. When it returns `true` it

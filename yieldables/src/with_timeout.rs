@@ -81,7 +81,11 @@ pub fn with_timeout_with<Y: Yieldable>(
         Resolution::Driven(wait) => return outside_coroutine(&*wait),
         Resolution::Pending(future, extract) => (future, extract),
     };
-    let io_loop = IOLoop::current();
+    let io_loop = match IOLoop::try_current() {
+        Ok(io_loop) => io_loop,
+        // No loop for the timer (out of file descriptors): the I/O error.
+        Err(error) => return Future::failed(error),
+    };
     let result = Future::new();
     let deadline = deadline.into();
     result.set_label(Label::Timeout(deadline.resolve(io_loop.time())));

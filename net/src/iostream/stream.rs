@@ -449,7 +449,7 @@ impl IOStream {
         options: StreamOptions,
         connect: Option<Future<IOStream>>,
     ) -> io::Result<IOStream> {
-        let io_loop = IOLoop::current();
+        let io_loop = IOLoop::try_current()?;
         let open = io_loop.extension::<OpenStreams>();
         let connecting = connect.is_some();
         let shared = Rc::new_cyclic(|weak: &Weak<Shared>| {

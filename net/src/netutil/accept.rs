@@ -76,7 +76,7 @@ pub fn add_accept_handler<F>(listener: TcpListener, callback: F) -> io::Result<A
 where
     F: FnMut(mio::net::TcpStream, SocketAddr) + 'static,
 {
-    let io_loop = IOLoop::current();
+    let io_loop = IOLoop::try_current()?;
     listener.set_nonblocking(true)?;
     let local_addr = listener.local_addr().ok();
     let mut listener = mio::net::TcpListener::from_std(listener);

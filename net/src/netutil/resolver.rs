@@ -109,7 +109,11 @@ impl Resolver for DefaultExecutorResolver {
             return Future::from_result(filter(vec![SocketAddr::new(ip, port)], host, family));
         }
         let host = host.to_owned();
-        IOLoop::current()
+        let io_loop = match IOLoop::try_current() {
+            Ok(io_loop) => io_loop,
+            Err(error) => return Future::failed(error),
+        };
+        io_loop
             .run_in_executor(None, move || -> Result<_, String> {
                 let found: Vec<SocketAddr> = (host.as_str(), port)
                     .to_socket_addrs()

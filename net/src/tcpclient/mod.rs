@@ -121,7 +121,10 @@ impl TCPClient {
     /// timeout (a `TimeoutError` if resolving and connecting take longer),
     /// source address, buffer limits.
     pub fn connect_with(&self, host: &str, port: u16, options: ConnectOptions) -> Future<IOStream> {
-        let io_loop = IOLoop::current();
+        let io_loop = match IOLoop::try_current() {
+            Ok(io_loop) => io_loop,
+            Err(error) => return Future::failed(error),
+        };
         let deadline = options.timeout.map(|t| t.resolve(io_loop.time()));
         let resolving = self.resolver.resolve(host, port, options.family);
         let resolving = match deadline {
