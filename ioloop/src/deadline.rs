@@ -34,7 +34,7 @@ impl Deadline {
     /// from `now`. A delay too large to represent saturates to a time about a
     /// century away instead of overflowing. (A loop given the `Deadline`
     /// itself does better: a delay past its horizon is never due; see
-    /// [`IOLoop::add_timeout`](crate::IOLoop::add_timeout#the-horizon).)
+    /// [`IOLoop::add_timeout`](crate::IOLoop::add_timeout), "The horizon".)
     pub fn resolve(self, now: Instant) -> Instant {
         match self {
             Deadline::At(when) => when,

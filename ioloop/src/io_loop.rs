@@ -444,8 +444,8 @@ impl IOLoop {
 
     /// Runs `callback` after `delay`. `call_later(Duration::ZERO, f)` runs
     /// `f` in the next iteration, not a clock tick later;
-    /// `call_later(Duration::MAX, f)` never runs `f` (see [the
-    /// horizon](IOLoop::add_timeout#the-horizon)).
+    /// `call_later(Duration::MAX, f)` never runs `f` (see "The
+    /// horizon" on [`add_timeout`](IOLoop::add_timeout)).
     pub fn call_later<F, R>(&self, delay: Duration, callback: F) -> TimeoutHandle
     where
         F: FnOnce() -> R + 'static,
