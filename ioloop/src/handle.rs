@@ -48,9 +48,8 @@ pub(crate) const KEEP_CAPACITY: usize = 1024;
 pub(crate) struct Remote {
     queue: Mutex<VecDeque<RemoteCallback>>,
     /// How many [`PendingWork`] guards are alive: work other threads have
-    /// promised to this loop. Next to the queue, which the threads that
-    /// release them touch anyway.
-    pending: AtomicUsize,
+    /// promised to this loop. On a cache line of its own.
+    pending: Counter,
     /// Whether the loop's clock is manual: only then does its loop wait
     /// for the last promise to be released (a real clock's loop does not
     /// care), so only then does releasing it wake the loop.
@@ -61,6 +60,9 @@ pub(crate) struct Remote {
     flags: Flags,
     waker: mio::Waker,
 }
+
+#[repr(align(128))]
+struct Counter(AtomicUsize);
 
 #[repr(align(128))]
 struct Flags {
@@ -79,7 +81,7 @@ impl Remote {
     pub(crate) fn new(waker: mio::Waker, manual_clock: bool) -> Remote {
         Remote {
             queue: Mutex::new(VecDeque::new()),
-            pending: AtomicUsize::new(0),
+            pending: Counter(AtomicUsize::new(0)),
             wake_on_release: manual_clock,
             flags: Flags {
                 notified: AtomicBool::new(false),
@@ -188,7 +190,7 @@ impl Remote {
     /// reads zero then sees the callbacks queued before the last release.
     #[inline]
     pub(crate) fn pending_work(&self) -> usize {
-        self.pending.load(Ordering::Acquire)
+        self.pending.0.load(Ordering::Acquire)
     }
 }
 
@@ -292,7 +294,7 @@ impl LoopHandle {
     /// worker.join().unwrap();
     /// ```
     pub fn expect_work(&self) -> PendingWork {
-        self.remote.pending.fetch_add(1, Ordering::Relaxed);
+        self.remote.pending.0.fetch_add(1, Ordering::Relaxed);
         PendingWork {
             handle: self.clone(),
             on_loop: false,
@@ -363,7 +365,7 @@ impl Drop for PendingWork {
         let remote = &*self.handle.remote;
         // Release: what this thread queued for the loop is visible to a loop
         // that reads the count as zero.
-        if remote.pending.fetch_sub(1, Ordering::AcqRel) == 1 && remote.wake_on_release && !self.on_loop {
+        if remote.pending.0.fetch_sub(1, Ordering::AcqRel) == 1 && remote.wake_on_release && !self.on_loop {
             remote.wake();
         }
     }
