@@ -192,6 +192,16 @@ impl Remote {
     pub(crate) fn pending_work(&self) -> usize {
         self.pending.0.load(Ordering::Acquire)
     }
+
+    /// Releases one promise. Release: what the releasing thread queued for
+    /// the loop is visible to a loop that reads the count as zero. Off the
+    /// loop's thread, releasing the last promise wakes a loop on a manual
+    /// clock (the loop itself looks again before it next waits).
+    pub(crate) fn release_work(&self, on_loop: bool) {
+        if self.pending.0.fetch_sub(1, Ordering::AcqRel) == 1 && self.wake_on_release && !on_loop {
+            self.wake();
+        }
+    }
 }
 
 /// A `Send + Sync` handle to an [`IOLoop`](crate::IOLoop), for other
@@ -294,11 +304,7 @@ impl LoopHandle {
     /// worker.join().unwrap();
     /// ```
     pub fn expect_work(&self) -> PendingWork {
-        self.remote.pending.0.fetch_add(1, Ordering::Relaxed);
-        PendingWork {
-            handle: self.clone(),
-            on_loop: false,
-        }
+        PendingWork::new(self.clone())
     }
 
     /// How many [`PendingWork`] promises to the loop are outstanding.
@@ -314,26 +320,40 @@ impl LoopHandle {
 #[must_use = "the promise is released when the guard is dropped"]
 pub struct PendingWork {
     handle: LoopHandle,
-    /// Released by the loop itself (after the callback that ends the
-    /// work): the loop looks at what it waits for before it next waits,
-    /// so it needs no wake.
-    on_loop: bool,
+    /// The promise went to the loop with its last callback (see
+    /// [`add_callback`](PendingWork::add_callback)): the loop releases it.
+    handed_over: bool,
 }
 
 impl PendingWork {
+    /// Counts a promise on `handle`'s loop.
+    pub(crate) fn new(handle: LoopHandle) -> PendingWork {
+        handle.remote.pending.0.fetch_add(1, Ordering::Relaxed);
+        PendingWork {
+            handle,
+            handed_over: false,
+        }
+    }
+
     /// Runs `callback` on the loop's thread in its next iteration, as
     /// [`LoopHandle::add_callback`] does, and releases the promise once
-    /// the callback has run (or has been dropped: the loop closed). The
-    /// loop never sees the promise released before the callback is queued.
-    pub fn add_callback<F>(self, callback: F) -> Result<(), LoopClosedError>
+    /// the callback has run (or panicked). The loop never sees the promise
+    /// released before the callback is queued. If the loop is closed, the
+    /// callback is dropped and the promise released at once.
+    pub fn add_callback<F>(mut self, callback: F) -> Result<(), LoopClosedError>
     where
         F: FnOnce() + Send + 'static,
     {
-        let remote = self.handle.remote.clone();
-        remote.push(RemoteCallback::Boxed(Box::new(Kept {
-            callback: Cb(callback),
-            pending: self,
-        })))
+        // The callback carries the promise; the loop releases it through
+        // its own reference to the shared side (no reference count moves
+        // between the threads). A closed loop took nothing: this guard's
+        // drop releases the promise then.
+        let pushed = self
+            .handle
+            .remote
+            .push(RemoteCallback::Boxed(Box::new(Kept(Cb(callback)))));
+        self.handed_over = pushed.is_ok();
+        pushed
     }
 
     /// The handle of the loop the work is promised to.
@@ -342,31 +362,28 @@ impl PendingWork {
     }
 }
 
-/// A callback that releases a promise once it has run (or when dropped).
-struct Kept<F> {
-    callback: Cb<F>,
-    pending: PendingWork,
-}
+/// A callback that releases a promise once it has run. Dropped unrun only
+/// when its loop closes: the count of a closed loop no longer matters.
+struct Kept<F>(Cb<F>);
 
 impl<F: FnOnce() + 'static> CallbackFn for Kept<F> {
     fn call(self: Box<Self>, io_loop: &crate::IOLoop) {
-        let Kept {
-            callback,
-            mut pending,
-        } = *self;
-        callback.run(io_loop);
-        pending.on_loop = true;
-        drop(pending);
+        /// Releases the promise even if the callback unwinds.
+        struct Release<'a>(&'a Remote);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.release_work(true);
+            }
+        }
+        let _release = Release(io_loop.remote());
+        self.0.run(io_loop);
     }
 }
 
 impl Drop for PendingWork {
     fn drop(&mut self) {
-        let remote = &*self.handle.remote;
-        // Release: what this thread queued for the loop is visible to a loop
-        // that reads the count as zero.
-        if remote.pending.0.fetch_sub(1, Ordering::AcqRel) == 1 && remote.wake_on_release && !self.on_loop {
-            remote.wake();
+        if !self.handed_over {
+            self.handle.remote.release_work(false);
         }
     }
 }

@@ -309,6 +309,17 @@ impl IOLoop {
         }
     }
 
+    /// Promises this loop that work for it is under way on another thread:
+    /// [`LoopHandle::expect_work`], without making a handle first.
+    pub fn expect_work(&self) -> crate::PendingWork {
+        crate::PendingWork::new(self.handle())
+    }
+
+    /// The side of the loop shared with other threads.
+    pub(crate) fn remote(&self) -> &Remote {
+        &self.inner.remote
+    }
+
     /// A number unique to this loop in the process.
     pub fn id(&self) -> u64 {
         self.inner.id

@@ -52,7 +52,7 @@ pub fn remote_future<T: Send + 'static>(io_loop: &IOLoop) -> (Future<T>, RemoteS
     let deliveries = io_loop.extension::<Deliveries>();
     let key = deliveries.slots.borrow_mut().insert(Box::new(future.clone()));
     let setter = RemoteSetter {
-        pending: Some(io_loop.handle().expect_work()),
+        pending: Some(io_loop.expect_work()),
         loop_id: io_loop.id(),
         key,
         marker: PhantomData,
