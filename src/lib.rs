@@ -208,7 +208,7 @@ pub mod ioloop {
     #[doc(inline)]
     pub use gust_ioloop::{
         APP_LOG, CallbackResult, Clock, Deadline, Events, Extension, HandlerId, IOLoop, IOLoopError,
-        InvalidJitterError, LoopClosedError, LoopHandle, ManualClock, NonPositivePeriodError,
+        InvalidJitterError, LoopClosedError, LoopHandle, ManualClock, NonPositivePeriodError, PendingWork,
         PeriodicCallback, PeriodicHandle, TimeoutHandle, WeakIOLoop,
     };
     #[doc(inline)]

@@ -61,6 +61,18 @@ where
 {
     #[inline]
     fn call(self: Box<Self>, io_loop: &IOLoop) {
+        self.run(io_loop);
+    }
+}
+
+impl<F, R> Cb<F>
+where
+    F: FnOnce() -> R + 'static,
+    R: CallbackResult,
+{
+    /// Runs the callback, catching and logging a panic under its name.
+    #[inline]
+    pub(crate) fn run(self, io_loop: &IOLoop) {
         let name = type_name::<F>();
         match catch_unwind(AssertUnwindSafe(self.0)) {
             Ok(result) => result.finish(io_loop, name, None),

@@ -95,9 +95,22 @@ impl From<&ManualClock> for Clock {
 /// data already sent by a peer (a socket on loopback, a pipe) is handled
 /// before a timeout that would otherwise fire first.
 ///
+/// Nor does it jump while work is promised to the loop from other threads
+/// ([`LoopHandle::expect_work`](crate::LoopHandle::expect_work): an
+/// executor's job, a remote future's setter, the default resolver's lookup
+/// hold such a promise until their result is delivered). Then the loop
+/// waits in real time and the clock follows real time, as on the system
+/// clock: a timer due before the work is done fires after that much real
+/// time. Once nothing is promised, the clock jumps again. What the loop
+/// cannot know about is a foreign Rust future (awaited by a native task)
+/// that another thread wakes: a `std::future::Future` cannot say it is
+/// pending elsewhere. Hold a [`PendingWork`](crate::PendingWork) for it,
+/// or use the system clock.
+///
 /// Without autojump, a loop with nothing to run waits only for what could
 /// still wake it: I/O on a registered handler, or work from another thread
-/// (through a [`LoopHandle`](crate::LoopHandle)). If there is no such thing
+/// (through a [`LoopHandle`](crate::LoopHandle); work promised with
+/// `expect_work` is waited for however long it takes). If there is no such thing
 /// either, waiting would last forever: [`IOLoop::start`](crate::IOLoop::start)
 /// and `run_once(None)` return [`IOLoopError::Stalled`](crate::IOLoopError::Stalled)
 /// instead, and `run_sync`'s timeout fires at once. Step such a loop with

@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::callback::{Callback, CallbackFn, Cb, RawCallback};
@@ -47,12 +47,22 @@ pub(crate) const KEEP_CAPACITY: usize = 1024;
 /// State shared between a loop and its handles.
 pub(crate) struct Remote {
     queue: Mutex<VecDeque<RemoteCallback>>,
+    /// How many [`PendingWork`] guards are alive: work other threads have
+    /// promised to this loop. On a cache line of its own.
+    pending: Counter,
+    /// Whether the loop's clock is manual: only then does its loop wait
+    /// for the last promise to be released (a real clock's loop does not
+    /// care), so only then does releasing it wake the loop.
+    wake_on_release: bool,
     /// The flags the loop reads while it spins before sleeping, on a cache
     /// line of their own: a sender filling the queue does not disturb the
     /// spinning loop until it sets `notified`.
     flags: Flags,
     waker: mio::Waker,
 }
+
+#[repr(align(128))]
+struct Counter(AtomicUsize);
 
 #[repr(align(128))]
 struct Flags {
@@ -66,9 +76,13 @@ struct Flags {
 }
 
 impl Remote {
-    pub(crate) fn new(waker: mio::Waker) -> Remote {
+    /// The remote side of a loop; `manual_clock` as
+    /// `wake_on_release`.
+    pub(crate) fn new(waker: mio::Waker, manual_clock: bool) -> Remote {
         Remote {
             queue: Mutex::new(VecDeque::new()),
+            pending: Counter(AtomicUsize::new(0)),
+            wake_on_release: manual_clock,
             flags: Flags {
                 notified: AtomicBool::new(false),
                 sleeping: AtomicBool::new(false),
@@ -171,6 +185,23 @@ impl Remote {
     pub(crate) fn is_closed(&self) -> bool {
         self.flags.closed.load(Ordering::Acquire)
     }
+
+    /// How many promises of work are outstanding. Acquire: a loop that
+    /// reads zero then sees the callbacks queued before the last release.
+    #[inline]
+    pub(crate) fn pending_work(&self) -> usize {
+        self.pending.0.load(Ordering::Acquire)
+    }
+
+    /// Releases one promise. Release: what the releasing thread queued for
+    /// the loop is visible to a loop that reads the count as zero. Off the
+    /// loop's thread, releasing the last promise wakes a loop on a manual
+    /// clock (the loop itself looks again before it next waits).
+    pub(crate) fn release_work(&self, on_loop: bool) {
+        if self.pending.0.fetch_sub(1, Ordering::AcqRel) == 1 && self.wake_on_release && !on_loop {
+            self.wake();
+        }
+    }
 }
 
 /// A `Send + Sync` handle to an [`IOLoop`](crate::IOLoop), for other
@@ -235,12 +266,141 @@ impl LoopHandle {
     pub fn is_closed(&self) -> bool {
         self.remote.is_closed()
     }
+
+    /// Promises the loop that work for it is under way elsewhere (another
+    /// thread, another runtime) until the returned guard is dropped.
+    ///
+    /// A real clock's loop does not care. A loop on an autojump
+    /// [`ManualClock`](crate::ManualClock) does not jump its clock to the
+    /// next timer while a promise is outstanding: it waits in real time,
+    /// its clock following real time, as a loop on the system clock would;
+    /// once the last promise is released, it jumps again. A loop on a
+    /// manual clock without autojump waits for the promised work instead of
+    /// reporting [`IOLoopError::Stalled`](crate::IOLoopError::Stalled).
+    ///
+    /// gust's own cross-thread paths (executor jobs, `run_in_executor`,
+    /// `remote_future`'s setter, the default resolver) hold one for as
+    /// long as their work is under way. Hold one yourself when the loop
+    /// waits for something it cannot see: a Rust future woken from another
+    /// thread, a channel some thread will answer through a `LoopHandle`.
+    /// Finish with [`PendingWork::add_callback`], which queues the result
+    /// before it releases the promise.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gust::ioloop::{IOLoop, ManualClock};
+    ///
+    /// let io_loop = IOLoop::with_clock(ManualClock::autojump());
+    /// // Without the promise, the loop would jump to this timer at once.
+    /// io_loop.call_later(Duration::from_secs(10), || IOLoop::current().stop());
+    /// let pending = io_loop.handle().expect_work();
+    /// let worker = std::thread::spawn(move || {
+    ///     std::thread::sleep(Duration::from_millis(5));
+    ///     pending.add_callback(|| IOLoop::current().stop()).unwrap();
+    /// });
+    /// let started = io_loop.time();
+    /// io_loop.start().unwrap(); // stopped by the worker, not by the timer
+    /// assert!(io_loop.time() - started < Duration::from_secs(10));
+    /// worker.join().unwrap();
+    /// ```
+    pub fn expect_work(&self) -> PendingWork {
+        PendingWork::new(self.clone())
+    }
+
+    /// How many [`PendingWork`] promises to the loop are outstanding.
+    pub fn pending_work(&self) -> usize {
+        self.remote.pending_work()
+    }
+}
+
+/// A promise that work for a loop is under way on another thread: see
+/// [`LoopHandle::expect_work`]. Dropping it (on any thread) releases the
+/// promise; releasing the last one wakes a loop on a manual clock, so that
+/// it looks again at what it waits for.
+#[must_use = "the promise is released when the guard is dropped"]
+pub struct PendingWork {
+    handle: LoopHandle,
+    /// The promise went to the loop with its last callback (see
+    /// [`add_callback`](PendingWork::add_callback)): the loop releases it.
+    handed_over: bool,
+}
+
+impl PendingWork {
+    /// Counts a promise on `handle`'s loop.
+    pub(crate) fn new(handle: LoopHandle) -> PendingWork {
+        handle.remote.pending.0.fetch_add(1, Ordering::Relaxed);
+        PendingWork {
+            handle,
+            handed_over: false,
+        }
+    }
+
+    /// Runs `callback` on the loop's thread in its next iteration, as
+    /// [`LoopHandle::add_callback`] does, and releases the promise once
+    /// the callback has run (or panicked). The loop never sees the promise
+    /// released before the callback is queued. If the loop is closed, the
+    /// callback is dropped and the promise released at once.
+    pub fn add_callback<F>(mut self, callback: F) -> Result<(), LoopClosedError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        // The callback carries the promise; the loop releases it through
+        // its own reference to the shared side (no reference count moves
+        // between the threads). A closed loop took nothing: this guard's
+        // drop releases the promise then.
+        let pushed = self
+            .handle
+            .remote
+            .push(RemoteCallback::Boxed(Box::new(Kept(Cb(callback)))));
+        self.handed_over = pushed.is_ok();
+        pushed
+    }
+
+    /// The handle of the loop the work is promised to.
+    pub fn handle(&self) -> &LoopHandle {
+        &self.handle
+    }
+}
+
+/// A callback that releases a promise once it has run. Dropped unrun only
+/// when its loop closes: the count of a closed loop no longer matters.
+struct Kept<F>(Cb<F>);
+
+impl<F: FnOnce() + 'static> CallbackFn for Kept<F> {
+    fn call(self: Box<Self>, io_loop: &crate::IOLoop) {
+        /// Releases the promise even if the callback unwinds.
+        struct Release<'a>(&'a Remote);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.release_work(true);
+            }
+        }
+        let _release = Release(io_loop.remote());
+        self.0.run(io_loop);
+    }
+}
+
+impl Drop for PendingWork {
+    fn drop(&mut self) {
+        if !self.handed_over {
+            self.handle.remote.release_work(false);
+        }
+    }
+}
+
+impl fmt::Debug for PendingWork {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingWork")
+            .field("closed", &self.handle.is_closed())
+            .finish()
+    }
 }
 
 impl fmt::Debug for LoopHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LoopHandle")
             .field("closed", &self.is_closed())
+            .field("pending_work", &self.pending_work())
             .finish()
     }
 }

@@ -133,9 +133,9 @@ pub(crate) struct Inner {
     running: Cell<bool>,
     stopping: Cell<bool>,
     closed: Cell<bool>,
-    /// Autojump with handlers: this iteration's poll is the grace poll;
-    /// if it finds nothing, the clock jumps to this deadline.
-    grace_jump: Cell<Option<Instant>>,
+    /// On an autojump clock, what this iteration's poll decides about
+    /// time (set by `poll_timeout`, done after the poll).
+    after_poll: Cell<AfterPoll>,
     iterations: Cell<u64>,
     /// While set (real time), a loop waiting on a manual clock that does
     /// not move by itself gives up at this instant (see `protocol::
@@ -166,6 +166,23 @@ impl Panicked {
 
 /// Why an iteration did not run: nothing could ever wake the loop.
 struct Stalled;
+
+/// What an autojump clock does once the poll returns.
+#[derive(Clone, Copy)]
+enum AfterPoll {
+    Nothing,
+    /// The poll was the grace poll (fd handlers are registered): if it
+    /// found nothing, the clock jumps to this deadline.
+    Jump(Instant),
+    /// Work promised from other threads: the poll waited in real time, and
+    /// the clock follows the real time that passed (from `clock` when the
+    /// poll started at `real`), up to `cap`.
+    Follow {
+        real: Instant,
+        clock: Instant,
+        cap: Instant,
+    },
+}
 
 /// Resets the running state when `start`/`run_once` returns (or unwinds).
 struct Running<'a> {
@@ -220,12 +237,12 @@ impl IOLoop {
                 ready: ReadyQueue::new(),
                 timers: Timers::new(clock.now()),
                 io,
-                remote: Arc::new(Remote::new(waker)),
+                remote: Arc::new(Remote::new(waker, clock.as_manual().is_some())),
                 clock,
                 running: Cell::new(false),
                 stopping: Cell::new(false),
                 closed: Cell::new(false),
-                grace_jump: Cell::new(None),
+                after_poll: Cell::new(AfterPoll::Nothing),
                 iterations: Cell::new(0),
                 idle_deadline: Cell::new(None),
                 extensions: RefCell::new(Vec::new()),
@@ -290,6 +307,17 @@ impl IOLoop {
         LoopHandle {
             remote: self.inner.remote.clone(),
         }
+    }
+
+    /// Promises this loop that work for it is under way on another thread:
+    /// [`LoopHandle::expect_work`], without making a handle first.
+    pub fn expect_work(&self) -> crate::PendingWork {
+        crate::PendingWork::new(self.handle())
+    }
+
+    /// The side of the loop shared with other threads.
+    pub(crate) fn remote(&self) -> &Remote {
+        &self.inner.remote
     }
 
     /// A number unique to this loop in the process.
@@ -715,11 +743,27 @@ impl IOLoop {
                     // blocking).
                     return Some(deadline - now);
                 }
+                // Work promised from other threads (an executor's job, a
+                // remote setter): wait for it in real time, as on a real
+                // clock; the clock follows (see `iterate`).
+                if inner.remote.pending_work() > 0 {
+                    inner.after_poll.set(AfterPoll::Follow {
+                        real: Instant::now(),
+                        clock: now,
+                        cap: target,
+                    });
+                    return Some(target - now);
+                }
+                // Read after the count: a callback queued before the last
+                // promise was released is seen here.
+                if inner.remote.is_notified() {
+                    return Some(Duration::ZERO);
+                }
                 // With fds registered, I/O may be on its way: poll for it
                 // first (briefly, in real time), and jump only if that poll
                 // found nothing (see `iterate`).
                 if inner.io.handler_count() > 0 {
-                    inner.grace_jump.set(Some(target));
+                    inner.after_poll.set(AfterPoll::Jump(target));
                     return Some(AUTOJUMP_IO_GRACE);
                 }
                 manual.set(target);
@@ -748,7 +792,12 @@ impl IOLoop {
             return Ok((busy, Some(timeout.map_or(max, |t| t.min(max)))));
         }
         if timeout.is_none() && self.inner.clock.as_manual().is_some() {
-            // Nothing to run, and the clock does not move by itself.
+            // Nothing to run, and the clock does not move by itself. Work
+            // promised from other threads will come: wait for it (neither
+            // stalled nor idle meanwhile).
+            if self.inner.remote.pending_work() > 0 {
+                return Ok((false, None));
+            }
             if !self.can_be_woken() {
                 return Err(Stalled);
             }
@@ -763,6 +812,32 @@ impl IOLoop {
         Ok((busy, timeout))
     }
 
+    /// On an autojump clock, after the poll: the grace poll's jump, or
+    /// following real time while work is promised.
+    #[cold]
+    #[inline(never)]
+    fn move_time_after_poll(&self) {
+        let inner = &*self.inner;
+        let Some(manual) = inner.clock.as_manual() else {
+            inner.after_poll.set(AfterPoll::Nothing);
+            return;
+        };
+        match inner.after_poll.replace(AfterPoll::Nothing) {
+            AfterPoll::Nothing => {}
+            AfterPoll::Jump(deadline) => {
+                if !inner.io.has_fired() && inner.remote.pending_work() == 0 && !inner.remote.is_notified() {
+                    manual.set(deadline);
+                }
+            }
+            AfterPoll::Follow { real, clock, cap } => {
+                let followed = crate::deadline::add_saturating(clock, real.elapsed()).min(cap);
+                if followed > manual.now() {
+                    manual.set(followed);
+                }
+            }
+        }
+    }
+
     /// One iteration. See the type's documentation.
     fn iterate(&self, max_wait: Option<Duration>) -> Result<(), Stalled> {
         let inner = &*self.inner;
@@ -775,12 +850,8 @@ impl IOLoop {
         if polled {
             inner.io.poll(timeout, &inner.remote);
         }
-        if let Some(deadline) = inner.grace_jump.take() {
-            if !inner.io.has_fired() && !inner.remote.is_notified() {
-                if let Some(manual) = inner.clock.as_manual() {
-                    manual.set(deadline);
-                }
-            }
+        if !matches!(inner.after_poll.get(), AfterPoll::Nothing) {
+            self.move_time_after_poll();
         }
 
         if inner.remote.is_notified() {

@@ -60,7 +60,7 @@ pub use clock::{Clock, ManualClock};
 pub use deadline::Deadline;
 pub use error::{IOLoopError, LoopClosedError};
 pub use extension::Extension;
-pub use handle::LoopHandle;
+pub use handle::{LoopHandle, PendingWork};
 pub use handlers::{Events, HandlerId};
 pub use io_loop::{IOLoop, WeakIOLoop};
 pub use periodic_callback::{InvalidJitterError, NonPositivePeriodError, PeriodicCallback, PeriodicHandle};

@@ -28,7 +28,9 @@ use crate::io_loop::IOLoop;
 /// passed since the call, a loop that has nothing to run and waits for its
 /// manual clock (which does not move by itself) returns
 /// [`IOLoopError::Stalled`] instead of waiting on. Work from other threads
-/// or I/O that arrives sooner runs as usual.
+/// or I/O that arrives sooner runs as usual; while work is promised to the
+/// loop ([`LoopHandle::expect_work`](crate::LoopHandle::expect_work)) it
+/// is waited for, past the limit.
 ///
 /// This is how `run_sync`'s timeout fires on a manual clock without
 /// autojump, where its timer can only fire if something moves the clock.

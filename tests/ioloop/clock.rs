@@ -125,3 +125,99 @@ fn test_rewind_saturates_at_the_earliest_instant() {
     clock.advance(Duration::from_secs(1));
     assert_eq!(clock.now() - earliest, Duration::from_secs(1));
 }
+
+#[test]
+fn test_autojump_waits_for_work_promised_from_another_thread() {
+    // New: a promise of work (LoopHandle::expect_work) keeps an autojump
+    // clock from jumping to the next timer; the loop waits in real time
+    // for the worker's callback, as on a real clock.
+    let clock = ManualClock::autojump();
+    let io_loop = IOLoop::with_clock(&clock);
+    let base = io_loop.time();
+    let seen = recorder();
+    let s = seen.clone();
+    io_loop.call_later(Duration::from_secs(10), move || {
+        s.borrow_mut().push("timer");
+        IOLoop::current().stop();
+    });
+    let pending = io_loop.handle().expect_work();
+    assert_eq!(io_loop.handle().pending_work(), 1);
+    let (tx, rx) = mpsc::channel::<&'static str>();
+    let worker = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20));
+        pending
+            .add_callback(move || {
+                tx.send("worker").unwrap();
+                IOLoop::current().stop();
+            })
+            .unwrap();
+    });
+    start_guarded(&io_loop);
+    worker.join().unwrap();
+    assert_eq!(rx.try_recv(), Ok("worker"));
+    assert!(seen.borrow().is_empty(), "the timer did not fire first");
+    let moved = io_loop.time() - base;
+    assert!(
+        moved < Duration::from_secs(10),
+        "the clock followed real time: {moved:?}"
+    );
+    assert_eq!(
+        io_loop.handle().pending_work(),
+        0,
+        "released once its callback ran"
+    );
+    // Nothing promised any more: the clock jumps again.
+    let real = Instant::now();
+    start_guarded(&io_loop);
+    assert_eq!(*seen.borrow(), ["timer"]);
+    assert_eq!(io_loop.time() - base, Duration::from_secs(10));
+    assert!(real.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn test_autojump_with_work_promised_moves_time_at_most_the_allowed_wait() {
+    // New: `run_once(Some(d))` keeps its rule while work is promised: it
+    // waits (in real time) at most `d`, and the clock moves at most `d`.
+    let clock = ManualClock::autojump();
+    let io_loop = IOLoop::with_clock(&clock);
+    let base = io_loop.time();
+    let fired = Rc::new(Cell::new(false));
+    let f = fired.clone();
+    io_loop.call_later(Duration::from_secs(10), move || {
+        f.set(true);
+        IOLoop::current().stop();
+    });
+    let pending = io_loop.handle().expect_work();
+    let wait = Duration::from_millis(5);
+    io_loop.run_once(Some(wait)).unwrap();
+    assert!(!fired.get());
+    let moved = io_loop.time() - base;
+    assert!(moved <= wait, "moved {moved:?}, allowed {wait:?}");
+    io_loop.run_once(Some(Duration::ZERO)).unwrap();
+    assert_eq!(io_loop.time() - base, moved, "a zero wait moves nothing");
+    // Released (here, on the loop's thread): the next wait jumps.
+    drop(pending);
+    start_guarded(&io_loop);
+    assert!(fired.get());
+    assert_eq!(io_loop.time() - base, Duration::from_secs(10));
+}
+
+#[test]
+fn test_autojump_wakes_when_the_last_promise_is_dropped_elsewhere() {
+    // New: a promise dropped on another thread without a callback still
+    // wakes the loop waiting for it, which then jumps (the timer is 30 s
+    // away: without the wake the loop would wait for it in real time, and
+    // the watchdog fails the test first).
+    let clock = ManualClock::autojump();
+    let io_loop = IOLoop::with_clock(&clock);
+    let base = io_loop.time();
+    io_loop.call_later(Duration::from_secs(30), || IOLoop::current().stop());
+    let pending = io_loop.handle().expect_work();
+    let worker = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20));
+        drop(pending);
+    });
+    start_guarded(&io_loop);
+    worker.join().unwrap();
+    assert_eq!(io_loop.time() - base, Duration::from_secs(30));
+}

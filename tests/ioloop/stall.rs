@@ -178,3 +178,45 @@ fn the_manual_timeout_still_fires_when_a_callback_moves_the_clock() {
     assert!(error.is::<TimeoutError>(), "{error}");
     assert_eq!(error.to_string(), "Operation timed out after 1 seconds");
 }
+
+#[test]
+fn run_sync_waits_for_promised_work_past_its_real_time_bound() {
+    // The timeout is on the manual clock, which nobody moves; the
+    // real-time bound only keeps a loop from waiting for nothing. A job
+    // under way on another thread is work promised to the loop: the loop
+    // waits for it (not stalled), however short the bound.
+    let io_loop = IOLoop::with_clock(ManualClock::new());
+    let pool = ThreadPoolExecutor::new(1);
+    let answer = io_loop
+        .run_sync(
+            move || {
+                pool.submit(|| {
+                    thread::sleep(Duration::from_millis(20));
+                    42
+                })
+            },
+            Some(Duration::from_millis(1)),
+        )
+        .unwrap();
+    assert_eq!(answer, 42);
+}
+
+#[test]
+fn a_loop_stalls_once_the_promised_work_is_given_up() {
+    // A promise dropped on another thread without a callback: the loop,
+    // woken, sees nothing left that could wake it, and reports the stall.
+    let io_loop = IOLoop::with_clock(ManualClock::new());
+    io_loop.call_later(Duration::from_secs(3600), || {});
+    let pending = io_loop.handle().expect_work();
+    let started = Instant::now();
+    let worker = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20));
+        drop(pending);
+    });
+    assert_eq!(io_loop.start(), Err(IOLoopError::Stalled));
+    assert!(
+        started.elapsed() >= Duration::from_millis(20),
+        "it waited for the promise"
+    );
+    worker.join().unwrap();
+}

@@ -23,6 +23,7 @@ use gust::testing::{
     gen_test_native, step, try_gen_test,
 };
 
+mod autojump;
 mod background;
 mod expect_log;
 mod gen_test_port;

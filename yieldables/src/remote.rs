@@ -17,7 +17,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use gust_ioloop::protocol::{lock, wait};
-use gust_ioloop::{Extension, IOLoop, LoopHandle};
+use gust_ioloop::{Extension, IOLoop, PendingWork};
 use slab::Slab;
 
 use crate::error::{Error, LoopClosedError};
@@ -52,7 +52,7 @@ pub fn remote_future<T: Send + 'static>(io_loop: &IOLoop) -> (Future<T>, RemoteS
     let deliveries = io_loop.extension::<Deliveries>();
     let key = deliveries.slots.borrow_mut().insert(Box::new(future.clone()));
     let setter = RemoteSetter {
-        handle: Some(io_loop.handle()),
+        pending: Some(io_loop.expect_work()),
         loop_id: io_loop.id(),
         key,
         marker: PhantomData,
@@ -61,8 +61,15 @@ pub fn remote_future<T: Send + 'static>(io_loop: &IOLoop) -> (Future<T>, RemoteS
 }
 
 /// Resolves a loop's future from any thread; see [`remote_future`].
+///
+/// Until it sets the future (or is dropped), the setter is work promised
+/// to the loop (see [`LoopHandle::expect_work`](gust_ioloop::LoopHandle::expect_work)):
+/// a loop on an autojump [`ManualClock`](gust_ioloop::ManualClock) waits
+/// for it in real time instead of jumping its clock past it.
 pub struct RemoteSetter<T> {
-    handle: Option<LoopHandle>,
+    /// The promise to the loop, released once the outcome has been
+    /// delivered on the loop's thread.
+    pending: Option<PendingWork>,
     loop_id: u64,
     key: usize,
     marker: PhantomData<fn(T)>,
@@ -73,11 +80,11 @@ impl<T: Send + 'static> RemoteSetter<T> {
     /// iteration. Returns `false` if the loop is closed (the outcome is
     /// dropped).
     pub fn set(mut self, outcome: Result<T, Error>) -> bool {
-        let Some(handle) = self.handle.take() else {
+        let Some(pending) = self.pending.take() else {
             return false;
         };
         let (loop_id, key) = (self.loop_id, self.key);
-        handle
+        pending
             .add_callback(move || deliver::<T>(loop_id, key, Some(outcome)))
             .is_ok()
     }
@@ -96,9 +103,9 @@ impl<T: Send + 'static> RemoteSetter<T> {
 impl<T> Drop for RemoteSetter<T> {
     fn drop(&mut self) {
         // Unused: tell the loop to let go of the future.
-        if let Some(handle) = self.handle.take() {
+        if let Some(pending) = self.pending.take() {
             let (loop_id, key) = (self.loop_id, self.key);
-            let _ = handle.add_callback(move || forget(loop_id, key));
+            let _ = pending.add_callback(move || forget(loop_id, key));
         }
     }
 }
