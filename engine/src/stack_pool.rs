@@ -222,6 +222,9 @@ impl Drop for Region {
 pub(crate) struct SizeClass {
     /// Bytes per slot, guard page and header included.
     slot_size: usize,
+    /// Bytes between the guard page and the header: the usable stack of
+    /// an uncoloured slot.
+    stack_bytes: usize,
     free: RefCell<Vec<usize>>,
     regions: RefCell<Vec<Region>>,
     live: Cell<usize>,
@@ -231,6 +234,7 @@ impl SizeClass {
     fn new(slot_size: usize) -> SizeClass {
         SizeClass {
             slot_size,
+            stack_bytes: slot_size - page_size() - HEADER_BYTES,
             free: RefCell::new(Vec::new()),
             regions: RefCell::new(Vec::new()),
             live: Cell::new(0),
@@ -462,27 +466,38 @@ pub(crate) const UNNAMED: &str = "<generator>";
 /// the top of each stack would compete for a few sets of each cache level
 /// while the rest stay unused. An offset costs no memory: it comes out of
 /// the slack left by rounding the slot up to whole pages (the default
-/// 128 KiB stack has 4,032 bytes of it: all 63 colours).
-const COLOURS: usize = 63;
+/// 128 KiB stack has 4,032 bytes of it: all 64 colours).
+const COLOURS: usize = 64;
 
 /// Bytes between two colours: one cache line.
 const COLOUR_STEP: usize = 64;
 
+// A slot's colour is kept in the low bits of its page-aligned address.
+const _: () = assert!(COLOURS <= 4096);
+
 /// How far below the header the stack of the slot at `slot` starts: its
-/// colour (from the slot's page number, so consecutive slots take
-/// different colours) times a cache line, but at most `slack` bytes (what
-/// the slot holds beyond the usable size asked for).
+/// colour times a cache line, but at most `slack` bytes (what the slot
+/// holds beyond the usable size asked for). The colour is a hash of the
+/// slot's page number (Fibonacci hashing: a multiply and a shift, where a
+/// remainder costs a dozen instructions per coroutine created), which
+/// spreads slots a constant stride apart nearly evenly over the colours.
 fn colour_offset(slot: usize, page: usize, slack: usize) -> usize {
-    let colour = (slot / page) % COLOURS;
+    const _: () = assert!(COLOURS.is_power_of_two());
+    let page_number = (slot >> page.trailing_zeros()) as u64;
+    let hash = page_number.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - COLOURS.trailing_zeros());
+    // The hash has log2(COLOURS) bits: it fits in usize.
+    let colour = hash as usize;
     (colour * COLOUR_STEP).min(slack / COLOUR_STEP * COLOUR_STEP)
 }
 
 /// A stack slot from the pool. Returns itself to the pool when dropped.
 pub(crate) struct PooledStack {
     class: Rc<SizeClass>,
-    slot: usize,
-    /// Bytes between the header and the stack's base (see [`COLOURS`]).
-    colour: usize,
+    /// The slot's address (page-aligned, so its low bits are free), plus
+    /// the colour: the number of cache lines between the header and the
+    /// stack's base (see [`COLOURS`]). One word, as before stacks had
+    /// colours: the stack is moved with its coroutine.
+    slot_and_colour: usize,
 }
 
 impl PooledStack {
@@ -538,9 +553,12 @@ impl PooledStack {
         };
         class.live.set(class.live.get() + 1);
         overflow::ensure_altstack();
-        let slack = class.slot_size - page - HEADER_BYTES - usable;
+        let slack = class.stack_bytes - usable;
         let colour = colour_offset(slot, page, slack);
-        let stack = PooledStack { class, slot, colour };
+        let stack = PooledStack {
+            class,
+            slot_and_colour: slot | colour / COLOUR_STEP,
+        };
         stack.set_header(name);
         Ok(stack)
     }
@@ -556,13 +574,25 @@ impl PooledStack {
     }
 
     fn header_addr(&self) -> usize {
-        SlotHeader::addr(self.slot, self.class.slot_size)
+        SlotHeader::addr(self.slot(), self.class.slot_size)
     }
 
     /// Usable bytes: between the guard page and the stack's base (its
     /// colour below the header).
     pub(crate) fn usable_size(&self) -> usize {
-        self.class.slot_size - page_size() - HEADER_BYTES - self.colour
+        self.class.stack_bytes - self.colour()
+    }
+
+    /// The slot's address.
+    #[inline]
+    fn slot(&self) -> usize {
+        self.slot_and_colour & !(COLOURS - 1)
+    }
+
+    /// Bytes between the header and the stack's base.
+    #[inline]
+    fn colour(&self) -> usize {
+        (self.slot_and_colour & (COLOURS - 1)) * COLOUR_STEP
     }
 }
 
@@ -571,7 +601,7 @@ impl Drop for PooledStack {
         // SAFETY: as in set_header; the header stops naming a coroutine.
         unsafe { SlotHeader::clear_at(self.header_addr()) }
         self.class.live.set(self.class.live.get() - 1);
-        self.class.free.borrow_mut().push(self.slot);
+        self.class.free.borrow_mut().push(self.slot());
         let _ = POOL.try_with(|pool| {
             if let Ok(mut pool) = pool.try_borrow_mut() {
                 pool.live = pool.live.saturating_sub(1);
@@ -590,12 +620,12 @@ impl Drop for PooledStack {
 unsafe impl Stack for PooledStack {
     #[inline]
     fn base(&self) -> StackPointer {
-        StackPointer::new(self.header_addr() - self.colour).unwrap_or(StackPointer::MIN)
+        StackPointer::new(self.header_addr() - self.colour()).unwrap_or(StackPointer::MIN)
     }
 
     #[inline]
     fn limit(&self) -> StackPointer {
-        StackPointer::new(self.slot).unwrap_or(StackPointer::MIN)
+        StackPointer::new(self.slot()).unwrap_or(StackPointer::MIN)
     }
 }
 
@@ -618,10 +648,14 @@ mod tests {
     fn a_stack_is_at_least_as_large_as_asked_and_reused_lifo() {
         let stack = PooledStack::new(MIN_STACK_SIZE + 1, "a").unwrap();
         assert!(stack.usable_size() > MIN_STACK_SIZE);
-        let slot = stack.slot;
+        let slot = stack.slot();
         drop(stack);
         let again = PooledStack::new(MIN_STACK_SIZE + 1, "b").unwrap();
-        assert_eq!(again.slot, slot, "the last stack returned is the next handed out");
+        assert_eq!(
+            again.slot(),
+            slot,
+            "the last stack returned is the next handed out"
+        );
         // SAFETY: the header of a live stack of ours.
         let header = unsafe { SlotHeader::read_from(again.header_addr()) };
         assert_eq!(header.name(), Some(&b"b"[..]));
@@ -650,8 +684,8 @@ mod tests {
             .collect();
         offsets.sort_unstable();
         offsets.dedup();
-        // Fresh or reused, the 63 stacks' tops sit at many different offsets
-        // in their pages (consecutive fresh slots take every colour).
+        // Fresh or reused, the 64 stacks' tops sit at many different offsets
+        // in their pages (consecutive slots take nearly every colour).
         assert!(offsets.len() > COLOURS / 2, "{offsets:?}");
     }
 
@@ -663,7 +697,13 @@ mod tests {
             assert_eq!(colour_offset(slot, page, 63), 0);
             assert!(colour_offset(slot, page, 200) <= 192);
         }
-        assert_eq!(colour_offset(page, page, 4032), 64);
+        // Every colour is taken, by some slot, within the default slack.
+        let mut offsets: Vec<usize> = (0..1000)
+            .map(|i| colour_offset(i * 34 * page, page, 4032))
+            .collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        assert_eq!(offsets, (0..COLOURS).map(|c| c * COLOUR_STEP).collect::<Vec<_>>());
     }
 
     #[test]

@@ -224,25 +224,28 @@ impl PackedLabel {
     #[inline]
     fn pack(label: Label) -> PackedLabel {
         let tagged = |extra: u32, word: u64| PackedLabel { word, extra };
-        let instant = |at: std::time::Instant, flag: u32| {
-            let epoch = label_epoch();
-            let (distance, flag) = match at.checked_duration_since(epoch) {
-                Some(distance) => (distance, flag),
-                None => (epoch.duration_since(at), flag | BEFORE),
-            };
-            PackedLabel {
-                word: distance.as_secs(),
-                extra: distance.subsec_nanos() | flag,
-            }
-        };
         match label {
             Label::Plain => PackedLabel::PLAIN,
             Label::Coroutine(id) => tagged(TAG_COROUTINE, id),
             Label::Task(id) => tagged(TAG_TASK, id),
             Label::Multi(pending) => tagged(TAG_MULTI, pending as u64),
             Label::WaitIterator => tagged(TAG_WAIT_ITERATOR, 0),
-            Label::Sleep(at) => instant(at, 0),
-            Label::Timeout(at) => instant(at, TIMEOUT),
+            Label::Sleep(at) => PackedLabel::instant(at, 0),
+            Label::Timeout(at) => PackedLabel::instant(at, TIMEOUT),
+        }
+    }
+
+    /// An instant's label: its distance from the epoch, and `flag`.
+    #[inline(never)]
+    fn instant(at: std::time::Instant, flag: u32) -> PackedLabel {
+        let epoch = label_epoch();
+        let (distance, flag) = match at.checked_duration_since(epoch) {
+            Some(distance) => (distance, flag),
+            None => (epoch.duration_since(at), flag | BEFORE),
+        };
+        PackedLabel {
+            word: distance.as_secs(),
+            extra: distance.subsec_nanos() | flag,
         }
     }
 
