@@ -557,7 +557,7 @@ impl PooledStack {
         let colour = colour_offset(slot, page, slack);
         let stack = PooledStack {
             class,
-            slot_and_colour: slot | colour / COLOUR_STEP,
+            slot_and_colour: slot | (colour / COLOUR_STEP),
         };
         stack.set_header(name);
         Ok(stack)
