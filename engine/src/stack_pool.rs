@@ -83,10 +83,12 @@ impl NoStack {
 }
 
 /// The size of a slot holding `usable` bytes of stack: a guard page, the
-/// stack, the header, rounded up to whole pages. `None` on overflow.
+/// stack, room for its colour, the header, rounded up to whole pages.
+/// `None` on overflow. (The default 128 KiB stack fits in 34 pages with
+/// or without the colours: they use what rounding left over.)
 pub(crate) fn slot_size_for(usable: usize, page: usize) -> Option<usize> {
     usable
-        .checked_add(page + HEADER_BYTES)?
+        .checked_add(page + COLOUR_SPAN + HEADER_BYTES)?
         .checked_next_multiple_of(page)
 }
 
@@ -222,9 +224,8 @@ impl Drop for Region {
 pub(crate) struct SizeClass {
     /// Bytes per slot, guard page and header included.
     slot_size: usize,
-    /// Bytes between the guard page and the header: the usable stack of
-    /// an uncoloured slot.
-    stack_bytes: usize,
+    /// The page size (read once).
+    page: usize,
     free: RefCell<Vec<usize>>,
     regions: RefCell<Vec<Region>>,
     live: Cell<usize>,
@@ -234,7 +235,7 @@ impl SizeClass {
     fn new(slot_size: usize) -> SizeClass {
         SizeClass {
             slot_size,
-            stack_bytes: slot_size - page_size() - HEADER_BYTES,
+            page: page_size(),
             free: RefCell::new(Vec::new()),
             regions: RefCell::new(Vec::new()),
             live: Cell::new(0),
@@ -463,41 +464,40 @@ pub(crate) const UNNAMED: &str = "<generator>";
 /// cache line apart. Slots are whole pages, so without them every stack's
 /// top would sit at the same offset in its page and map to the same cache
 /// sets: with thousands of coroutines alive, the lines a resume touches at
-/// the top of each stack would compete for a few sets of each cache level
-/// while the rest stay unused. An offset costs no memory: it comes out of
-/// the slack left by rounding the slot up to whole pages (the default
-/// 128 KiB stack has 4,032 bytes of it: all 64 colours).
+/// the top of each stack compete for a few sets of each cache level while
+/// the rest stay unused.
 const COLOURS: usize = 64;
 
 /// Bytes between two colours: one cache line.
 const COLOUR_STEP: usize = 64;
 
-// A slot's colour is kept in the low bits of its page-aligned address.
-const _: () = assert!(COLOURS <= 4096);
+/// Bytes a slot keeps for its colour: the largest offset.
+const COLOUR_SPAN: usize = (COLOURS - 1) * COLOUR_STEP;
 
-/// How far below the header the stack of the slot at `slot` starts: its
-/// colour times a cache line, but at most `slack` bytes (what the slot
-/// holds beyond the usable size asked for). The colour is a hash of the
-/// slot's page number (Fibonacci hashing: a multiply and a shift, where a
-/// remainder costs a dozen instructions per coroutine created), which
-/// spreads slots a constant stride apart nearly evenly over the colours.
-fn colour_offset(slot: usize, page: usize, slack: usize) -> usize {
+// Less than the smallest page: the slot's top is the first page boundary
+// above a stack's base (`PooledStack::header_addr` relies on it).
+const _: () = assert!(COLOUR_SPAN < 4096);
+
+/// How far below the header the stack of the slot at `slot` starts: a
+/// hash of the slot's page number (Fibonacci hashing: a multiply and a
+/// shift), which spreads slots a constant stride apart nearly evenly over
+/// the colours, times a cache line.
+#[inline]
+fn colour_offset(slot: usize, page: usize) -> usize {
     const _: () = assert!(COLOURS.is_power_of_two());
     let page_number = (slot >> page.trailing_zeros()) as u64;
     let hash = page_number.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - COLOURS.trailing_zeros());
     // The hash has log2(COLOURS) bits: it fits in usize.
-    let colour = hash as usize;
-    (colour * COLOUR_STEP).min(slack / COLOUR_STEP * COLOUR_STEP)
+    hash as usize * COLOUR_STEP
 }
 
 /// A stack slot from the pool. Returns itself to the pool when dropped.
 pub(crate) struct PooledStack {
     class: Rc<SizeClass>,
-    /// The slot's address (page-aligned, so its low bits are free), plus
-    /// the colour: the number of cache lines between the header and the
-    /// stack's base (see [`COLOURS`]). One word, as before stacks had
-    /// colours: the stack is moved with its coroutine.
-    slot_and_colour: usize,
+    /// The stack's base (its highest address): the header's address minus
+    /// the slot's colour. Kept rather than the slot's address because
+    /// every resume reads it; the slot is found from it (see `slot`).
+    base: usize,
 }
 
 impl PooledStack {
@@ -553,12 +553,8 @@ impl PooledStack {
         };
         class.live.set(class.live.get() + 1);
         overflow::ensure_altstack();
-        let slack = class.stack_bytes - usable;
-        let colour = colour_offset(slot, page, slack);
-        let stack = PooledStack {
-            class,
-            slot_and_colour: slot | (colour / COLOUR_STEP),
-        };
+        let base = SlotHeader::addr(slot, slot_size) - colour_offset(slot, page);
+        let stack = PooledStack { class, base };
         stack.set_header(name);
         Ok(stack)
     }
@@ -573,26 +569,23 @@ impl PooledStack {
         unsafe { SlotHeader::write(self.header_addr(), name, self.usable_size()) }
     }
 
+    /// The header's address: the top `HEADER_BYTES` of the slot, whose
+    /// top is the first page boundary above the base (the colour is less
+    /// than a page).
     fn header_addr(&self) -> usize {
-        SlotHeader::addr(self.slot(), self.class.slot_size)
+        let page = self.class.page;
+        ((self.base + HEADER_BYTES + page - 1) & !(page - 1)) - HEADER_BYTES
+    }
+
+    /// The slot's address (its lowest, the guard page's).
+    fn slot(&self) -> usize {
+        self.header_addr() + HEADER_BYTES - self.class.slot_size
     }
 
     /// Usable bytes: between the guard page and the stack's base (its
     /// colour below the header).
     pub(crate) fn usable_size(&self) -> usize {
-        self.class.stack_bytes - self.colour()
-    }
-
-    /// The slot's address.
-    #[inline]
-    fn slot(&self) -> usize {
-        self.slot_and_colour & !(COLOURS - 1)
-    }
-
-    /// Bytes between the header and the stack's base.
-    #[inline]
-    fn colour(&self) -> usize {
-        (self.slot_and_colour & (COLOURS - 1)) * COLOUR_STEP
+        self.base - self.slot() - self.class.page
     }
 }
 
@@ -620,7 +613,7 @@ impl Drop for PooledStack {
 unsafe impl Stack for PooledStack {
     #[inline]
     fn base(&self) -> StackPointer {
-        StackPointer::new(self.header_addr() - self.colour()).unwrap_or(StackPointer::MIN)
+        StackPointer::new(self.base).unwrap_or(StackPointer::MIN)
     }
 
     #[inline]
@@ -638,7 +631,7 @@ mod tests {
         let page = 4096;
         assert_eq!(slot_size_for(32 << 10, page), Some((32 << 10) + 2 * page));
         // One byte more than fits spills into one more page.
-        let fits = 3 * page - page - HEADER_BYTES;
+        let fits = 3 * page - page - COLOUR_SPAN - HEADER_BYTES;
         assert_eq!(slot_size_for(fits, page), Some(3 * page));
         assert_eq!(slot_size_for(fits + 1, page), Some(4 * page));
         assert_eq!(slot_size_for(usize::MAX - 10, page), None);
@@ -690,17 +683,10 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_without_slack_is_not_coloured() {
+    fn slots_a_constant_stride_apart_take_every_colour() {
         let page = 4096;
-        for slot in (0..200).map(|i| i * 3 * page) {
-            assert_eq!(colour_offset(slot, page, 0), 0);
-            assert_eq!(colour_offset(slot, page, 63), 0);
-            assert!(colour_offset(slot, page, 200) <= 192);
-        }
-        // Every colour is taken, by some slot, within the default slack.
-        let mut offsets: Vec<usize> = (0..1000)
-            .map(|i| colour_offset(i * 34 * page, page, 4032))
-            .collect();
+        assert_eq!(slot_size_for(DEFAULT_STACK_SIZE, page), Some(34 * page));
+        let mut offsets: Vec<usize> = (0..1000).map(|i| colour_offset(i * 34 * page, page)).collect();
         offsets.sort_unstable();
         offsets.dedup();
         assert_eq!(offsets, (0..COLOURS).map(|c| c * COLOUR_STEP).collect::<Vec<_>>());
