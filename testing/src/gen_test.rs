@@ -251,6 +251,13 @@ fn timed_out(io_loop: &IOLoop, timeout: Duration) -> Error {
             message.push_str(&line);
         }
     }
+    let promised = io_loop.handle().pending_work();
+    if promised > 0 {
+        let jobs = if promised == 1 { "job" } else { "jobs" };
+        message.push_str(&format!(
+            "\n  {promised} {jobs} on other threads not delivered yet (executor jobs, remote setters, PendingWork)"
+        ));
+    }
     Error::new(TimeoutError::new(message))
 }
 

@@ -179,3 +179,28 @@ fn a_job_cancelled_by_shutdown_releases_its_promise() {
         assert_jumps_again(co)
     });
 }
+
+#[test]
+fn a_test_timeout_names_the_work_still_promised() {
+    // The test's own timeout fires (in real time: the clock follows it
+    // while the job works) and says what it was still waiting for.
+    let gate = Gate::default();
+    let opened = gate.clone();
+    let error = GenTest::new()
+        .timeout(Duration::from_millis(50))
+        .try_run(move |co| {
+            co.yield_(IOLoop::current().run_in_executor(None, move || gate.wait()))?;
+            Ok(())
+        })
+        .unwrap_err();
+    opened.open();
+    let message = error.to_string();
+    assert!(
+        message.starts_with("Operation timed out after 0.05 seconds"),
+        "{message}"
+    );
+    assert!(
+        message.contains("\n  1 job on other threads not delivered yet"),
+        "{message}"
+    );
+}
