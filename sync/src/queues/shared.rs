@@ -26,7 +26,7 @@ use super::error::{QueueEmpty, QueueFull, TaskDoneError};
 use super::order::Order;
 use crate::locks::Event;
 use crate::timeout::IntoTimeout;
-use crate::waiters::{Timer, Waiter, Waiters, hand_off, time_out};
+use crate::waiters::{Timer, Waiter, Waiters, deliver, time_out};
 
 pub(crate) struct Shared<T: 'static, S> {
     state: RefCell<State<T, S>>,
@@ -230,7 +230,7 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             };
             getter.cancel_timer();
             getter.future.add_reclaimer(self.me.clone());
-            if let Err(item) = hand_off(&getter.future, item) {
+            if let Err(item) = deliver(&getter.future, item) {
                 self.state.borrow_mut().items.give_back(item);
             }
         }
