@@ -324,6 +324,21 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_with_nothing_dead_keeps_every_waiter_in_place() {
+        let mut list = Waiters::new();
+        let mut kept = Vec::new();
+        for _ in 0..SWEEP_MIN_LEN {
+            let future = Future::new();
+            assert!(list.push(waiter(&future)).is_none());
+            kept.push(future);
+        }
+        // The sweep at SWEEP_MIN_LEN ran (the next is at twice as many).
+        assert_eq!(list.swept_len, SWEEP_MIN_LEN);
+        assert_eq!(list.iter().count(), SWEEP_MIN_LEN);
+        assert!(list.iter().zip(&kept).all(|(w, k)| w.future.ptr_eq(k)));
+    }
+
+    #[test]
     fn timeouts_sweep_when_half_may_be_dead() {
         let mut list = Waiters::new();
         let mut timed_out = Vec::new();
