@@ -147,9 +147,27 @@ impl<T: 'static, X> Default for Waiters<T, X> {
     }
 }
 
-/// Waiters removed by a sweep, to be dropped once the owner's borrow is
-/// released (`None`, the common case, costs nothing to drop).
+/// Waiters removed by a sweep, to be dropped with [`drop_swept`] once the
+/// owner's borrow is released (`None` in the common case).
 pub(crate) type Swept<T, X> = Option<VecDeque<Waiter<T, X>>>;
+
+/// Drops what a sweep removed. The common `None` costs a test: the drop
+/// glue of the list (a loop over waiters, timers and futures) stays out
+/// of the caller.
+#[inline]
+pub(crate) fn drop_swept<T, X>(swept: Swept<T, X>) {
+    if swept.is_none() {
+        std::mem::forget(swept);
+    } else {
+        drop_removed(swept);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn drop_removed<T, X>(swept: Swept<T, X>) {
+    drop(swept);
+}
 
 impl<T: 'static, X> Waiters<T, X> {
     /// No waiters; a waiter nobody observes is dead.

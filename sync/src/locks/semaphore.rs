@@ -10,7 +10,7 @@ use gust_yieldables::Future;
 use thiserror::Error;
 
 use crate::timeout::IntoTimeout;
-use crate::waiters::{Timer, Waiter, Waiters, deliver, time_out};
+use crate::waiters::{Timer, Waiter, Waiters, deliver, drop_swept, time_out};
 
 /// [`BoundedSemaphore::release`] would have raised the value above its
 /// initial value (Tornado's `ValueError`).
@@ -75,7 +75,7 @@ impl Core {
             .borrow_mut()
             .waiters
             .push(Waiter::new(future.clone(), (), timer));
-        drop(swept);
+        drop_swept(swept);
         future
     }
 
@@ -125,7 +125,7 @@ impl Core {
 
     fn note_timeout(&self) {
         let swept = self.state.borrow_mut().waiters.note_timeout();
-        drop(swept);
+        drop_swept(swept);
     }
 
     pub(crate) fn value(&self) -> usize {
