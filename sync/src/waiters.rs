@@ -147,9 +147,27 @@ impl<T: 'static, X> Default for Waiters<T, X> {
     }
 }
 
-/// Waiters removed by a sweep, to be dropped once the owner's borrow is
-/// released.
-pub(crate) type Swept<T, X> = VecDeque<Waiter<T, X>>;
+/// Waiters removed by a sweep, to be dropped with [`drop_swept`] once the
+/// owner's borrow is released (`None` in the common case).
+pub(crate) type Swept<T, X> = Option<VecDeque<Waiter<T, X>>>;
+
+/// Drops what a sweep removed. The common `None` costs a test: the drop
+/// glue of the list (a loop over waiters, timers and futures) stays out
+/// of the caller.
+#[inline]
+pub(crate) fn drop_swept<T, X>(swept: Swept<T, X>) {
+    if swept.is_none() {
+        std::mem::forget(swept);
+    } else {
+        drop_removed(swept);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn drop_removed<T, X>(swept: Swept<T, X>) {
+    drop(swept);
+}
 
 impl<T: 'static, X> Waiters<T, X> {
     /// No waiters; a waiter nobody observes is dead.
@@ -190,7 +208,7 @@ impl<T: 'static, X> Waiters<T, X> {
         if self.queue.len() >= SWEEP_MIN_LEN && self.queue.len() >= 2 * self.swept_len {
             self.sweep()
         } else {
-            VecDeque::new()
+            None
         }
     }
 
@@ -206,7 +224,7 @@ impl<T: 'static, X> Waiters<T, X> {
         if self.timeouts > SWEEP_AFTER_TIMEOUTS && 2 * self.timeouts >= self.queue.len() {
             self.sweep()
         } else {
-            VecDeque::new()
+            None
         }
     }
 
@@ -239,30 +257,35 @@ impl<T: 'static, X> Waiters<T, X> {
     }
 
     /// Keeps the live waiters, in order; returns the others.
+    ///
+    /// A scan comes first: a list with nothing dead (the common case on
+    /// growth) is left where it is, with no buffer built or moved. Dead
+    /// waiters are compacted out in place, keeping the buffer.
     fn sweep(&mut self) -> Swept<T, X> {
-        let observed_only = self.observed_only;
-        let (kept, removed): (VecDeque<_>, VecDeque<_>) =
-            std::mem::take(&mut self.queue).into_iter().partition(|w| {
-                if observed_only {
-                    w.is_live()
-                } else {
-                    !w.future.done()
-                }
-            });
-        self.queue = kept;
         self.timeouts = 0;
+        let first_dead = self.queue.iter().position(|w| !self.is_live(w));
+        let mut removed = None;
+        if let Some(first_dead) = first_dead {
+            let mut kept = first_dead;
+            for i in first_dead..self.queue.len() {
+                if self.is_live(&self.queue[i]) {
+                    self.queue.swap(kept, i);
+                    kept += 1;
+                }
+            }
+            removed = Some(self.queue.drain(kept..).collect());
+        }
         self.swept_len = self.queue.len();
         removed
     }
 }
 
-/// Resolves `future` with `value`, unless nobody is left to read it: then
-/// (or if nobody read it while its callbacks ran, and no handle is left
-/// but the caller's) the value comes back as `Err`, for the next waiter.
-pub(crate) fn hand_off<T: 'static>(future: &Future<T>, value: T) -> Result<(), T> {
-    if future.done() || !future.has_observers() {
-        return Err(value);
-    }
+/// Resolves the future of a waiter found live ([`Waiter::is_live`]) with
+/// `value`; if nobody read it while its callbacks ran and no handle is
+/// left but the caller's, the value comes back as `Err`, for the next
+/// waiter.
+#[inline]
+pub(crate) fn deliver<T: 'static>(future: &Future<T>, value: T) -> Result<(), T> {
     let _ = future.set_result(value);
     match future.take_unobserved() {
         Some(value) => Err(value),
@@ -298,14 +321,14 @@ mod tests {
         for i in 0..SWEEP_MIN_LEN - 1 {
             let future = Future::new();
             let swept = list.push(waiter(&future));
-            assert!(swept.is_empty(), "no sweep before {SWEEP_MIN_LEN}");
+            assert!(swept.is_none(), "no sweep before {SWEEP_MIN_LEN}");
             if i % 2 == 0 {
                 kept.push(future);
             }
         }
         let future = Future::new();
         let swept = list.push(waiter(&future));
-        assert_eq!(swept.len(), (SWEEP_MIN_LEN - 1) / 2);
+        assert_eq!(swept.map_or(0, |s| s.len()), (SWEEP_MIN_LEN - 1) / 2);
         kept.push(future);
         assert_eq!(list.live_count(), kept.len());
         assert_eq!(list.iter().count(), kept.len());
@@ -313,9 +336,24 @@ mod tests {
         // The next sweep on growth waits for the list to double.
         for _ in 0..kept.len() - 1 {
             let future = Future::new();
-            assert!(list.push(waiter(&future)).is_empty());
+            assert!(list.push(waiter(&future)).is_none());
             kept.push(future);
         }
+    }
+
+    #[test]
+    fn a_sweep_with_nothing_dead_keeps_every_waiter_in_place() {
+        let mut list = Waiters::new();
+        let mut kept = Vec::new();
+        for _ in 0..SWEEP_MIN_LEN {
+            let future = Future::new();
+            assert!(list.push(waiter(&future)).is_none());
+            kept.push(future);
+        }
+        // The sweep at SWEEP_MIN_LEN ran (the next is at twice as many).
+        assert_eq!(list.swept_len, SWEEP_MIN_LEN);
+        assert_eq!(list.iter().count(), SWEEP_MIN_LEN);
+        assert!(list.iter().zip(&kept).all(|(w, k)| w.future.ptr_eq(k)));
     }
 
     #[test]
@@ -332,7 +370,7 @@ mod tests {
         let mut swept = 0;
         for (i, future) in timed_out.iter().enumerate() {
             future.set_result(0).unwrap();
-            let removed = list.note_timeout().len();
+            let removed = list.note_timeout().map_or(0, |s| s.len());
             if i < SWEEP_AFTER_TIMEOUTS {
                 assert_eq!(removed, 0, "no sweep before {SWEEP_AFTER_TIMEOUTS} timeouts");
             }
@@ -344,22 +382,19 @@ mod tests {
     }
 
     #[test]
-    fn hand_off_returns_the_value_nobody_can_read() {
+    fn deliver_returns_the_value_nobody_read() {
         let future = Future::new();
         let reader = future.clone();
-        assert_eq!(hand_off(&future, 1u32), Ok(()));
+        assert_eq!(deliver(&future, 1u32), Ok(()));
         assert_eq!(reader.take_result().unwrap(), 1);
-        // Nobody else: skipped before resolving.
-        let future = Future::new();
-        assert_eq!(hand_off(&future, 2u32), Err(2));
-        assert!(!future.done());
         // A callback that neither keeps nor reads it: taken back after.
         let future = Future::new();
         future.add_done_callback(|_| {});
-        assert_eq!(hand_off(&future, 3u32), Err(3));
+        assert!(waiter(&future).is_live());
+        assert_eq!(deliver(&future, 3u32), Err(3));
         // A callback that copies it: delivered.
         let future = Future::new();
         future.add_done_callback(|f: &Future<u32>| assert_eq!(f.result().unwrap(), 4));
-        assert_eq!(hand_off(&future, 4u32), Ok(()));
+        assert_eq!(deliver(&future, 4u32), Ok(()));
     }
 }

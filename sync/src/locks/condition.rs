@@ -7,7 +7,7 @@ use std::rc::Rc;
 use gust_yieldables::Future;
 
 use crate::timeout::IntoTimeout;
-use crate::waiters::{Timer, Waiter, Waiters};
+use crate::waiters::{Timer, Waiter, Waiters, drop_swept};
 
 /// A condition allows one or more coroutines to wait until notified
 /// (Tornado's `tornado.locks.Condition`).
@@ -107,7 +107,7 @@ impl Condition {
             .waiters
             .borrow_mut()
             .push(Waiter::new(future.clone(), (), timer));
-        drop(swept);
+        drop_swept(swept);
         future
     }
 
@@ -171,7 +171,7 @@ impl Condition {
 impl Inner {
     fn note_timeout(&self) {
         let swept = self.waiters.borrow_mut().note_timeout();
-        drop(swept);
+        drop_swept(swept);
     }
 }
 

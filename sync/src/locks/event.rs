@@ -7,7 +7,7 @@ use std::rc::Rc;
 use gust_yieldables::Future;
 
 use crate::timeout::IntoTimeout;
-use crate::waiters::{Timer, Waiter, Waiters, time_out_as_with_timeout};
+use crate::waiters::{Timer, Waiter, Waiters, drop_swept, time_out_as_with_timeout};
 
 /// An event blocks coroutines until its internal flag is set to true
 /// (Tornado's `tornado.locks.Event`; similar to `threading.Event`).
@@ -131,7 +131,7 @@ impl Event {
             .borrow_mut()
             .waiters
             .push(Waiter::new(future.clone(), (), timer));
-        drop(swept);
+        drop_swept(swept);
         future
     }
 
@@ -145,7 +145,7 @@ impl Event {
 impl Inner {
     fn note_timeout(&self) {
         let swept = self.state.borrow_mut().waiters.note_timeout();
-        drop(swept);
+        drop_swept(swept);
     }
 }
 

@@ -10,7 +10,7 @@ use gust_yieldables::Future;
 use thiserror::Error;
 
 use crate::timeout::IntoTimeout;
-use crate::waiters::{Timer, Waiter, Waiters, hand_off, time_out};
+use crate::waiters::{Timer, Waiter, Waiters, deliver, drop_swept, time_out};
 
 /// [`BoundedSemaphore::release`] would have raised the value above its
 /// initial value (Tornado's `ValueError`).
@@ -75,31 +75,38 @@ impl Core {
             .borrow_mut()
             .waiters
             .push(Waiter::new(future.clone(), (), timer));
-        drop(swept);
+        drop_swept(swept);
         future
     }
 
     /// Increments the counter and hands it to the first live waiter, if
     /// any (Tornado: `value += 1`, then a waiter takes it back).
+    ///
+    /// With nobody waiting this is one borrow and an increment; with a
+    /// waiter, the permit goes over as a guard in one `set_result` (the
+    /// counter never moves).
     pub(crate) fn release(this: &Rc<Core>) -> Result<(), OverRelease> {
-        {
-            let state = this.state.borrow();
-            match this.kind {
-                Kind::Bounded(bound) if state.value >= bound => return Err(OverRelease),
-                Kind::Lock if state.value >= 1 => return Err(OverRelease),
-                _ => {}
-            }
-        }
-        let mut guard = Guard::new(this.clone());
+        // The guard handed over, made on the first live waiter; a waiter
+        // that lost its reader while being resolved gives it back.
+        let mut permit: Option<Guard> = None;
         loop {
-            let waiter = {
+            let mut waiter = {
                 let mut state = this.state.borrow_mut();
+                if permit.is_none() {
+                    match this.kind {
+                        Kind::Bounded(bound) if state.value >= bound => return Err(OverRelease),
+                        Kind::Lock if state.value >= 1 => return Err(OverRelease),
+                        _ => {}
+                    }
+                }
                 match state.waiters.pop_front() {
                     Some(waiter) => waiter,
                     None => {
                         state.value += 1;
                         drop(state);
-                        guard.disarm();
+                        if let Some(mut guard) = permit {
+                            guard.disarm();
+                        }
                         return Ok(());
                     }
                 }
@@ -107,18 +114,18 @@ impl Core {
             if !waiter.is_live() {
                 continue;
             }
-            let mut waiter = waiter;
             waiter.cancel_timer();
-            match hand_off(&waiter.future, guard) {
+            let guard = permit.take().unwrap_or_else(|| Guard::new(this.clone()));
+            match deliver(&waiter.future, guard) {
                 Ok(()) => return Ok(()),
-                Err(back) => guard = back,
+                Err(back) => permit = Some(back),
             }
         }
     }
 
     fn note_timeout(&self) {
         let swept = self.state.borrow_mut().waiters.note_timeout();
-        drop(swept);
+        drop_swept(swept);
     }
 
     pub(crate) fn value(&self) -> usize {

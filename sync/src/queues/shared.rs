@@ -26,7 +26,7 @@ use super::error::{QueueEmpty, QueueFull, TaskDoneError};
 use super::order::Order;
 use crate::locks::Event;
 use crate::timeout::IntoTimeout;
-use crate::waiters::{Timer, Waiter, Waiters, hand_off, time_out};
+use crate::waiters::{Timer, Waiter, Waiters, deliver, drop_swept, time_out};
 
 pub(crate) struct Shared<T: 'static, S> {
     state: RefCell<State<T, S>>,
@@ -112,7 +112,7 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             .borrow_mut()
             .putters
             .push(Waiter::new(future.clone(), Some(item), timer));
-        drop(swept);
+        drop_swept(swept);
         future
     }
 
@@ -162,18 +162,18 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             .borrow_mut()
             .getters
             .push(Waiter::new(future.clone(), (), timer));
-        drop(swept);
+        drop_swept(swept);
         future
     }
 
     fn note_putter_timeout(&self) {
         let swept = self.state.borrow_mut().putters.note_timeout();
-        drop(swept);
+        drop_swept(swept);
     }
 
     fn note_getter_timeout(&self) {
         let swept = self.state.borrow_mut().getters.note_timeout();
-        drop(swept);
+        drop_swept(swept);
     }
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
@@ -230,7 +230,7 @@ impl<T: 'static, S: Order<T>> Shared<T, S> {
             };
             getter.cancel_timer();
             getter.future.add_reclaimer(self.me.clone());
-            if let Err(item) = hand_off(&getter.future, item) {
+            if let Err(item) = deliver(&getter.future, item) {
                 self.state.borrow_mut().items.give_back(item);
             }
         }
