@@ -4,6 +4,7 @@ use std::any::{Any, type_name};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
@@ -281,7 +282,11 @@ impl PackedLabel {
 
 struct Core<T> {
     slot: Slot<T>,
-    callbacks: Callbacks<T>,
+    /// Dropped by hand in `Inner`'s `Drop`, which always leaves `Empty`
+    /// behind (that holds nothing): the drop glue of a `Callbacks` is an
+    /// out-of-line call, paid by every future, most of which have none left
+    /// when they go.
+    callbacks: ManuallyDrop<Callbacks<T>>,
     /// The error (or a copy of the value) has been looked at: dropping it
     /// logs nothing, and reclaims nothing.
     retrieved: bool,
@@ -390,7 +395,9 @@ impl<T> Callbacks<T> {
     #[inline]
     fn push(&mut self, callback: Callback<T>) {
         match self {
-            Callbacks::Empty => *self = Callbacks::One(callback),
+            // `Empty` holds nothing: forgetting it spares an out-of-line
+            // call to its drop glue on every first callback.
+            Callbacks::Empty => std::mem::forget(std::mem::replace(self, Callbacks::One(callback))),
             Callbacks::Many(all) => all.push(callback),
             Callbacks::One(_) => {
                 if let Callbacks::One(first) = std::mem::replace(self, Callbacks::Empty) {
@@ -412,9 +419,12 @@ impl<T> Callbacks<T> {
 impl<T> Drop for Inner<T> {
     fn drop(&mut self) {
         let core = self.core.get_mut();
-        if matches!(core.callbacks, Callbacks::Empty) && !matches!(core.slot, Slot::Failed(_)) {
+        if matches!(*core.callbacks, Callbacks::Empty) && !matches!(core.slot, Slot::Failed(_)) {
             return;
         }
+        // Taken out first, so that they drop (with the rest of `Inner`)
+        // even if what follows unwinds.
+        let callbacks = std::mem::replace(&mut *core.callbacks, Callbacks::Empty);
         if let Slot::Failed(error) = &core.slot {
             if !core.retrieved && !error.is_cancellation() {
                 gust_ioloop::gust_log!(target: APP_LOG, log::Level::Error, "Future exception was never retrieved: {error}");
@@ -429,7 +439,7 @@ impl<T> Drop for Inner<T> {
             },
             _ => None,
         };
-        std::mem::replace(&mut core.callbacks, Callbacks::Empty).for_each(|callback| match callback {
+        callbacks.for_each(|callback| match callback {
             Callback::Wake(waiter, token) => {
                 if let Some(waiter) = waiter.upgrade() {
                     waiter.abandon(token);
@@ -506,7 +516,7 @@ impl<T: 'static> Future<T> {
             inner: Rc::new(Inner {
                 core: RefCell::new(Core {
                     slot,
-                    callbacks: Callbacks::Empty,
+                    callbacks: ManuallyDrop::new(Callbacks::Empty),
                     retrieved: false,
                     cancelled: false,
                     queued: false,
@@ -623,10 +633,10 @@ impl<T: 'static> Future<T> {
             }
             core.slot = slot;
             core.cancelled = cancelled;
-            if matches!(core.callbacks, Callbacks::Empty) {
+            if matches!(*core.callbacks, Callbacks::Empty) {
                 return true;
             }
-            std::mem::replace(&mut core.callbacks, Callbacks::Empty)
+            std::mem::replace(&mut *core.callbacks, Callbacks::Empty)
         };
         match callbacks {
             Callbacks::One(Callback::Fn(_)) | Callbacks::Many(_) => self.run_on_trampoline(callbacks),
@@ -671,7 +681,7 @@ impl<T: 'static> Future<T> {
             QUEUE.try_with(|queue| queue.borrow_mut().push_back(self.inner.clone() as Rc<dyn Queued>));
         if queued.is_ok() {
             let mut core = self.inner.core.borrow_mut();
-            core.callbacks = callbacks;
+            *core.callbacks = callbacks;
             core.queued = true;
             STATE.set(state + 1);
         } else {
@@ -681,7 +691,7 @@ impl<T: 'static> Future<T> {
 
     /// Runs and clears the done callbacks, here and now.
     fn run_callbacks(&self) {
-        let callbacks = std::mem::replace(&mut self.inner.core.borrow_mut().callbacks, Callbacks::Empty);
+        let callbacks = std::mem::replace(&mut *self.inner.core.borrow_mut().callbacks, Callbacks::Empty);
         callbacks.for_each(|callback| self.run_callback(callback));
     }
 
@@ -748,7 +758,7 @@ impl<T: 'static> Future<T> {
     /// Number of callbacks waiting for this future.
     pub fn callback_count(&self) -> usize {
         let core = self.inner.core.borrow();
-        match &core.callbacks {
+        match &*core.callbacks {
             Callbacks::Empty => 0,
             Callbacks::One(Callback::Reclaim(_)) => 0,
             Callbacks::One(_) => 1,
@@ -777,7 +787,7 @@ impl<T: 'static> Future<T> {
             Callback::Wake(waiter, _) => waiter.strong_count() > 0,
             Callback::Std(_) | Callback::Reclaim(_) => false,
         };
-        match &self.inner.core.borrow().callbacks {
+        match &*self.inner.core.borrow().callbacks {
             Callbacks::Empty => false,
             Callbacks::One(cb) => observes(cb),
             Callbacks::Many(all) => all.iter().any(observes),
@@ -971,7 +981,7 @@ impl<T: 'static> std::future::Future for Future<T> {
             // Register the waker once per task: replace our previous one if
             // it is still here.
             let waker = cx.waker();
-            let already = match &core.callbacks {
+            let already = match &*core.callbacks {
                 Callbacks::One(Callback::Std(w)) => w.will_wake(waker),
                 Callbacks::Many(all) => all
                     .iter()
