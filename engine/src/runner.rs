@@ -479,6 +479,7 @@ impl Registry {
         Ok((index, token))
     }
 
+    #[inline]
     fn schedule(&self, token: SlotToken) {
         if let Some(io_loop) = self.io_loop.upgrade() {
             io_loop.add_callback_raw(resume_runner, token.to_u64());
@@ -525,7 +526,9 @@ impl Registry {
 
     /// Files a coroutine after a step: parked, scheduled, or finished.
     ///
-    /// `index` is the coroutine's slot, if it has one yet.
+    /// `index` is the coroutine's slot, if it has one yet. Inlined: it
+    /// runs after every resume, and the call cost ~20 instructions.
+    #[inline(always)]
     fn settle(
         self: &Rc<Self>,
         mut generator: Box<RunnerGen>,

@@ -640,7 +640,10 @@ impl<T: 'static> Future<T> {
         };
         match callbacks {
             Callbacks::One(Callback::Fn(_)) | Callbacks::Many(_) => self.run_on_trampoline(callbacks),
-            callbacks => callbacks.for_each(|callback| self.run_callback(callback)),
+            // The hot path (one coroutine or task waiting): no closure, so
+            // no trampoline, and no out-of-line `for_each`.
+            Callbacks::One(callback) => self.run_callback(callback),
+            Callbacks::Empty => {}
         }
         true
     }
