@@ -216,6 +216,7 @@ impl<'a> Co<'a> {
     /// and drops the handle: a parked coroutine holds no strong reference to
     /// what it waits for, so a future dropped unresolved is noticed
     /// (`Waiter::abandon`) instead of keeping the coroutine forever.
+    #[inline]
     fn suspend<T: 'static>(
         &self,
         on: WaitingOn,

@@ -446,6 +446,10 @@ impl Registry {
     /// and a fresh sequence number).
     ///
     /// Fails only if the loop already has `u32::MAX` suspended coroutines.
+    ///
+    /// Inlined into the (generic) park: every wait but a coroutine's first
+    /// takes the short path.
+    #[inline]
     pub(crate) fn begin_wait(
         &self,
         index: Option<usize>,
@@ -456,11 +460,27 @@ impl Registry {
     ) -> Result<(usize, SlotToken), Error> {
         let seq = self.next_seq.get();
         self.next_seq.set(seq.wrapping_add(1).max(1));
-        let mut slots = self.slots.borrow_mut();
-        if let Some((index, slot)) = index.and_then(|i| slots.get_mut(i).map(|slot| (i, slot))) {
-            slot.token = slot.token.with_generation(seq);
-            return Ok((index, slot.token));
+        if let Some(index) = index {
+            if let Some(slot) = self.slots.borrow_mut().get_mut(index) {
+                slot.token = slot.token.with_generation(seq);
+                return Ok((index, slot.token));
+            }
         }
+        self.first_wait(seq, id, name, result, stack_size)
+    }
+
+    /// A coroutine's first wait: its slot is made.
+    #[cold]
+    #[inline(never)]
+    fn first_wait(
+        &self,
+        seq: u32,
+        id: RunnerId,
+        name: &CoName,
+        result: FutureId,
+        stack_size: usize,
+    ) -> Result<(usize, SlotToken), Error> {
+        let mut slots = self.slots.borrow_mut();
         let entry = slots.vacant_entry();
         let index = entry.key();
         let token = SlotToken::new(index, seq)?;
