@@ -214,6 +214,7 @@ impl<Y: 'static, S: 'static, R: 'static> Generator<Y, S, R> {
         self.stack_size
     }
 
+    #[inline]
     fn resume(&mut self, input: Input<S>) -> Result<GeneratorState<Y, R>, Error> {
         if self.phase == Phase::Finished {
             return Err(Error::new(GeneratorFinishedError));

@@ -599,7 +599,12 @@ impl Registry {
                 slot.name.as_str(),
                 park.on
             );
-            slot.generator = Some(generator);
+            // The slot's generator was taken out to run it: the drop of
+            // what `replace` returns is only reached if one was left there,
+            // so the usual path makes no out-of-line drop call.
+            if let Some(stale) = slot.generator.replace(generator) {
+                drop(stale);
+            }
             let scheduled = matches!(slot.state, RunnerState::Scheduled(_));
             drop(slots);
             if self.tracing() {
