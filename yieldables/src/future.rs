@@ -392,11 +392,22 @@ enum Callbacks<T> {
 }
 
 impl<T> Callbacks<T> {
-    #[inline]
+    /// Adds a callback. The first one (the usual case: one coroutine
+    /// waiting) is inlined; `Empty` holds nothing, and forgetting it spares
+    /// an out-of-line call to its drop glue.
+    #[inline(always)]
     fn push(&mut self, callback: Callback<T>) {
+        if let Callbacks::Empty = self {
+            std::mem::forget(std::mem::replace(self, Callbacks::One(callback)));
+        } else {
+            self.push_more(callback);
+        }
+    }
+
+    /// Adds a second or later callback.
+    #[inline(never)]
+    fn push_more(&mut self, callback: Callback<T>) {
         match self {
-            // `Empty` holds nothing: forgetting it spares an out-of-line
-            // call to its drop glue on every first callback.
             Callbacks::Empty => std::mem::forget(std::mem::replace(self, Callbacks::One(callback))),
             Callbacks::Many(all) => all.push(callback),
             Callbacks::One(_) => {
