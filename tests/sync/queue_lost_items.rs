@@ -29,8 +29,8 @@ fn a_get_that_timed_out_never_takes_an_item() {
 
 #[test]
 fn a_get_wrapped_in_with_timeout_that_gave_up_does_not_swallow_the_next_item() {
-    // The hand-written pattern from the issue: `with_timeout(t, q.get())`
-    // in a loop. The inner get stays in the queue after the timeout; the
+    // What a hand-written consumer does: `with_timeout(t, q.get())` in a
+    // loop. The inner get stays in the queue after the timeout; the
     // next item must not vanish into it.
     try_gen_test(|co| {
         let q = Queue::new(0);
