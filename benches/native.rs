@@ -34,35 +34,10 @@ use std::sync::{Arc, mpsc};
 use std::task::{Poll, Waker};
 use std::time::Instant;
 
-use common::{Harness, black_box};
+use common::{Harness, black_box, run, yield_now};
 use gust::concurrent::Future;
 use gust::gen_;
 use gust::prelude::*;
-
-/// `run_sync` without a timeout: a timeout is a timer, which would make
-/// every loop iteration read the clock and check the timer heap, work the
-/// tokio baseline (no timers) does not do.
-fn run<Y: gen_::Yieldable>(io_loop: &IOLoop, f: impl FnOnce() -> Y + 'static) -> Y::Output {
-    io_loop
-        .run_sync(f, None)
-        .unwrap_or_else(|e| panic!("bench failed: {e}"))
-}
-
-/// Pending once, waking itself first (tokio's `yield_now`, Python's
-/// `asyncio.sleep(0)`).
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await
-}
 
 fn bench_await_ready(h: &mut Harness, io_loop: &IOLoop) {
     let n = h.n(10_000_000);

@@ -27,37 +27,13 @@ mod common;
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::task::Poll;
 
-use common::{Harness, black_box};
+use common::{Harness, black_box, run, yield_now};
 use gust::concurrent::Future;
 use gust::gen_;
 use gust::locks::{Condition, Lock, Semaphore};
 use gust::prelude::*;
 use gust::queues::Queue;
-
-/// `run_sync` without a timeout (a timeout is a timer, which would make
-/// every iteration look at the timer heap).
-fn run<Y: gen_::Yieldable>(io_loop: &IOLoop, f: impl FnOnce() -> Y + 'static) -> Y::Output {
-    io_loop
-        .run_sync(f, None)
-        .unwrap_or_else(|e| panic!("bench failed: {e}"))
-}
-
-/// Pending once, waking itself first (Python's `await asyncio.sleep(0)`).
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await
-}
 
 fn bench_queue(h: &mut Harness, io_loop: &IOLoop) {
     let n = h.n(1_000_000);

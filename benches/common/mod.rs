@@ -249,3 +249,32 @@ impl Default for XorShift64 {
         XorShift64::new()
     }
 }
+
+/// Runs `f` on `io_loop` to completion (`run_sync` without a timeout: a
+/// pending timer would make every iteration read the clock); a failure
+/// ends the bench.
+pub fn run<Y: gust::gen_::Yieldable>(
+    io_loop: &gust::ioloop::IOLoop,
+    f: impl FnOnce() -> Y + 'static,
+) -> Y::Output {
+    use gust::ioloop::IOLoopExt;
+    io_loop
+        .run_sync(f, None)
+        .unwrap_or_else(|e| panic!("bench failed: {e}"))
+}
+
+/// Pending once, waking itself first (tokio's `yield_now`, Python's
+/// `await asyncio.sleep(0)`).
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
